@@ -1,0 +1,56 @@
+# DIY FaceApp workbook. Two commands a learner needs:
+#   make lab    set up .venv (first time only) and open the workbook in JupyterLab
+#   make test   set up .venv (first time only) and run every test (unit tests + all notebooks under nbval)
+
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+# TensorFlow extra: `gpu` (tensorflow[and-cuda]) when an NVIDIA driver is present, `cpu` otherwise.
+TF_EXTRA ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cpu)
+STAMP    := $(VENV)/.installed-$(TF_EXTRA)
+PORT     ?= 8888
+ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+NOTEBOOK_DIRS := course1_nn course2_tuning course3_strategy course4_cnn pytorch_blitz faceapp
+PYTEST_ARGS ?=
+
+.PHONY: setup lab test test-unit test-notebooks refresh index exercises bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[$(TF_EXTRA),dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name diy-faceapp --display-name "Python (DIY FaceApp)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOTFLAG) index.ipynb
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests $(wildcard index.ipynb) $(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)) --nbval-lax
+
+test-unit: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
+
+test-notebooks: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --nbval-lax $(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb))
+
+# Re-execute notebooks from their .py scripts and store the outputs: `make refresh NB=course1_nn/w2_logistic_regression.py`
+refresh: setup
+	$(BIN)/python -m utils.notebook refresh $(NB)
+
+index: setup
+	$(BIN)/python -m utils.notebook index
+
+bench: setup
+	$(BIN)/python -m bench
+
+# Write constraints.txt from the current .venv (after a deliberate upgrade; then run `make test`).
+lock: setup
+	@{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//' | sort -f; } > constraints.new
+	@mv constraints.new constraints.txt
+
+clean:
+	rm -rf $(VENV) test-artifacts

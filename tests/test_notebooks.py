@@ -1,0 +1,51 @@
+"""The workbook's notebook rules: paired scripts in sync, a uniform first cell, no network, an up-to-date index."""
+
+import re
+
+import nbformat
+import pytest
+
+from utils.notebook import ROOT, index_markdown, notebook_paths, pair_problems
+
+NOTEBOOKS = notebook_paths()
+IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in the course folders"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_paired_with_its_script_and_in_sync(path):
+    assert pair_problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_follows_the_conventions(path):
+    nb = nbformat.read(path, as_version=4)
+    assert re.match(r"^(w\d|\d\d)_[a-z0-9_]+\.ipynb$", path.name), "name must sort in reading order"
+    first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+    assert re.search(r"^# .+", first_md.source, re.M) and re.search(r"^> .+", first_md.source, re.M), \
+        "first markdown cell needs a '# Title' and a '> one-line summary' for the start page"
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert "setup(" in first_code.source, "first code cell must call utils.notebook.setup()"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert not re.search(r"^\s*[!%]\s*pip|urlopen|requests\.get|wget|curl ", code, re.M), "no installs/downloads"
+    assert any("NBVAL_CHECK_OUTPUT" in c.source for c in nb.cells if c.cell_type == "code"), \
+        "at least one cell must have its output checked by nbval"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.get("execution_count") is not None, f"cell {i} has not been executed (run make refresh)"
+            for out in cell.get("outputs", []):
+                assert out.output_type != "error", f"cell {i} stores an error"
+                text = out.get("text", "")
+                assert "Traceback" not in text and "oneDNN" not in text, f"cell {i} stores log noise"
+
+
+def test_index_lists_every_notebook_and_is_up_to_date():
+    index = nbformat.read(ROOT / "index.ipynb", as_version=4)
+    assert index.cells[0].source.strip() == index_markdown().strip(), "index.ipynb is stale: run `make index`"
+    for rel in IDS:
+        assert f"]({rel})" in index.cells[0].source
+    for link in re.findall(r"\]\(([^)]+\.ipynb)\)", index.cells[0].source):
+        assert (ROOT / link).exists(), f"the start page links to a missing notebook {link}"

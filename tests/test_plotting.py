@@ -1,0 +1,54 @@
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from utils.plotting import STYLE, plot_costs, plot_decision_boundary, plot_history, plot_image_grid, use_style
+
+
+def test_use_style_sets_the_workbook_rcparams():
+    use_style()
+    for key, value in STYLE.items():
+        assert mpl.rcParams[key] == value or tuple(mpl.rcParams[key]) == value
+
+
+def test_decision_boundary_shades_both_classes_and_labels_axes():
+    X = np.array([[-1.0, 1.0, -1.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
+    Y = (X[0] > 0).astype(int).reshape(1, -1)
+    ax = plot_decision_boundary(lambda P: (P[0] > 0).astype(float), X, Y, title="split on x1")
+    assert ax.get_title() == "split on x1" and ax.get_xlabel() and ax.get_ylabel()
+    assert len(ax.collections) >= 2  # contour fills + scatter
+
+
+def test_decision_boundary_rejects_points_as_rows():
+    with pytest.raises(ValueError, match=r"X must have shape \(2, m\)"):
+        plot_decision_boundary(lambda P: P[0], np.zeros((5, 2)), np.zeros(5))
+    with pytest.raises(ValueError, match="one label per column"):
+        plot_decision_boundary(lambda P: P[0], np.zeros((2, 5)), np.zeros(4))
+
+
+def test_plot_costs_uses_iteration_spacing_and_several_curves():
+    ax = plot_costs([3.0, 2.0, 1.0], every=100)
+    assert list(ax.lines[0].get_xdata()) == [0, 100, 200]
+    ax = plot_costs({"a": [1, 0.5], "b": [1, 0.2]})
+    assert len(ax.lines) == 2 and ax.get_legend() is not None
+    with pytest.raises(ValueError, match="empty"):
+        plot_costs([])
+
+
+def test_plot_history_draws_train_and_validation():
+    fig = plot_history({"loss": [1, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]})
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 2
+    with pytest.raises(ValueError, match="none of the metrics"):
+        plot_history({"mse": [1]})
+
+
+def test_plot_image_grid_lays_out_rows_and_titles(rng):
+    fig = plot_image_grid(rng.random((10, 5, 5)), titles=[str(i) for i in range(10)], ncols=4, title="grid")
+    assert len(fig.axes) == 12 and fig.axes[0].get_title() == "0"
+    plot_image_grid(rng.random((2, 5, 5, 3)))
+    with pytest.raises(ValueError, match="2 titles for 3 images"):
+        plot_image_grid(rng.random((3, 4, 4)), titles=["a", "b"])
+    with pytest.raises(ValueError, match=r"shape \(H, W\)"):
+        plot_image_grid([np.zeros(4)])
+    plt.close("all")

@@ -1,0 +1,76 @@
+import ipywidgets as W
+import numpy as np
+import pytest
+
+from utils.validation import DivergenceError, check_finite
+from utils.widgets import SliderPanel, make_control
+
+
+def _draw(fig, lr, kind):
+    ax = fig.add_subplot()
+    costs = [check_finite(c, i) for i, c in enumerate(np.exp(np.arange(5) * (lr - 1)))]
+    ax.plot(costs, label=kind)
+    return f"final cost {costs[-1]:.3f}"
+
+
+def test_panel_draws_on_creation_and_redraws_on_change():
+    panel = SliderPanel(_draw, {"lr": (0.1, 3.0, 0.1, 0.5), "kind": ["a", "b"]})
+    first = panel.image.value
+    assert first[:4] == b"\x89PNG" and "final cost" in panel.text.value
+    panel.set(lr=0.2)
+    assert panel.image.value != first and len(panel.latencies) == 2
+    assert panel.message.value == ""
+
+
+def test_panel_shows_a_message_not_a_traceback_when_training_diverges():
+    def diverging(fig, lr):
+        check_finite(float("nan") if lr > 1 else 1.0, 12)
+        fig.add_subplot().plot([1, 2])
+
+    panel = SliderPanel(diverging, {"lr": (0.1, 2.0, 0.1, 0.5)})
+    good = panel.image.value
+    panel.set(lr=1.5)
+    assert "diverged" in panel.message.value and "iteration 12" in panel.message.value
+    assert panel.image.value == good  # the last good figure stays
+    panel.set(lr=0.3)
+    assert panel.message.value == ""
+
+
+def test_panel_turns_any_error_into_a_message():
+    def broken(fig, n):
+        raise ValueError(f"n={n} is too large")
+
+    panel = SliderPanel(broken, {"n": (1, 5, 1)})
+    assert "ValueError: n=1 is too large" in panel.message.value
+
+
+def test_make_control_builds_the_right_widgets():
+    assert isinstance(make_control("n", (1, 10, 1)), W.IntSlider)
+    s = make_control("lr", (0.0, 1.0, 0.1, 0.3))
+    assert isinstance(s, W.FloatSlider) and s.value == 0.3 and s.continuous_update is False
+    assert isinstance(make_control("lr", ("log", 1e-4, 1.0, 1e-2)), W.FloatLogSlider)
+    assert isinstance(make_control("act", ["relu", "tanh"]), W.Dropdown)
+    assert isinstance(make_control("on", True), W.Checkbox)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ((1.0, 0.0, 0.1), "min < max"),
+    ((0.0, 1.0, 0.1, 2.0), "outside"),
+    (("log", 0.0, 1.0, 0.5), "0 < min < max"),
+    ({}, "cannot build a control"),
+])
+def test_make_control_rejects_bad_specs(spec, message):
+    with pytest.raises(ValueError, match=message):
+        make_control("x", spec)
+
+
+def test_panel_rejects_unknown_controls_and_empty_panels():
+    panel = SliderPanel(lambda fig, a: None, {"a": (0, 3, 1)})
+    with pytest.raises(ValueError, match="unknown controls"):
+        panel.set(b=1)
+    with pytest.raises(ValueError, match="at least one control"):
+        SliderPanel(lambda fig: None, {})
+
+
+def test_divergence_error_is_a_floating_point_error():
+    assert issubclass(DivergenceError, FloatingPointError)

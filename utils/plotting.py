@@ -1,0 +1,153 @@
+"""The workbook's one figure style and the plots every course reuses.
+
+Courses 1-2 stack examples as columns: X has shape (2, m) and Y shape (1, m) for 2-D classifiers.
+Every function draws on ``ax`` when given (so widgets can redraw one figure) and returns the axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+from utils.validation import as_array
+
+#: Two class colours (negative, positive) used for every 2-D classification plot.
+CLASS_COLORS = ("#d62728", "#1f77b4")
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 80,
+    "savefig.dpi": 80,
+    "figure.autolayout": True,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+    "font.size": 10,
+}
+
+
+def use_style() -> None:
+    """Apply the workbook's figure style to matplotlib (idempotent)."""
+    mpl.rcParams.update(STYLE)
+
+
+def _axes(ax: plt.Axes | None, figsize: tuple[float, float] | None = None) -> plt.Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, Y: np.ndarray,
+                           ax: plt.Axes | None = None, title: str = "Decision boundary",
+                           resolution: int = 200, margin: float = 0.5) -> plt.Axes:
+    """Shade the regions a 2-D classifier assigns to each class and scatter the data on top.
+
+    Inputs:
+    - predict: maps points of shape (2, k) to labels or probabilities of shape (1, k) or (k,);
+      values above 0.5 count as class 1.
+    - X: points, shape (2, m). Y: labels 0/1, shape (1, m) or (m,).
+    """
+    X = as_array(X, "X", shape=(2, None))
+    Y = as_array(Y, "Y").reshape(-1)
+    if Y.size != X.shape[1]:
+        raise ValueError(f"Y must hold one label per column of X ({X.shape[1]}), got {Y.size}")
+    ax = _axes(ax)
+    x_min, x_max = X[0].min() - margin, X[0].max() + margin
+    y_min, y_max = X[1].min() - margin, X[1].max() + margin
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    grid = np.vstack([xx.ravel(), yy.ravel()])
+    Z = np.asarray(predict(grid), dtype=np.float64).reshape(xx.shape)
+    cmap = mpl.colors.ListedColormap([c + "33" for c in CLASS_COLORS])
+    ax.contourf(xx, yy, (Z > 0.5).astype(float), levels=[-0.5, 0.5, 1.5], cmap=cmap)
+    ax.contour(xx, yy, Z, levels=[0.5], colors="k", linewidths=1)
+    for label, color in enumerate(CLASS_COLORS):
+        pts = X[:, Y == label]
+        ax.scatter(pts[0], pts[1], s=14, c=color, edgecolors="k", linewidths=0.3, label=f"y = {label}")
+    ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", xlim=(x_min, x_max), ylim=(y_min, y_max))
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def plot_costs(costs: Sequence[float] | Mapping[str, Sequence[float]], every: int = 1,
+               ax: plt.Axes | None = None, title: str = "Cost during training",
+               xlabel: str | None = None, ylabel: str = "cost", log: bool = False) -> plt.Axes:
+    """Plot one cost curve, or several (a mapping label -> costs) on the same axes.
+
+    ``every`` is the number of iterations between two recorded costs (the course records every 100).
+    """
+    ax = _axes(ax)
+    curves = costs if isinstance(costs, Mapping) else {None: costs}
+    if not curves:
+        raise ValueError("costs is empty: nothing to plot")
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=np.float64).reshape(-1)
+        if values.size == 0:
+            raise ValueError(f"the cost curve {label or ''} is empty".replace("  ", " "))
+        ax.plot(np.arange(values.size) * every, values, label=label)
+    ax.set(title=title, xlabel=xlabel or (f"iteration" if every == 1 else f"iteration (recorded every {every})"),
+           ylabel=ylabel)
+    if log:
+        ax.set_yscale("log")
+    if isinstance(costs, Mapping):
+        ax.legend()
+    return ax
+
+
+def plot_history(history: Mapping[str, Sequence[float]], metrics: Sequence[str] = ("loss", "accuracy"),
+                 title: str = "Training curves") -> plt.Figure:
+    """Plot train and validation curves from a Keras ``History.history`` (or any dict of lists).
+
+    Draws one panel per metric found among ``metrics``, with ``val_<metric>`` beside ``<metric>``.
+    """
+    found = [m for m in metrics if m in history]
+    if not found:
+        raise ValueError(f"history has none of the metrics {list(metrics)}; it has {sorted(history)}")
+    fig, axes = plt.subplots(1, len(found), figsize=(5 * len(found), 3.5), squeeze=False)
+    for ax, metric in zip(axes[0], found):
+        epochs = np.arange(1, len(history[metric]) + 1)
+        ax.plot(epochs, history[metric], marker="o", ms=3, label="train")
+        if f"val_{metric}" in history:
+            ax.plot(epochs, history[f"val_{metric}"], marker="o", ms=3, label="validation")
+        ax.set(title=metric, xlabel="epoch", ylabel=metric)
+        ax.legend()
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def plot_image_grid(images: np.ndarray | Sequence[np.ndarray], titles: Sequence[str] | None = None,
+                    ncols: int = 8, cmap: str = "gray", title: str | None = None,
+                    size: float = 1.3) -> plt.Figure:
+    """Show images in a grid. ``images``: (k, H, W) grayscale or (k, H, W, 3) colour, or a list of them."""
+    imgs = list(images)
+    if not imgs:
+        raise ValueError("images is empty: nothing to plot")
+    if titles is not None and len(titles) != len(imgs):
+        raise ValueError(f"got {len(titles)} titles for {len(imgs)} images")
+    for i, img in enumerate(imgs):
+        if np.ndim(img) not in (2, 3):
+            raise ValueError(f"image {i} must have shape (H, W) or (H, W, C), got {np.shape(img)}")
+    ncols = max(1, min(ncols, len(imgs)))
+    nrows = int(np.ceil(len(imgs) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < len(imgs):
+            img = np.asarray(imgs[i])
+            if img.ndim == 3 and img.shape[-1] == 1:
+                img = img[..., 0]
+            ax.imshow(img, cmap=cmap if img.ndim == 2 else None)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8, fontweight="normal")
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    return fig

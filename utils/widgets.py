@@ -1,0 +1,138 @@
+"""A slider panel that redraws one figure in place and turns errors into messages.
+
+``SliderPanel(draw, lr=(0.001, 1.0, 0.001, 0.1), activation=["relu", "tanh"])`` builds the controls,
+calls ``draw(fig, **values)`` on a reused matplotlib figure whenever a control changes, and shows the
+figure as a PNG in an ``Image`` widget (swapping bytes, so it does not flicker). Whatever ``draw``
+returns (a string) is printed under the figure. Any exception raised by ``draw``, such as a
+``DivergenceError`` when a learning rate is too high, is shown as a message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+
+from utils.validation import DivergenceError
+
+Control = W.ValueWidget | tuple | list
+
+
+def make_control(name: str, spec: Control, continuous_update: bool = False) -> W.ValueWidget:
+    """Turn a spec into a widget, as ``interact`` does, but with sliders that update on release.
+
+    - a widget: used as is;
+    - (min, max, step) or (min, max, step, value): an ``IntSlider`` when all are ints, else ``FloatSlider``;
+    - ("log", min, max, value): a ``FloatLogSlider`` over [min, max] (both > 0);
+    - a list or tuple of strings/objects of another form: a ``Dropdown``;
+    - a bool: a ``Checkbox``.
+    """
+    style = {"description_width": "initial"}
+    if isinstance(spec, W.ValueWidget):
+        return spec
+    if isinstance(spec, bool):
+        return W.Checkbox(value=spec, description=name, style=style)
+    if isinstance(spec, tuple) and len(spec) == 4 and spec[0] == "log":
+        _, lo, hi, value = spec
+        if not 0 < lo < hi:
+            raise ValueError(f"log slider {name!r} needs 0 < min < max, got min={lo}, max={hi}")
+        return W.FloatLogSlider(value=value, base=10, min=np.log10(lo), max=np.log10(hi), step=0.05,
+                                description=name, continuous_update=continuous_update, style=style,
+                                readout_format=".2g")
+    if isinstance(spec, tuple) and len(spec) in (3, 4) and all(isinstance(v, (int, float)) for v in spec):
+        lo, hi, step = spec[:3]
+        value = spec[3] if len(spec) == 4 else lo
+        if not lo < hi or step <= 0:
+            raise ValueError(f"slider {name!r} needs min < max and step > 0, got {spec}")
+        if not lo <= value <= hi:
+            raise ValueError(f"slider {name!r}: value {value} is outside [{lo}, {hi}]")
+        cls = W.IntSlider if all(isinstance(v, int) for v in spec) else W.FloatSlider
+        return cls(value=value, min=lo, max=hi, step=step, description=name,
+                   continuous_update=continuous_update, style=style)
+    if isinstance(spec, (list, tuple)) and len(spec) > 0:
+        return W.Dropdown(options=list(spec), value=spec[0], description=name, style=style)
+    raise ValueError(f"cannot build a control for {name!r} from {spec!r}: give a widget, (min, max, step[, value]), "
+                     f"('log', min, max, value), a list of options or a bool")
+
+
+class SliderPanel:
+    """Controls + one redrawn figure + a text line + a message line.
+
+    Inputs:
+    - draw: ``draw(fig, **values) -> str | None``; draws on the (cleared) figure ``fig``.
+    - controls: name -> widget or spec (see ``make_control``).
+    - figsize: size of the reused figure, inches.
+    Attributes: ``controls`` (name -> widget), ``image`` (the figure as PNG), ``text``, ``message``,
+    ``latencies`` (seconds spent in each redraw, for benchmarks), ``widget`` (the whole panel).
+    """
+
+    def __init__(self, draw: Callable[..., str | None], controls: Mapping[str, Control],
+                 figsize: tuple[float, float] = (9.0, 3.6), dpi: int = 80, continuous_update: bool = False,
+                 columns: int = 3):
+        if not controls:
+            raise ValueError("SliderPanel needs at least one control")
+        self.draw_fn = draw
+        self.controls = {name: make_control(name, spec, continuous_update) for name, spec in controls.items()}
+        self.fig = plt.figure(figsize=figsize, dpi=dpi)
+        plt.close(self.fig)  # keep the inline backend from showing it a second time
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.text = W.HTML()
+        self.message = W.HTML()
+        self.latencies: list[float] = []
+        rows = [W.HBox(list(self.controls.values())[i:i + columns])
+                for i in range(0, len(self.controls), columns)]
+        self.widget = W.VBox([*rows, self.message, self.image, self.text])
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.redraw()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def set(self, **values: Any) -> None:
+        """Set controls by name (as a learner moving sliders would); each change redraws."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}; this panel has {sorted(self.controls)}")
+        for name, value in values.items():
+            self.controls[name].value = value
+
+    def _on_change(self, _change: dict) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Clear the figure, call ``draw`` with the current values, show the result or the error message."""
+        start = time.perf_counter()
+        self.fig.clf()
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                summary = self.draw_fn(self.fig, **self.values)
+        except DivergenceError as exc:
+            self._show_message(f"Training diverged: {exc}. The figure shows the last values that worked.")
+            return
+        except Exception as exc:  # noqa: BLE001 - a widget shows a message, never a traceback
+            self._show_message(f"{type(exc).__name__}: {exc}")
+            return
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png")
+        self.image.value = buf.getvalue()
+        self.text.value = f"<pre style='margin:0'>{html.escape(summary)}</pre>" if summary else ""
+        self.message.value = ""
+        self.latencies.append(time.perf_counter() - start)
+
+    def _show_message(self, text: str) -> None:
+        self.message.value = (f"<div class='faceapp-message' style='color:#8a4b00;background:#fff4e0;"
+                              f"padding:4px 8px;border-radius:4px'>&#9888; {html.escape(text)}</div>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)

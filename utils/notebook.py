@@ -7,7 +7,7 @@ Every notebook starts with::
 
 Command line (used by ``make``)::
 
-    python -m utils.notebook refresh [NOTEBOOK.py ...]   # .py -> executed .ipynb with outputs
+    python -m utils.notebook refresh [NOTEBOOK.py ...]   # .py -> executed .ipynb with outputs (all: + index)
     python -m utils.notebook index                        # rewrite index.ipynb (the start page)
     python -m utils.notebook check                        # list out-of-sync pairs and index problems
 """
@@ -172,7 +172,8 @@ def main(argv: list[str]) -> int:
         for py in targets:
             print(f"refreshing {py} ...", flush=True)
             refresh(py.with_suffix(".py"))
-        write_index()
+        if len(argv) == 1:  # a full refresh also rewrites the start page
+            write_index()
         return 0
     if argv[0] == "index":
         print(f"wrote {write_index()}")

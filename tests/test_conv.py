@@ -1,0 +1,290 @@
+"""utils.conv: the numpy convolution and pooling layers against TensorFlow, each other and numerical gradients."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from utils.conv import (EDGE_FILTERS, conv_backward, conv_backward_naive, conv_forward, conv_forward_naive,
+                        conv_forward_tf, conv_output_size, conv_single_step, create_mask_from_window, detect_edges,
+                        distribute_value, draw_sliding_window, pool_backward, pool_backward_naive, pool_forward,
+                        pool_forward_naive, pool_forward_tf, zero_pad)
+from utils.gradcheck import check_gradient, rel_error
+
+# (m, n_H_prev, n_W_prev, n_C_prev, f, n_C, stride, pad): square and non-square, stride 1 and 2, pad 0 and 2
+CONV_CASES = [
+    (2, 5, 5, 3, 3, 4, 1, 0),
+    (3, 7, 9, 2, 3, 5, 2, 0),
+    (2, 6, 4, 3, 3, 2, 1, 2),
+    (1, 8, 6, 4, 4, 3, 2, 2),
+    (2, 9, 5, 1, 5, 2, 2, 2),
+]
+# (m, n_H_prev, n_W_prev, n_C, f, stride)
+POOL_CASES = [(2, 4, 4, 3, 2, 2), (3, 7, 9, 2, 3, 2), (2, 6, 5, 3, 2, 1), (1, 9, 6, 2, 3, 3)]
+
+
+def _conv_inputs(rng, case):
+    m, H, W_, C_prev, f, C, stride, pad = case
+    return (rng.standard_normal((m, H, W_, C_prev)), rng.standard_normal((f, f, C_prev, C)),
+            rng.standard_normal((1, 1, 1, C)), {"stride": stride, "pad": pad})
+
+
+def _tf_conv(A, W, b, stride, pad):
+    A_pad = tf.pad(tf.constant(A), [[0, 0], [pad, pad], [pad, pad], [0, 0]])
+    return (tf.nn.conv2d(A_pad, tf.constant(W), strides=stride, padding="VALID") + b).numpy()
+
+
+# --- sizes and errors ----------------------------------------------------------------------------------
+
+def test_conv_output_size_is_the_courses_formula():
+    assert conv_output_size(6, 3, 0, 1) == 4
+    assert conv_output_size(7, 3, 0, 2) == 3
+    assert conv_output_size(6, 3, 1, 1) == 6  # "same" padding p = (f - 1) / 2
+    assert conv_output_size(64, 5, 2, 1) == 64
+    assert conv_output_size(8, 3, 0, 2, exact=False) == 3  # floor((8 - 3) / 2) + 1
+
+
+def test_conv_output_size_rejects_a_filter_larger_than_the_padded_input():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv_output_size(3, 7, 1, 1)
+
+
+def test_conv_output_size_rejects_a_non_integer_output_size():
+    with pytest.raises(ValueError, match="non-integer output size"):
+        conv_output_size(8, 3, 0, 2)
+
+
+@pytest.mark.parametrize("args", [(0, 3, 0, 1), (5, 0, 0, 1), (5, 3, -1, 1), (5, 3, 0, 0), (5.0, 3, 0, 1)])
+def test_conv_output_size_rejects_bad_hyperparameters(args):
+    with pytest.raises(ValueError, match="must be an integer"):
+        conv_output_size(*args)
+
+
+def test_conv_forward_rejects_wrong_channel_count(rng):
+    A, W, b = rng.standard_normal((1, 5, 5, 3)), rng.standard_normal((3, 3, 2, 4)), np.zeros((1, 1, 1, 4))
+    for forward in (conv_forward, conv_forward_naive):
+        with pytest.raises(ValueError, match="wrong channel count"):
+            forward(A, W, b, {"stride": 1, "pad": 0})
+
+
+def test_conv_forward_rejects_filter_larger_than_padded_input_and_uneven_stride(rng):
+    b = np.zeros((1, 1, 1, 1))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv_forward(rng.standard_normal((1, 3, 3, 1)), rng.standard_normal((7, 7, 1, 1)), b, {"stride": 1, "pad": 1})
+    with pytest.raises(ValueError, match="non-integer output size"):
+        conv_forward(rng.standard_normal((1, 8, 8, 1)), rng.standard_normal((3, 3, 1, 1)), b, {"stride": 2, "pad": 0})
+
+
+def test_conv_forward_rejects_bad_shapes_and_hyperparameters(rng):
+    A, W = rng.standard_normal((1, 5, 5, 2)), rng.standard_normal((3, 3, 2, 4))
+    with pytest.raises(ValueError, match=r"A_prev must have shape \(m, n, k, p\)"):
+        conv_forward(A[0], W, np.zeros((1, 1, 1, 4)), {"stride": 1, "pad": 0})
+    with pytest.raises(ValueError, match=r"b must have shape \(1, 1, 1, n_C\)"):
+        conv_forward(A, W, np.zeros(4), {"stride": 1, "pad": 0})
+    with pytest.raises(ValueError, match="square filters"):
+        conv_forward(A, rng.standard_normal((3, 2, 2, 4)), np.zeros((1, 1, 1, 4)), {"stride": 1, "pad": 0})
+    with pytest.raises(ValueError, match="key 'pad'"):
+        conv_forward(A, W, np.zeros((1, 1, 1, 4)), {"stride": 1})
+    with pytest.raises(ValueError, match=r"hparameters\['stride'\] must be an integer >= 1"):
+        conv_forward(A, W, np.zeros((1, 1, 1, 4)), {"stride": 0, "pad": 0})
+
+
+def test_backward_rejects_a_gradient_of_the_wrong_shape(rng):
+    A, W, b, hp = _conv_inputs(rng, CONV_CASES[0])
+    Z, cache = conv_forward(A, W, b, hp)
+    for backward in (conv_backward, conv_backward_naive):
+        with pytest.raises(ValueError, match="dZ must have the shape of the forward output"):
+            backward(np.zeros(Z.shape[:-1]), cache)
+    P, pcache = pool_forward(A, {"f": 2, "stride": 1})
+    with pytest.raises(ValueError, match="dA must have the shape of the forward output"):
+        pool_backward(np.zeros((1, 1, 1, 1)), pcache)
+
+
+def test_pool_forward_rejects_unknown_mode_and_bad_window(rng):
+    A = rng.standard_normal((1, 4, 4, 1))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        pool_forward(A, {"f": 2, "stride": 2}, mode="min")
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        pool_forward(A, {"f": 5, "stride": 1})
+    with pytest.raises(ValueError, match="non-integer output size"):
+        pool_forward_naive(A, {"f": 3, "stride": 2})
+
+
+# --- building blocks -----------------------------------------------------------------------------------
+
+def test_zero_pad_adds_zeros_around_height_and_width_only(rng):
+    X = rng.standard_normal((4, 3, 5, 2))
+    X_pad = zero_pad(X, 2)
+    assert X_pad.shape == (4, 7, 9, 2)
+    np.testing.assert_array_equal(X_pad[:, 2:-2, 2:-2, :], X)
+    assert np.count_nonzero(X_pad) == np.count_nonzero(X)
+    np.testing.assert_array_equal(zero_pad(X, 0), X)
+    with pytest.raises(ValueError, match="pad must be an integer >= 0"):
+        zero_pad(X, -1)
+
+
+def test_conv_single_step_is_sum_of_product_plus_bias(rng):
+    a, W, b = rng.standard_normal((4, 4, 3)), rng.standard_normal((4, 4, 3)), rng.standard_normal((1, 1, 1))
+    assert conv_single_step(a, W, b) == pytest.approx(float(np.sum(a * W) + b[0, 0, 0]))
+    with pytest.raises(ValueError, match="same shape"):
+        conv_single_step(a, W[:3], b)
+
+
+def test_create_mask_from_window_marks_the_maximum():
+    x = np.array([[1.0, 3.0], [4.0, 2.0]])
+    np.testing.assert_array_equal(create_mask_from_window(x), [[False, False], [True, False]])
+
+
+def test_distribute_value_spreads_evenly_and_keeps_the_sum():
+    d = distribute_value(2.0, (2, 2))
+    np.testing.assert_allclose(d, np.full((2, 2), 0.5))
+    assert distribute_value(3.0, (3, 4)).sum() == pytest.approx(3.0)
+    with pytest.raises(ValueError, match="positive integers"):
+        distribute_value(1.0, (0, 2))
+
+
+# --- forward passes against TensorFlow and each other ---------------------------------------------------
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=[f"s{c[6]}_p{c[7]}_{c[1]}x{c[2]}" for c in CONV_CASES])
+def test_conv_forward_matches_tf_conv2d_naive_and_fast(rng, case):
+    A, W, b, hp = _conv_inputs(rng, case)
+    Z_naive, cache = conv_forward_naive(A, W, b, hp)
+    Z_fast, cache_fast = conv_forward(A, W, b, hp)
+    Z_tf = _tf_conv(A, W, b, hp["stride"], hp["pad"])
+    assert Z_fast.shape == Z_tf.shape == (A.shape[0], conv_output_size(A.shape[1], W.shape[0], hp["pad"], hp["stride"]),
+                                          conv_output_size(A.shape[2], W.shape[0], hp["pad"], hp["stride"]), W.shape[3])
+    assert rel_error(Z_naive, Z_tf) < 1e-9
+    assert rel_error(Z_fast, Z_tf) < 1e-9
+    assert rel_error(conv_forward_tf(A, W, b, hp), Z_tf) < 1e-12
+    assert cache[0] is not None and len(cache) == len(cache_fast) == 4
+
+
+def test_conv_forward_matches_keras_conv2d_layer_same_padding(rng):
+    import keras
+
+    A = rng.standard_normal((2, 6, 5, 3)).astype(np.float32)
+    layer = keras.layers.Conv2D(4, 3, padding="same", dtype="float32")
+    Z_keras = layer(A).numpy()
+    W, b = layer.get_weights()
+    Z, _ = conv_forward(A, W, b.reshape(1, 1, 1, -1), {"stride": 1, "pad": 1})
+    assert rel_error(Z, Z_keras) < 1e-4  # float32 reference
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=[f"f{c[4]}_s{c[5]}_{c[1]}x{c[2]}" for c in POOL_CASES])
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_pool_forward_matches_tf_max_pool2d_and_avg_pool2d(rng, case, mode):
+    m, H, W_, C, f, stride = case
+    A = rng.standard_normal((m, H, W_, C))
+    hp = {"f": f, "stride": stride}
+    op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
+    P_tf = op(tf.constant(A), ksize=f, strides=stride, padding="VALID").numpy()
+    P_naive, _ = pool_forward_naive(A, hp, mode)
+    P_fast, _ = pool_forward(A, hp, mode)
+    assert P_fast.shape == P_tf.shape
+    assert rel_error(P_naive, P_tf) < 1e-12
+    assert rel_error(P_fast, P_tf) < 1e-12
+    assert rel_error(pool_forward_tf(A, hp, mode), P_tf) < 1e-12
+
+
+# --- backward passes: numerical gradients, naive == fast, TensorFlow's autodiff ---------------------------
+
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[2]], ids=["stride2_pad0", "stride1_pad2"])
+def test_conv_backward_passes_numerical_gradient_check(rng, case):
+    A, W, b, hp = _conv_inputs(rng, case)
+    Z, cache = conv_forward(A, W, b, hp)
+    dZ = rng.standard_normal(Z.shape)
+    dA, dW, db = conv_backward(dZ, cache)
+    assert check_gradient(lambda a: conv_forward(a, W, b, hp)[0], A, dA, dZ) < 1e-7
+    assert check_gradient(lambda w: conv_forward(A, w, b, hp)[0], W, dW, dZ) < 1e-7
+    assert check_gradient(lambda bb: conv_forward(A, W, bb, hp)[0], b, db, dZ) < 1e-7
+
+
+@pytest.mark.parametrize("case", CONV_CASES[:3])
+def test_conv_backward_naive_equals_fast(rng, case):
+    A, W, b, hp = _conv_inputs(rng, case)
+    Z, cache = conv_forward_naive(A, W, b, hp)
+    dZ = rng.standard_normal(Z.shape)
+    for g_naive, g_fast in zip(conv_backward_naive(dZ, cache), conv_backward(dZ, cache)):
+        assert g_naive.shape == g_fast.shape
+        assert rel_error(g_naive, g_fast) < 1e-10
+
+
+def test_conv_backward_naive_passes_numerical_gradient_check(rng):
+    A, W, b, hp = _conv_inputs(rng, CONV_CASES[1])
+    Z, cache = conv_forward_naive(A, W, b, hp)
+    dZ = rng.standard_normal(Z.shape)
+    dA, dW, _ = conv_backward_naive(dZ, cache)
+    assert check_gradient(lambda a: conv_forward(a, W, b, hp)[0], A, dA, dZ) < 1e-7
+    assert check_gradient(lambda w: conv_forward(A, w, b, hp)[0], W, dW, dZ) < 1e-7
+
+
+def test_conv_backward_matches_tf_autodiff(rng):
+    A, W, b, hp = _conv_inputs(rng, CONV_CASES[3])
+    Z, cache = conv_forward(A, W, b, hp)
+    dZ = rng.standard_normal(Z.shape)
+    A_t, W_t, b_t = tf.Variable(A), tf.Variable(W), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        A_pad = tf.pad(A_t, [[0, 0], [hp["pad"]] * 2, [hp["pad"]] * 2, [0, 0]])
+        Z_t = tf.nn.conv2d(A_pad, W_t, strides=hp["stride"], padding="VALID") + b_t
+        loss = tf.reduce_sum(Z_t * dZ)
+    for ours, theirs in zip(conv_backward(dZ, cache), tape.gradient(loss, [A_t, W_t, b_t])):
+        assert rel_error(ours, theirs.numpy()) < 1e-9
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("case", [POOL_CASES[1], POOL_CASES[2]], ids=["f3_s2", "f2_s1_overlapping"])
+def test_pool_backward_passes_numerical_gradient_check(rng, mode, case):
+    m, H, W_, C, f, stride = case
+    A = rng.standard_normal((m, H, W_, C))
+    hp = {"f": f, "stride": stride}
+    P, cache = pool_forward(A, hp, mode)
+    dP = rng.standard_normal(P.shape)
+    dA = pool_backward(dP, cache, mode)
+    assert check_gradient(lambda a: pool_forward(a, hp, mode)[0], A, dA, dP) < 1e-7
+    assert rel_error(pool_backward_naive(dP, cache, mode), dA) < 1e-12
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_pool_backward_matches_tf_autodiff(rng, mode):
+    A = rng.standard_normal((2, 6, 8, 3))
+    hp = {"f": 2, "stride": 2}
+    P, cache = pool_forward(A, hp, mode)
+    dP = rng.standard_normal(P.shape)
+    A_t = tf.Variable(A)
+    op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(op(A_t, ksize=2, strides=2, padding="VALID") * dP)
+    assert rel_error(pool_backward(dP, cache, mode), tape.gradient(loss, A_t).numpy()) < 1e-12
+
+
+def test_max_pool_backward_routes_the_gradient_to_the_maximum_only():
+    A = np.array([[1.0, 3.0], [4.0, 2.0]]).reshape(1, 2, 2, 1)
+    _, cache = pool_forward(A, {"f": 2, "stride": 2})
+    dA = pool_backward(np.full((1, 1, 1, 1), 5.0), cache, "max")
+    np.testing.assert_array_equal(dA[0, :, :, 0], [[0, 0], [5, 0]])
+    dA_avg = pool_backward(np.full((1, 1, 1, 1), 4.0), cache, "average")
+    np.testing.assert_array_equal(dA_avg[0, :, :, 0], np.ones((2, 2)))
+
+
+# --- demos ----------------------------------------------------------------------------------------------
+
+def test_detect_edges_finds_a_vertical_edge_but_not_a_horizontal_one():
+    img = np.zeros((6, 6))
+    img[:, :3] = 10.0  # light left half, dark right half
+    vertical, horizontal = detect_edges(img, "vertical"), detect_edges(img, "horizontal")
+    assert vertical.shape == img.shape
+    assert vertical[1:-1, 2:4].min() == pytest.approx(30.0)  # the edge: +30 along the boundary columns
+    np.testing.assert_allclose(vertical[1:-1, [0, 5]][:, 1], 0.0)  # flat dark region far right gives 0
+    np.testing.assert_allclose(horizontal[1:-1, 1:-1], 0.0)
+    assert set(EDGE_FILTERS) >= {"vertical", "horizontal", "sobel vertical", "sobel horizontal"}
+    with pytest.raises(ValueError, match="unknown edge filter"):
+        detect_edges(img, "diagonal")
+
+
+def test_draw_sliding_window_reports_floor_output_size():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    text = draw_sliding_window(ax, np.zeros((8, 10)), f=3, pad=0, stride=2, step=5)
+    assert "= 3" in text and "= 4" in text and "not exact" in text
+    assert "output 3 x 4" in ax.get_title()
+    assert "not exact" not in draw_sliding_window(ax, np.zeros((7, 7)), f=3, pad=1, stride=2)

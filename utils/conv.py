@@ -1,0 +1,448 @@
+"""Convolution and pooling layers from scratch in numpy (Course 4, week 1).
+
+Course 4 stacks examples first, channels last: an activation has shape (m, n_H, n_W, n_C).
+The course's contract, kept exactly:
+
+- ``zero_pad(X, pad)``, ``conv_single_step(a_slice_prev, W, b)``
+- ``conv_forward(A_prev, W, b, hparameters) -> (Z, cache)`` with ``hparameters = {"stride", "pad"}``
+- ``conv_backward(dZ, cache) -> (dA_prev, dW, db)``
+- ``pool_forward(A_prev, hparameters, mode="max") -> (A, cache)`` with ``hparameters = {"stride", "f"}``,
+  mode "max" or "average"; ``pool_backward(dA, cache, mode="max") -> dA_prev``
+- ``create_mask_from_window(x)``, ``distribute_value(dz, shape)``
+
+Naive and fast versions sit side by side, cs231n style: ``conv_forward_naive`` loops over examples,
+output pixels and channels exactly as the course writes it; ``conv_forward`` gathers every window at
+once with numpy stride tricks (``sliding_window_view``, an im2col without copies) and does one matrix
+product. Both take and return the same arguments and caches, so either backward accepts either cache.
+
+Output sizes follow ``conv_output_size``: floor((n + 2p - f) / s) + 1, but a layer here refuses a
+stride that does not fit the input exactly (the last rows would be silently dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from utils.validation import as_array
+
+MODES = ("max", "average")
+
+
+# --- sizes and checks -----------------------------------------------------------------------------------
+
+def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, exact: bool = True) -> int:
+    """Output size of a convolution or pooling window along one axis: floor((n + 2*pad - f) / stride) + 1.
+
+    Inputs:
+    - n: input size (height or width), >= 1.
+    - f: filter (window) size, >= 1.
+    - pad: zero padding on each side, >= 0.
+    - stride: step between two windows, >= 1.
+    - exact: if True (the layers' default), raise when (n + 2*pad - f) is not a multiple of stride,
+      i.e. when the course's floor drops the last rows; if False, return the floor.
+    Returns: the output size, an int >= 1.
+    Raises ValueError when f is larger than the padded input n + 2*pad, or (exact) for a non-integer size.
+    """
+    for value, name, low in ((n, "n", 1), (f, "f", 1), (pad, "pad", 0), (stride, "stride", 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    padded = n + 2 * pad
+    if f > padded:
+        raise ValueError(f"filter size f={f} is larger than the padded input n + 2*pad = {n} + 2*{pad} = {padded}")
+    if exact and (padded - f) % stride:
+        raise ValueError(f"non-integer output size: (n + 2*pad - f) / stride + 1 = ({n} + 2*{pad} - {f}) / {stride} + 1"
+                         f" = {(padded - f) / stride + 1:g}; choose pad or stride so that stride divides "
+                         f"n + 2*pad - f = {padded - f}")
+    return (padded - f) // stride + 1
+
+
+def _hparam(hparameters: Mapping[str, Any], key: str, low: int) -> int:
+    if not isinstance(hparameters, Mapping) or key not in hparameters:
+        raise ValueError(f"hparameters must be a dict with key {key!r}, got {hparameters!r}")
+    value = hparameters[key]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"hparameters[{key!r}] must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]):
+    A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None))
+    W = as_array(W, "W", shape=(None, None, None, None))
+    b = as_array(b, "b")
+    f, f2, n_C_prev_w, n_C = W.shape
+    if f != f2:
+        raise ValueError(f"W must hold square filters, shape (f, f, n_C_prev, n_C), got {W.shape}")
+    if n_C_prev_w != A_prev.shape[3]:
+        raise ValueError(f"wrong channel count: A_prev of shape {A_prev.shape} has n_C_prev = {A_prev.shape[3]} "
+                         f"channels but W of shape {W.shape} expects n_C_prev = {n_C_prev_w}")
+    if b.shape != (1, 1, 1, n_C):
+        raise ValueError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {b.shape}")
+    stride, pad = _hparam(hparameters, "stride", 1), _hparam(hparameters, "pad", 0)
+    n_H = conv_output_size(A_prev.shape[1], f, pad, stride)
+    n_W = conv_output_size(A_prev.shape[2], f, pad, stride)
+    return A_prev, W, b, stride, pad, n_H, n_W
+
+
+def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None))
+    f, stride = _hparam(hparameters, "f", 1), _hparam(hparameters, "stride", 1)
+    n_H = conv_output_size(A_prev.shape[1], f, 0, stride)
+    n_W = conv_output_size(A_prev.shape[2], f, 0, stride)
+    return A_prev, f, stride, n_H, n_W
+
+
+def _check_upstream(d: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    d = as_array(d, name)
+    if d.shape != shape:
+        raise ValueError(f"{name} must have the shape of the forward output {shape}, got {d.shape}")
+    return d
+
+
+# --- the course's building blocks -----------------------------------------------------------------------
+
+def zero_pad(X: Any, pad: int) -> np.ndarray:
+    """Pad every image of X with zeros around its height and width.
+
+    Inputs:
+    - X: images, shape (m, n_H, n_W, n_C).
+    - pad: number of zeros added on each side, an integer >= 0.
+    Returns: X_pad of shape (m, n_H + 2*pad, n_W + 2*pad, n_C).
+    """
+    X = as_array(X, "X", shape=(None, None, None, None))
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
+        raise ValueError(f"pad must be an integer >= 0, got {pad!r}")
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
+
+
+def conv_single_step(a_slice_prev: Any, W: Any, b: Any) -> float:
+    """One step of a convolution: the filter W applied to one slice of the previous activation.
+
+    Inputs:
+    - a_slice_prev: the window, shape (f, f, n_C_prev).
+    - W: one filter, shape (f, f, n_C_prev).
+    - b: its bias, shape (1, 1, 1) (any array holding one number).
+    Returns: Z, a float: sum(a_slice_prev * W) + b.
+    """
+    a = as_array(a_slice_prev, "a_slice_prev", ndim=3)
+    W = as_array(W, "W", ndim=3)
+    b = as_array(b, "b")
+    if a.shape != W.shape:
+        raise ValueError(f"a_slice_prev {a.shape} and W {W.shape} must have the same shape (f, f, n_C_prev)")
+    if b.size != 1:
+        raise ValueError(f"b must hold one number, shape (1, 1, 1), got shape {b.shape}")
+    return float(np.sum(a * W) + b.item())
+
+
+def create_mask_from_window(x: Any) -> np.ndarray:
+    """Mask of the maximum of a max-pool window: True where x equals its max (ties: every maximum).
+
+    Inputs: x, an array of shape (f, f). Returns: a boolean mask of shape (f, f).
+    """
+    x = as_array(x, "x", ndim=2)
+    return x == np.max(x)
+
+
+def distribute_value(dz: float, shape: tuple[int, int]) -> np.ndarray:
+    """Spread the gradient dz of an average-pool output evenly over its (n_H, n_W) window.
+
+    Inputs: dz, a number; shape, the window size (n_H, n_W). Returns: an array of that shape, each
+    entry dz / (n_H * n_W).
+    """
+    if len(shape) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in shape):
+        raise ValueError(f"shape must be (n_H, n_W) with positive integers, got {shape!r}")
+    n_H, n_W = shape
+    return np.ones((n_H, n_W)) * (float(dz) / (n_H * n_W))
+
+
+# --- naive loop versions (the course's code) ------------------------------------------------------------
+
+def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> tuple[np.ndarray, tuple]:
+    """Forward pass of a convolution layer, with four nested loops as in the course.
+
+    Inputs:
+    - A_prev: activations of the previous layer, shape (m, n_H_prev, n_W_prev, n_C_prev).
+    - W: filters, shape (f, f, n_C_prev, n_C).
+    - b: biases, shape (1, 1, 1, n_C).
+    - hparameters: {"stride": s, "pad": p}.
+    Returns:
+    - Z: shape (m, n_H, n_W, n_C) with n_H = (n_H_prev + 2p - f) / s + 1 (same for n_W).
+    - cache: (A_prev, W, b, hparameters) for conv_backward.
+    """
+    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    m, f, n_C = A_prev.shape[0], W.shape[0], W.shape[3]
+    A_prev_pad = zero_pad(A_prev, pad)
+    Z = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        a_prev_pad = A_prev_pad[i]
+        for h in range(n_H):
+            vert_start = h * stride
+            for w in range(n_W):
+                horiz_start = w * stride
+                a_slice_prev = a_prev_pad[vert_start:vert_start + f, horiz_start:horiz_start + f, :]
+                for c in range(n_C):
+                    Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])
+    return Z, (A_prev, W, b, dict(hparameters))
+
+
+def conv_backward_naive(dZ: Any, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of a convolution layer, with the course's loops.
+
+    Inputs:
+    - dZ: gradient of the cost with respect to Z, shape (m, n_H, n_W, n_C).
+    - cache: (A_prev, W, b, hparameters) from conv_forward or conv_forward_naive.
+    Returns:
+    - dA_prev: shape (m, n_H_prev, n_W_prev, n_C_prev); dW: shape (f, f, n_C_prev, n_C);
+      db: shape (1, 1, 1, n_C).
+    """
+    A_prev, W, b, hparameters = cache
+    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    m, f, n_C = A_prev.shape[0], W.shape[0], W.shape[3]
+    dZ = _check_upstream(dZ, "dZ", (m, n_H, n_W, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    dA_prev_pad = np.zeros_like(A_prev_pad)
+    dW, db = np.zeros_like(W), np.zeros_like(b)
+    for i in range(m):
+        for h in range(n_H):
+            vs = h * stride
+            for w in range(n_W):
+                hs = w * stride
+                a_slice = A_prev_pad[i, vs:vs + f, hs:hs + f, :]
+                for c in range(n_C):
+                    dA_prev_pad[i, vs:vs + f, hs:hs + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+                    db[:, :, :, c] += dZ[i, h, w, c]
+    dA_prev = dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :]
+    return dA_prev, dW, db
+
+
+def pool_forward_naive(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max") -> tuple[np.ndarray, tuple]:
+    """Forward pass of a pooling layer (no padding), with the course's loops.
+
+    Inputs:
+    - A_prev: shape (m, n_H_prev, n_W_prev, n_C).
+    - hparameters: {"f": window size, "stride": s}.
+    - mode: "max" or "average".
+    Returns:
+    - A: shape (m, n_H, n_W, n_C) with n_H = (n_H_prev - f) / s + 1 (same for n_W).
+    - cache: (A_prev, hparameters) for pool_backward.
+    """
+    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
+    m, n_C = A_prev.shape[0], A_prev.shape[3]
+    reduce = np.max if mode == "max" else np.mean
+    A = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            vs = h * stride
+            for w in range(n_W):
+                hs = w * stride
+                for c in range(n_C):
+                    A[i, h, w, c] = reduce(A_prev[i, vs:vs + f, hs:hs + f, c])
+    return A, (A_prev, dict(hparameters))
+
+
+def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
+    """Backward pass of a pooling layer, with the course's loops.
+
+    Max: the gradient goes to the window's maximum (create_mask_from_window); average: it is spread
+    evenly over the window (distribute_value).
+    Inputs:
+    - dA: gradient with respect to the pooling output, shape (m, n_H, n_W, n_C).
+    - cache: (A_prev, hparameters) from pool_forward or pool_forward_naive.
+    - mode: "max" or "average".
+    Returns: dA_prev, shape (m, n_H_prev, n_W_prev, n_C).
+    """
+    A_prev, hparameters = cache
+    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
+    m, n_C = A_prev.shape[0], A_prev.shape[3]
+    dA = _check_upstream(dA, "dA", (m, n_H, n_W, n_C))
+    dA_prev = np.zeros_like(A_prev)
+    for i in range(m):
+        for h in range(n_H):
+            vs = h * stride
+            for w in range(n_W):
+                hs = w * stride
+                for c in range(n_C):
+                    if mode == "max":
+                        mask = create_mask_from_window(A_prev[i, vs:vs + f, hs:hs + f, c])
+                        dA_prev[i, vs:vs + f, hs:hs + f, c] += mask * dA[i, h, w, c]
+                    else:
+                        dA_prev[i, vs:vs + f, hs:hs + f, c] += distribute_value(dA[i, h, w, c], (f, f))
+    return dA_prev
+
+
+# --- fast vectorized versions (stride tricks / im2col) --------------------------------------------------
+
+def _windows(X: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
+    """Every f x f window of X (m, H, W, C) as a read-only view of shape (m, n_H, n_W, C, f, f)."""
+    view = np.lib.stride_tricks.sliding_window_view(X, (f, f), axis=(1, 2))
+    return view[:, : (n_H - 1) * stride + 1: stride, : (n_W - 1) * stride + 1: stride]
+
+
+def _scatter_windows(d_windows: np.ndarray, out_shape: tuple[int, ...], stride: int) -> np.ndarray:
+    """The adjoint of ``_windows`` (col2im): add d_windows (m, n_H, n_W, C, f, f) back into an array of out_shape."""
+    m, n_H, n_W, _, f, _ = d_windows.shape
+    out = np.zeros(out_shape)
+    for di in range(f):  # f*f vectorized adds instead of m*n_H*n_W*n_C small ones
+        for dj in range(f):
+            out[:, di: di + (n_H - 1) * stride + 1: stride, dj: dj + (n_W - 1) * stride + 1: stride, :] += \
+                d_windows[..., di, dj]
+    return out
+
+
+def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> tuple[np.ndarray, tuple]:
+    """Forward pass of a convolution layer, vectorized: all windows at once, one matrix product (im2col).
+
+    Same contract as conv_forward_naive. Inputs:
+    - A_prev: shape (m, n_H_prev, n_W_prev, n_C_prev); W: (f, f, n_C_prev, n_C); b: (1, 1, 1, n_C);
+      hparameters: {"stride": s, "pad": p}.
+    Returns: Z of shape (m, n_H, n_W, n_C) and cache (A_prev, W, b, hparameters).
+    """
+    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    m, f, n_C_prev, n_C = A_prev.shape[0], W.shape[0], W.shape[2], W.shape[3]
+    cols = _windows(zero_pad(A_prev, pad), f, stride, n_H, n_W)          # (m, n_H, n_W, C_prev, f, f)
+    cols = cols.reshape(m * n_H * n_W, n_C_prev * f * f)                  # im2col (copies once)
+    W_col = W.transpose(2, 0, 1, 3).reshape(n_C_prev * f * f, n_C)       # same (C_prev, f, f) order
+    Z = (cols @ W_col).reshape(m, n_H, n_W, n_C) + b
+    return Z, (A_prev, W, b, dict(hparameters))
+
+
+def conv_backward(dZ: Any, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of a convolution layer, vectorized (im2col transposed, then col2im).
+
+    Inputs: dZ of shape (m, n_H, n_W, n_C); cache (A_prev, W, b, hparameters) from either forward.
+    Returns: dA_prev (m, n_H_prev, n_W_prev, n_C_prev), dW (f, f, n_C_prev, n_C), db (1, 1, 1, n_C).
+    """
+    A_prev, W, b, hparameters = cache
+    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    m, f, n_C_prev, n_C = A_prev.shape[0], W.shape[0], W.shape[2], W.shape[3]
+    dZ = _check_upstream(dZ, "dZ", (m, n_H, n_W, n_C))
+    A_prev_pad = zero_pad(A_prev, pad)
+    cols = _windows(A_prev_pad, f, stride, n_H, n_W).reshape(m * n_H * n_W, n_C_prev * f * f)
+    dZ_col = dZ.reshape(m * n_H * n_W, n_C)
+    db = dZ_col.sum(axis=0).reshape(1, 1, 1, n_C)
+    dW = (cols.T @ dZ_col).reshape(n_C_prev, f, f, n_C).transpose(1, 2, 0, 3)
+    W_col = W.transpose(2, 0, 1, 3).reshape(n_C_prev * f * f, n_C)
+    d_cols = (dZ_col @ W_col.T).reshape(m, n_H, n_W, n_C_prev, f, f)
+    dA_prev_pad = _scatter_windows(d_cols, A_prev_pad.shape, stride)
+    dA_prev = dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :]
+    return dA_prev, dW, db
+
+
+def pool_forward(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max") -> tuple[np.ndarray, tuple]:
+    """Forward pass of a pooling layer, vectorized with a strided view of all windows.
+
+    Same contract as pool_forward_naive: A_prev (m, n_H_prev, n_W_prev, n_C), hparameters {"f", "stride"},
+    mode "max" or "average". Returns A (m, n_H, n_W, n_C) and cache (A_prev, hparameters).
+    """
+    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
+    win = _windows(A_prev, f, stride, n_H, n_W)
+    A = win.max(axis=(4, 5)) if mode == "max" else win.mean(axis=(4, 5))
+    return A, (A_prev, dict(hparameters))
+
+
+def pool_backward(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
+    """Backward pass of a pooling layer, vectorized (same rule as pool_backward_naive, ties included).
+
+    Inputs: dA (m, n_H, n_W, n_C); cache (A_prev, hparameters) from either forward; mode "max" or "average".
+    Returns: dA_prev, shape (m, n_H_prev, n_W_prev, n_C).
+    """
+    A_prev, hparameters = cache
+    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
+    m, n_C = A_prev.shape[0], A_prev.shape[3]
+    dA = _check_upstream(dA, "dA", (m, n_H, n_W, n_C))
+    win = _windows(A_prev, f, stride, n_H, n_W)                              # (m, n_H, n_W, C, f, f)
+    if mode == "max":
+        d_win = (win == win.max(axis=(4, 5), keepdims=True)) * dA[..., None, None]
+    else:
+        d_win = np.broadcast_to(dA[..., None, None] / (f * f), win.shape)
+    return _scatter_windows(d_win, A_prev.shape, stride)
+
+
+# --- references and demos -------------------------------------------------------------------------------
+
+def conv_forward_tf(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> np.ndarray:
+    """The same convolution computed by TensorFlow (explicit zero padding, then ``tf.nn.conv2d`` VALID).
+
+    Inputs as conv_forward. Returns Z of shape (m, n_H, n_W, n_C) as float64 numpy.
+    """
+    import tensorflow as tf
+
+    A_prev, W, b, stride, pad, _, _ = _check_conv(A_prev, W, b, hparameters)
+    Z = tf.nn.conv2d(tf.constant(zero_pad(A_prev, pad)), tf.constant(W), strides=stride, padding="VALID") + b
+    return np.asarray(Z, dtype=np.float64)
+
+
+def pool_forward_tf(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max") -> np.ndarray:
+    """The same pooling computed by TensorFlow (``tf.nn.max_pool2d`` or ``tf.nn.avg_pool2d``, VALID)."""
+    import tensorflow as tf
+
+    A_prev, f, stride, _, _ = _check_pool(A_prev, hparameters, mode)
+    op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
+    return np.asarray(op(tf.constant(A_prev), ksize=f, strides=stride, padding="VALID"), dtype=np.float64)
+
+
+#: Hand-made 3x3 edge filters from the lecture (vertical, horizontal) and the Sobel pair.
+EDGE_FILTERS: dict[str, np.ndarray] = {
+    "vertical": np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float64),
+    "horizontal": np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], dtype=np.float64),
+    "sobel vertical": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64),
+    "sobel horizontal": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64),
+}
+
+
+def detect_edges(image: Any, kind: str = "vertical") -> np.ndarray:
+    """Convolve a grayscale image with one of ``EDGE_FILTERS`` using conv_forward (stride 1, pad 1).
+
+    Inputs: image of shape (H, W) (or (H, W, 3): converted to gray by averaging); kind, a key of EDGE_FILTERS.
+    Returns: the filter response, shape (H, W) (positive: light-to-dark edge, negative: dark-to-light).
+    """
+    if kind not in EDGE_FILTERS:
+        raise ValueError(f"unknown edge filter {kind!r}; choose one of {list(EDGE_FILTERS)}")
+    img = as_array(image, "image")
+    if img.ndim == 3 and img.shape[-1] in (3, 4):
+        img = img[..., :3].mean(axis=-1)
+    if img.ndim != 2:
+        raise ValueError(f"image must have shape (H, W) or (H, W, 3), got {np.shape(image)}")
+    W = EDGE_FILTERS[kind].reshape(3, 3, 1, 1)
+    Z, _ = conv_forward(img[None, :, :, None], W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 1})
+    return Z[0, :, :, 0]
+
+
+def draw_sliding_window(ax, image: np.ndarray, f: int, pad: int, stride: int, step: int = 0) -> str:
+    """Draw a grayscale image with its zero padding, the filter window at output position ``step``
+    (row-major), and the corners of every window; return a one-line summary of the output size.
+
+    Inputs: ax, a matplotlib axes; image (n_H, n_W); f, pad, stride as in conv_output_size (floor allowed:
+    uncovered rows and columns are shaded red); step, the flat index of the output pixel to show.
+    """
+    from matplotlib.patches import Rectangle
+
+    img = as_array(image, "image", ndim=2)
+    n_H, n_W = img.shape
+    out_H = conv_output_size(n_H, f, pad, stride, exact=False)
+    out_W = conv_output_size(n_W, f, pad, stride, exact=False)
+    padded = np.pad(img, pad, constant_values=0)
+    ax.imshow(padded, cmap="gray", extent=(-0.5, padded.shape[1] - 0.5, padded.shape[0] - 0.5, -0.5))
+    if pad:
+        ax.add_patch(Rectangle((pad - 0.5, pad - 0.5), n_W, n_H, fill=False, ec="#1f77b4", lw=1, ls="--"))
+    used_H, used_W = (out_H - 1) * stride + f, (out_W - 1) * stride + f
+    if used_H < padded.shape[0]:
+        ax.axhspan(used_H - 0.5, padded.shape[0] - 0.5, color="#d62728", alpha=0.3)
+    if used_W < padded.shape[1]:
+        ax.axvspan(used_W - 0.5, padded.shape[1] - 0.5, color="#d62728", alpha=0.3)
+    step = int(step) % (out_H * out_W)
+    h, w = divmod(step, out_W)
+    ax.add_patch(Rectangle((w * stride - 0.5, h * stride - 0.5), f, f, fill=False, ec="#ff7f0e", lw=2.5))
+    ys, xs = np.meshgrid(np.arange(out_H) * stride, np.arange(out_W) * stride, indexing="ij")
+    ax.scatter(xs.ravel() - 0.5, ys.ravel() - 0.5, s=4, c="#ff7f0e")
+    ax.set(title=f"{f}x{f} window, pad {pad}, stride {stride}: output {out_H} x {out_W}",
+           xlabel="column (padded input)", ylabel="row (padded input)")
+    ax.grid(False)
+    exact = (n_H + 2 * pad - f) % stride == 0 and (n_W + 2 * pad - f) % stride == 0
+    return (f"n_H: floor(({n_H} + 2*{pad} - {f}) / {stride}) + 1 = {out_H};  n_W: floor(({n_W} + 2*{pad} - {f}) / "
+            f"{stride}) + 1 = {out_W}" + ("" if exact else "  (not exact: the red rows/columns are never covered)"))

@@ -1,0 +1,302 @@
+"""Week 4: an L-layer neural network in numpy, with the course's function contract.
+
+Columns are examples: X has shape (n_x, m), Y shape (1, m). ``parameters`` is the dict
+``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape (n_l, n_{l-1}) and ``bl`` of shape (n_l, 1).
+The network is ``[LINEAR -> hidden_activation] * (L-1) -> LINEAR -> SIGMOID``; the course's default
+hidden activation is ReLU, and every function that runs the network takes ``hidden_activation`` so
+other notebooks (Course 2) can reuse it with "tanh", "leaky_relu", "sigmoid" or "linear".
+
+Caches follow the course::
+
+    Z, linear_cache = linear_forward(A, W, b)                 # linear_cache = (A, W, b)
+    A, cache = linear_activation_forward(A_prev, W, b, "relu")  # cache = (linear_cache, Z)
+    AL, caches = L_model_forward(X, parameters)               # one cache per layer
+    grads = L_model_backward(AL, Y, caches)                   # keys dA0..dA{L-1}, dW1..dWL, db1..dbL
+
+Initialization (``initialize_parameters_deep(layer_dims, init=...)``):
+
+- ``"sqrt"`` (default, the course's application notebook): W ~ N(0, 1) / sqrt(n_{l-1});
+- ``"he"``: W ~ N(0, 1) * sqrt(2 / n_{l-1}) (He et al. 2015, suited to ReLU);
+- ``"small"`` (the course's step-by-step exercise): W ~ N(0, 1) * 0.01;
+- ``"zeros"``: all zeros (to show that every unit of a layer then learns the same thing).
+Biases start at zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from utils.activations import get_activation
+from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
+                              check_same_columns, check_same_keys)
+
+Parameters = dict[str, np.ndarray]
+LinearCache = tuple[np.ndarray, np.ndarray, np.ndarray]
+Cache = tuple[LinearCache, np.ndarray]
+
+INITS = ("sqrt", "he", "small", "zeros")
+
+
+def initialize_parameters_deep(layer_dims: Sequence[int], init: str = "sqrt", seed: int | None = 3) -> Parameters:
+    """Initialize the weights and biases of an L-layer network.
+
+    Inputs:
+    - layer_dims: sizes [n_x, n_1, ..., n_L] (at least two entries, each >= 1).
+    - init: "sqrt", "he", "small" or "zeros" (see the module docstring).
+    - seed: seed of the random generator (the course uses 3 here); None uses numpy's global generator.
+    Returns: parameters, a dict with Wl of shape (layer_dims[l], layer_dims[l-1]) and bl of shape
+    (layer_dims[l], 1) for l = 1..L.
+    """
+    dims = list(layer_dims)
+    if len(dims) < 2:
+        raise ValueError(f"layer_dims needs at least [n_x, n_y], got {dims}")
+    dims = [check_positive_int(n, f"layer_dims[{i}]") for i, n in enumerate(dims)]
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+    rng = np.random.RandomState(seed) if seed is not None else np.random
+    parameters: Parameters = {}
+    for l in range(1, len(dims)):
+        shape = (dims[l], dims[l - 1])
+        if init == "zeros":
+            W = np.zeros(shape)
+        else:
+            scale = {"sqrt": 1 / np.sqrt(dims[l - 1]), "he": np.sqrt(2 / dims[l - 1]), "small": 0.01}[init]
+            W = rng.randn(*shape) * scale
+        parameters[f"W{l}"] = W
+        parameters[f"b{l}"] = np.zeros((dims[l], 1))
+    return parameters
+
+
+def num_layers(parameters: Parameters) -> int:
+    """Number of layers L of ``parameters`` (W1, b1, ..., WL, bL), checking keys and shapes fit together."""
+    if not isinstance(parameters, dict) or "W1" not in parameters:
+        raise ValueError("parameters must be a dict with keys W1, b1, ..., WL, bL")
+    L = sum(1 for k in parameters if k.startswith("W"))
+    for l in range(1, L + 1):
+        if f"W{l}" not in parameters or f"b{l}" not in parameters:
+            raise ValueError(f"parameters must hold W1, b1, ..., W{L}, b{L}; missing W{l} or b{l}")
+        W, b = np.shape(parameters[f"W{l}"]), np.shape(parameters[f"b{l}"])
+        if len(W) != 2 or b != (W[0], 1):
+            raise ValueError(f"W{l} must have shape (n_{l}, n_{l - 1}) and b{l} shape (n_{l}, 1), got {W} and {b}")
+        if l > 1 and W[1] != np.shape(parameters[f"W{l - 1}"])[0]:
+            raise ValueError(f"W{l} has {W[1]} columns but layer {l - 1} has {np.shape(parameters[f'W{l - 1}'])[0]} units")
+    return L
+
+
+def layer_dims_of(parameters: Parameters) -> list[int]:
+    """The sizes [n_x, n_1, ..., n_L] of a network's ``parameters``."""
+    L = num_layers(parameters)
+    return [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+
+
+def linear_forward(A: Any, W: Any, b: Any) -> tuple[np.ndarray, LinearCache]:
+    """The linear part of a layer: Z = W A + b.
+
+    Inputs:
+    - A: activations of the previous layer, shape (n_prev, m).
+    - W: weights, shape (n, n_prev).
+    - b: bias, shape (n, 1).
+    Returns: Z of shape (n, m), and cache = (A, W, b).
+    """
+    W = as_array(W, "W", ndim=2)
+    A = as_array(A, "A", shape=(W.shape[1], None))
+    b = as_array(b, "b", shape=(W.shape[0], 1))
+    Z = W @ A + b
+    return Z, (A, W, b)
+
+
+def linear_activation_forward(A_prev: Any, W: Any, b: Any, activation: str) -> tuple[np.ndarray, Cache]:
+    """One layer: LINEAR -> ACTIVATION.
+
+    Inputs:
+    - A_prev: shape (n_prev, m); W: (n, n_prev); b: (n, 1).
+    - activation: "sigmoid", "relu", "tanh", "leaky_relu" or "linear".
+    Returns: A of shape (n, m), and cache = (linear_cache, Z) with linear_cache = (A_prev, W, b).
+    """
+    forward, _, _ = get_activation(activation)
+    Z, linear_cache = linear_forward(A_prev, W, b)
+    return forward(Z), (linear_cache, Z)
+
+
+def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "relu"
+                    ) -> tuple[np.ndarray, list[Cache]]:
+    """Forward pass of [LINEAR -> hidden_activation] * (L-1) -> LINEAR -> SIGMOID.
+
+    Inputs:
+    - X: data, shape (n_x, m).
+    - parameters: W1, b1, ..., WL, bL (see ``initialize_parameters_deep``).
+    - hidden_activation: activation of layers 1..L-1 (the course: "relu").
+    Returns: AL of shape (n_L, m), and caches, a list of L caches of ``linear_activation_forward``.
+    """
+    L = num_layers(parameters)
+    A = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
+    caches = []
+    for l in range(1, L + 1):
+        activation = hidden_activation if l < L else "sigmoid"
+        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], activation)
+        caches.append(cache)
+    return A, caches
+
+
+def _labels_like(AL: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
+    AL = as_array(AL, "AL", shape=(1, None))
+    Y = check_binary_labels(Y)
+    check_same_columns(AL, Y, "AL", "Y")
+    return AL, Y
+
+
+def compute_cost(AL: Any, Y: Any) -> float:
+    """Cross-entropy cost -1/m sum(Y log AL + (1 - Y) log(1 - AL)).
+
+    Inputs:
+    - AL: predicted probabilities, shape (1, m).
+    - Y: true labels 0/1, shape (1, m).
+    Returns: cost, a Python float (inf when a prediction is exactly wrong with probability 1).
+    """
+    AL, Y = _labels_like(AL, Y)
+    with np.errstate(divide="ignore"):
+        logs = np.where(Y == 1, np.log(AL), np.log1p(-AL))  # no 0 * log(0) = nan for confident right answers
+    return float(-np.mean(logs))
+
+
+def linear_backward(dZ: Any, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of the linear part of a layer.
+
+    Inputs:
+    - dZ: gradient of the cost with respect to Z, shape (n, m).
+    - cache: (A_prev, W, b) from ``linear_forward``; A_prev (n_prev, m), W (n, n_prev), b (n, 1).
+    Returns: dA_prev (n_prev, m), dW (n, n_prev), db (n, 1); dW and db are averaged over the m examples.
+    """
+    A_prev, W, b = cache
+    dZ = as_array(dZ, "dZ", shape=(W.shape[0], A_prev.shape[1]))
+    m = A_prev.shape[1]
+    dW = dZ @ A_prev.T / m
+    db = np.sum(dZ, axis=1, keepdims=True) / m
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+def linear_activation_backward(dA: Any, cache: Cache, activation: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of one LINEAR -> ACTIVATION layer.
+
+    Inputs:
+    - dA: gradient with respect to the layer's output A, shape (n, m).
+    - cache: (linear_cache, Z) from ``linear_activation_forward``.
+    - activation: the name used in the forward pass.
+    Returns: dA_prev (n_prev, m), dW (n, n_prev), db (n, 1).
+    """
+    _, backward, _ = get_activation(activation)
+    linear_cache, Z = cache
+    dZ = backward(dA, Z)
+    return linear_backward(dZ, linear_cache)
+
+
+def L_model_backward(AL: Any, Y: Any, caches: list[Cache], hidden_activation: str = "relu") -> dict[str, np.ndarray]:
+    """Backward pass of the whole network (sigmoid output, cross-entropy cost).
+
+    Inputs:
+    - AL: output of ``L_model_forward``, shape (1, m).
+    - Y: labels 0/1, shape (1, m).
+    - caches: the list of L caches from ``L_model_forward``.
+    - hidden_activation: the one used in the forward pass.
+    Returns: grads with keys dA0, ..., dA{L-1} (gradients of the layer inputs), dW1..dWL and db1..dbL.
+    The output layer's dZL = AL - Y is the course's sigmoid_backward(dAL, ZL) with
+    dAL = -(Y / AL - (1 - Y) / (1 - AL)), computed without dividing by AL (stable when AL saturates).
+    """
+    AL, Y = _labels_like(AL, Y)
+    if not caches:
+        raise ValueError("caches is empty: pass the caches returned by L_model_forward")
+    L = len(caches)
+    grads: dict[str, np.ndarray] = {}
+    linear_cache, ZL = caches[-1]
+    if ZL.shape != AL.shape:
+        raise ValueError(f"the last cache holds Z of shape {ZL.shape} but AL has shape {AL.shape}")
+    dZ = AL - Y
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache)
+    for l in reversed(range(L - 1)):  # layer l + 1, its input is A_l
+        dA_prev, dW, db = linear_activation_backward(grads[f"dA{l + 1}"], caches[l], hidden_activation)
+        grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = dA_prev, dW, db
+    return grads
+
+
+def update_parameters(parameters: Parameters, grads: dict[str, np.ndarray], learning_rate: float) -> Parameters:
+    """One step of gradient descent: W := W - learning_rate * dW for every parameter.
+
+    Inputs:
+    - parameters: dict W1, b1, ...; grads: dict with dW1, db1, ... of the same shapes.
+    - learning_rate: step size alpha > 0.
+    Returns: a new dict of updated parameters (the input dict is not modified).
+    """
+    learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    check_same_keys(parameters, grads, "parameters", "grads")
+    new = {}
+    for key, value in parameters.items():
+        grad = np.asarray(grads["d" + key])
+        if grad.shape != np.shape(value):
+            raise ValueError(f"d{key} has shape {grad.shape} but {key} has shape {np.shape(value)}")
+        new[key] = value - learning_rate * grad
+    return new
+
+
+def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: float = 0.0075,
+                  num_iterations: int = 3000, print_cost: bool = False, hidden_activation: str = "relu",
+                  init: str = "sqrt", seed: int | None = 1, record_every: int = 100
+                  ) -> tuple[Parameters, list[float]]:
+    """Train an L-layer network with batch gradient descent (the course's application trainer).
+
+    Inputs:
+    - X: data, shape (n_x, m); Y: labels 0/1, shape (1, m).
+    - layers_dims: [n_x, n_1, ..., n_{L-1}, 1].
+    - learning_rate, num_iterations: the hyperparameters of gradient descent.
+    - print_cost: print the cost every ``record_every`` iterations.
+    - hidden_activation, init, seed: passed to the forward/backward passes and the initializer.
+    - record_every: iterations between two recorded costs (the last iteration is always recorded).
+    Returns: parameters (the trained dict) and costs (list of floats).
+    Raises DivergenceError when the cost becomes NaN or infinite.
+    """
+    dims = list(layers_dims)
+    X = as_array(X, "X", ndim=2)
+    Y = check_binary_labels(Y)
+    check_same_columns(X, Y)
+    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != 1:
+        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
+    num_iterations = check_positive_int(num_iterations, "num_iterations")
+    record_every = check_positive_int(record_every, "record_every")
+    parameters = initialize_parameters_deep(dims, init=init, seed=seed)
+    costs: list[float] = []
+    for i in range(num_iterations):
+        AL, caches = L_model_forward(X, parameters, hidden_activation)
+        cost = check_finite(compute_cost(AL, Y), i)
+        grads = L_model_backward(AL, Y, caches, hidden_activation)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if i % record_every == 0 or i == num_iterations - 1:
+            costs.append(cost)
+            if print_cost:
+                print(f"Cost after iteration {i}: {cost:.6f}")
+    return parameters, costs
+
+
+def predict_proba(X: Any, parameters: Parameters, hidden_activation: str = "relu") -> np.ndarray:
+    """Probabilities AL of shape (1, m) that each column of X (n_x, m) is class 1."""
+    AL, _ = L_model_forward(X, parameters, hidden_activation)
+    return AL
+
+
+def predict(X: Any, parameters: Parameters, hidden_activation: str = "relu", threshold: float = 0.5) -> np.ndarray:
+    """Predicted labels 0/1 of shape (1, m) for X of shape (n_x, m) (1 where AL > threshold).
+
+    The course's ``predict(X, y, parameters)`` also prints the accuracy; here call
+    ``accuracy(predict(X, parameters), y)``.
+    """
+    return (predict_proba(X, parameters, hidden_activation) > threshold).astype(np.int64)
+
+
+def accuracy(Y_hat: Any, Y: Any) -> float:
+    """Percentage of columns where the predicted labels Y_hat (1, m) equal the labels Y (1, m)."""
+    Y_hat = check_binary_labels(Y_hat, "Y_hat")
+    Y = check_binary_labels(Y)
+    check_same_columns(Y_hat, Y, "Y_hat", "Y")
+    return float(100.0 * np.mean(Y_hat == Y))

@@ -1,0 +1,200 @@
+"""utils.strategy: the satisficing selector, the region simulator, splits, diagnoses, error analysis, timing."""
+
+import numpy as np
+import pytest
+
+from utils.strategy import (BIAS_KNOBS, MISMATCH_KNOBS, VARIANCE_KNOBS, NoModelMeetsConstraintsError,
+                            diagnose_bias_variance, diagnose_mismatch, dev_test_sizes, error_analysis, fix_ceiling,
+                            flip_labels, image_properties, make_region_data, pareto_front, prob_dev_picks_better,
+                            select_model, shuffled_split, split_by_group, tag_lowest, time_per_example)
+
+COURSE = {"A": {"accuracy": 0.90, "latency_ms": 80}, "B": {"accuracy": 0.92, "latency_ms": 95},
+          "C": {"accuracy": 0.95, "latency_ms": 1500}}
+
+
+def test_select_model_picks_b_in_the_course_example():
+    sel = select_model(COURSE, "accuracy", {"latency_ms": 100})
+    assert sel.chosen == "B" and sel.feasible == ["B", "A"] and list(sel.rejected) == ["C"]
+    assert "latency_ms = 1500 breaks <= 100" in sel.rejected["C"] and "chosen: B" in str(sel)
+
+
+def test_select_model_follows_the_budget_and_direction():
+    assert select_model(COURSE, "accuracy", {"latency_ms": 2000}).chosen == "C"
+    assert select_model(COURSE, "accuracy", {"latency_ms": 85}).chosen == "A"
+    assert select_model(COURSE, "latency_ms", {"accuracy": (">=", 0.91)}, maximize=False).chosen == "B"
+    assert select_model(COURSE, "accuracy").chosen == "C"
+
+
+def test_select_model_says_clearly_when_no_model_meets_the_budget():
+    with pytest.raises(NoModelMeetsConstraintsError, match=r"no model meets.*latency_ms <= 50.*best candidate: 80"):
+        select_model(COURSE, "accuracy", {"latency_ms": 50})
+    assert issubclass(NoModelMeetsConstraintsError, ValueError)
+
+
+def test_select_model_rejects_bad_input():
+    with pytest.raises(ValueError, match="empty"):
+        select_model({}, "accuracy")
+    with pytest.raises(ValueError, match=r"candidate 'A' has no value for \['f1'\]"):
+        select_model(COURSE, "f1")
+    with pytest.raises(ValueError, match="op in"):
+        select_model(COURSE, "accuracy", {"latency_ms": ("==", 3)})
+
+
+def test_pareto_front_drops_dominated_models_and_sorts_by_cost():
+    cands = dict(COURSE, D={"accuracy": 0.91, "latency_ms": 200})  # D is beaten by B on both
+    assert pareto_front(cands, "accuracy", "latency_ms") == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="empty"):
+        pareto_front({}, "accuracy", "latency_ms")
+
+
+def test_make_region_data_shapes_balance_and_region_shift():
+    X, y, r = make_region_data(n_regions=8, n_per_region=300, n_features=5, shift=2.0, seed=1)
+    assert X.shape == (2400, 5) and y.shape == r.shape == (2400,)
+    assert set(np.unique(r)) == set(range(8)) and 0.4 < y.mean() < 0.6
+    means = np.array([X[r == k].mean(axis=0) for k in range(8)])
+    assert means.std(axis=0).mean() > 1.0  # regions are shifted
+    X0, _, r0 = make_region_data(n_per_region=300, n_features=5, shift=0.0, boundary_shift=0.0, seed=1)
+    assert np.array([X0[r0 == k].mean(axis=0) for k in range(8)]).std(axis=0).mean() < 0.15
+    np.testing.assert_array_equal(make_region_data(seed=3)[0], make_region_data(seed=3)[0])
+
+
+def test_make_region_data_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="n_regions must be a positive integer"):
+        make_region_data(n_regions=0)
+    with pytest.raises(ValueError, match="shift must be in"):
+        make_region_data(shift=-1)
+
+
+def test_split_by_group_puts_whole_groups_in_dev():
+    g = np.repeat(np.arange(8), 3)
+    dev, test = split_by_group(g, [0, 1, 2, 3])
+    assert set(g[dev]) == {0, 1, 2, 3} and set(g[test]) == {4, 5, 6, 7} and dev.size + test.size == 24
+    with pytest.raises(ValueError, match=r"dev_groups \[9\] do not occur"):
+        split_by_group(g, [9])
+    with pytest.raises(ValueError, match="test set would be empty"):
+        split_by_group(g, range(8))
+    with pytest.raises(ValueError, match="empty"):
+        split_by_group([], [0])
+
+
+def test_shuffled_split_is_a_seeded_partition_by_fraction_or_count():
+    parts = shuffled_split(100, (0.6, 0.2, 0.2), seed=0)
+    assert [p.size for p in parts] == [60, 20, 20]
+    np.testing.assert_array_equal(np.sort(np.concatenate(parts)), np.arange(100))
+    assert [p.size for p in shuffled_split(10, (7, 3))] == [7, 3]
+    np.testing.assert_array_equal(shuffled_split(50, (0.5, 0.5), seed=4)[0], shuffled_split(50, (0.5, 0.5), seed=4)[0])
+    with pytest.raises(ValueError, match="summing to 1"):
+        shuffled_split(10, (0.5, 0.2))
+    with pytest.raises(ValueError, match="empty part"):
+        shuffled_split(3, (0.98, 0.01, 0.01))
+
+
+def test_dev_test_sizes_small_data_60_20_20_large_data_98_1_1():
+    assert dev_test_sizes(10_000) == (6_000, 2_000, 2_000)
+    assert dev_test_sizes(1_000_000) == (980_000, 10_000, 10_000)
+    with pytest.raises(ValueError, match="at least 5"):
+        dev_test_sizes(3)
+
+
+def test_prob_dev_picks_better_grows_with_dev_size():
+    small = prob_dev_picks_better(0.91, 0.90, 100, seed=0)
+    large = prob_dev_picks_better(0.91, 0.90, 10_000, seed=0)
+    assert 0.5 < small < 0.75 and large > 0.98
+    assert prob_dev_picks_better(0.9, 0.9, 500) == pytest.approx(0.5, abs=0.02)
+    with pytest.raises(ValueError, match="must be >= acc_worse"):
+        prob_dev_picks_better(0.8, 0.9, 100)
+
+
+def test_flip_labels_flips_about_rate_to_a_different_class():
+    y = np.arange(20000) % 3
+    noisy, flipped = flip_labels(y, 0.2, n_classes=3, seed=0)
+    assert abs(flipped.mean() - 0.2) < 0.01
+    assert np.all(noisy[flipped] != y[flipped]) and np.all(noisy[~flipped] == y[~flipped])
+    yb = (np.arange(10) % 2).reshape(1, -1)
+    nb, _ = flip_labels(yb, 1.0)
+    assert nb.shape == (1, 10) and np.all(nb == 1 - yb)
+
+
+def test_flip_labels_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
+        flip_labels([0, 2], 0.1)
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\]"):
+        flip_labels([0, 1], 1.5)
+    with pytest.raises(ValueError, match="empty"):
+        flip_labels([], 0.1)
+
+
+def test_diagnose_bias_variance_reads_the_course_examples():
+    d = diagnose_bias_variance(0.01, 0.08, 0.10)  # human 1 %: avoidable bias 7 % > variance 2 %
+    assert d.focus == "avoidable bias" and d.knobs == BIAS_KNOBS
+    assert d.gaps["avoidable bias"] == pytest.approx(0.07) and d.gaps["variance"] == pytest.approx(0.02)
+    d = diagnose_bias_variance(0.075, 0.08, 0.10)  # human 7.5 %: variance wins
+    assert d.focus == "variance" and d.knobs == VARIANCE_KNOBS and "focus on: variance" in str(d)
+    assert diagnose_bias_variance(0.05, 0.051, 0.052, tolerance=0.005).focus == "none"
+
+
+def test_diagnose_bias_variance_notes_train_error_below_human_and_rejects_percentages():
+    assert "below human-level" in diagnose_bias_variance(0.05, 0.03, 0.04).notes[0]
+    with pytest.raises(ValueError, match=r"dev_error must be in \[0, 1\]"):
+        diagnose_bias_variance(0.01, 0.08, 10)
+
+
+def test_diagnose_mismatch_separates_variance_from_data_mismatch():
+    d = diagnose_mismatch(0.0, 0.01, 0.015, 0.10)
+    assert d.focus == "data mismatch" and d.knobs == MISMATCH_KNOBS
+    assert d.gaps["data mismatch"] == pytest.approx(0.085)
+    d = diagnose_mismatch(0.0, 0.01, 0.09, 0.10, test_error=0.11)
+    assert d.focus == "variance" and d.gaps["overfitting to dev"] == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="train_dev_error"):
+        diagnose_mismatch(0, 0, -0.1, 0)
+
+
+def test_image_properties_measure_brightness_contrast_and_blur(rng):
+    sharp = rng.random((1, 20, 20))
+    blurry = np.full((1, 20, 20), 0.5) + 0.01 * sharp
+    props = image_properties(np.concatenate([sharp, blurry]))
+    assert props["brightness"][0] == pytest.approx(sharp.mean())
+    assert props["contrast"][1] < props["contrast"][0] and props["sharpness"][1] < props["sharpness"][0]
+    with pytest.raises(ValueError, match=r"shape \(k, H, W\)"):
+        image_properties(np.zeros((2, 2, 2)))
+
+
+def test_tag_lowest_marks_the_lowest_fraction():
+    mask = tag_lowest(np.arange(100.0), 0.25)
+    assert mask.sum() == 25 and mask[:25].all()
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\)"):
+        tag_lowest(np.arange(3.0), 1.0)
+
+
+def test_error_analysis_counts_categories_and_ceilings():
+    errors = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], bool)
+    tags = {"dark": np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1], bool), "blurry": np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 0], bool)}
+    overall, rows = error_analysis(errors, tags)
+    assert overall == pytest.approx(0.4) and [r.name for r in rows] == ["dark", "blurry"]
+    assert rows[0].count == 3 and rows[0].fraction_of_errors == pytest.approx(0.75)
+    assert rows[0].error_rate == pytest.approx(0.75) and rows[0].ceiling == pytest.approx(0.1)
+    assert fix_ceiling(0.4, 0.75) == pytest.approx(0.1)
+
+
+def test_error_analysis_rejects_no_errors_empty_tags_and_bad_lengths():
+    with pytest.raises(ValueError, match="no errors"):
+        error_analysis(np.zeros(4, bool), {"a": np.ones(4, bool)})
+    with pytest.raises(ValueError, match="marks no example"):
+        error_analysis(np.ones(4, bool), {"a": np.zeros(4, bool)})
+    with pytest.raises(ValueError, match="has 3 entries"):
+        error_analysis(np.ones(4, bool), {"a": np.ones(3, bool)})
+    with pytest.raises(ValueError, match="tags is empty"):
+        error_analysis(np.ones(4, bool), {})
+
+
+def test_time_per_example_measures_a_slow_predict():
+    import time
+
+    def slow(xb):
+        time.sleep(0.002 * len(xb))
+        return xb
+
+    t = time_per_example(slow, np.zeros((10, 3)), n_examples=5, repeats=2)
+    assert 0.0015 < t < 0.05
+    with pytest.raises(ValueError, match="examples along axis 0"):
+        time_per_example(slow, np.zeros((0, 3)))

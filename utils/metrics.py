@@ -1,0 +1,197 @@
+"""Evaluation metrics written out by hand: confusion matrix, precision, recall, F1, accuracy,
+error averaged over groups, and Spearman's rank correlation.
+
+Labels may be given as (m,) or, in the Course 1-2 layout, as (1, m); both are flattened to (m,).
+Binary metrics (precision, recall, F1) need labels in {0, 1} with 1 = the positive class.
+Every function is checked against ``sklearn.metrics`` / ``scipy.stats`` in ``tests/test_metrics.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from utils.validation import check_range
+
+
+def _labels(y: Any, name: str) -> np.ndarray:
+    """Return labels as a 1-D array (m,), accepting (m,) or (1, m)."""
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must have shape (m,) or (1, m), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: need at least one example")
+    return arr
+
+
+def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    t, p = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if t.size != p.size:
+        raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}: they must have the same length m")
+    return t, p
+
+
+def _binary(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    t, p = _pair(y_true, y_pred)
+    for name, arr in (("y_true", t), ("y_pred", p)):
+        bad = ~np.isin(arr, (0, 1))
+        if bad.any():
+            raise ValueError(f"{name} must contain only 0 and 1 labels (1 = positive) for a binary metric, "
+                             f"found {np.unique(arr[bad])[:5].tolist()}")
+    return t.astype(np.int64), p.astype(np.int64)
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, labels: Sequence | None = None) -> np.ndarray:
+    """Count how often each true class is predicted as each class.
+
+    Inputs:
+    - y_true, y_pred: labels, shape (m,) or (1, m).
+    - labels: the classes in row/column order; default: the sorted union of both arrays.
+    Returns:
+    - C: int array of shape (k, k), C[i, j] = number of examples of class labels[i] predicted as labels[j]
+      (sklearn's layout: for labels [0, 1], C = [[TN, FP], [FN, TP]]).
+    """
+    t, p = _pair(y_true, y_pred)
+    classes = np.unique(np.concatenate([t, p])) if labels is None else np.asarray(labels)
+    if classes.ndim != 1 or classes.size == 0:
+        raise ValueError(f"labels must be a non-empty 1-D sequence, got {labels!r}")
+    index = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
+    if len(index) != classes.size:
+        raise ValueError(f"labels must not repeat, got {classes.tolist()}")
+    C = np.zeros((classes.size, classes.size), dtype=np.int64)
+    for a, b in zip(t.tolist(), p.tolist()):
+        if a in index and b in index:
+            C[index[a], index[b]] += 1
+    return C
+
+
+def _counts(y_true: Any, y_pred: Any) -> tuple[int, int, int, int]:
+    t, p = _binary(y_true, y_pred)
+    (tn, fp), (fn, tp) = confusion_matrix(t, p, labels=[0, 1])
+    return int(tn), int(fp), int(fn), int(tp)
+
+
+def precision(y_true: Any, y_pred: Any) -> float:
+    """Of the examples predicted positive, the fraction that are positive: TP / (TP + FP).
+
+    Inputs: binary labels y_true, y_pred of shape (m,) or (1, m). Returns a float in [0, 1];
+    0.0 when nothing is predicted positive (as sklearn with ``zero_division=0``).
+    """
+    _, fp, _, tp = _counts(y_true, y_pred)
+    return tp / (tp + fp) if tp + fp else 0.0
+
+
+def recall(y_true: Any, y_pred: Any) -> float:
+    """Of the positive examples, the fraction predicted positive: TP / (TP + FN).
+
+    Inputs: binary labels of shape (m,) or (1, m). Returns a float in [0, 1]; 0.0 when there are no positives.
+    """
+    _, _, fn, tp = _counts(y_true, y_pred)
+    return tp / (tp + fn) if tp + fn else 0.0
+
+
+def f1_from_precision_recall(p: float, r: float) -> float:
+    """The harmonic mean of precision and recall, 2 / (1/P + 1/R) = 2PR / (P + R); 0.0 when both are 0.
+
+    Inputs: p, r in [0, 1]. Returns a float in [0, 1].
+    """
+    p = check_range(p, "precision", 0, 1)
+    r = check_range(r, "recall", 0, 1)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def f1_score(y_true: Any, y_pred: Any) -> float:
+    """F1 score of binary predictions: the harmonic mean of precision and recall (a single-number metric)."""
+    return f1_from_precision_recall(precision(y_true, y_pred), recall(y_true, y_pred))
+
+
+def accuracy(y_true: Any, y_pred: Any) -> float:
+    """Fraction of labels predicted exactly (any classes). Inputs: (m,) or (1, m). Returns a float in [0, 1]."""
+    t, p = _pair(y_true, y_pred)
+    return float(np.mean(t == p))
+
+
+def error_rate(y_true: Any, y_pred: Any) -> float:
+    """1 - accuracy: the fraction of examples misclassified."""
+    return 1.0 - accuracy(y_true, y_pred)
+
+
+def group_errors(y_true: Any, y_pred: Any, groups: Any, names: Sequence | None = None) -> dict:
+    """Error rate within each group (e.g. each region or country).
+
+    Inputs:
+    - y_true, y_pred: labels (m,) or (1, m); groups: the group of each example, (m,) or (1, m).
+    - names: the groups that must be reported (default: those present). A listed group with no example
+      raises ``ValueError``: its error is undefined, and silently dropping it would bias the average.
+    Returns: dict group -> error rate in [0, 1], in the order of ``names`` (or sorted).
+    """
+    t, p = _pair(y_true, y_pred)
+    g = _labels(groups, "groups")
+    if g.size != t.size:
+        raise ValueError(f"groups has {g.size} entries but there are {t.size} labels: need one group per example")
+    present = np.unique(g)
+    wanted = list(present.tolist()) if names is None else list(names)
+    if not wanted:
+        raise ValueError("names is empty: need at least one group")
+    empty = [n for n in wanted if not np.any(g == n)]
+    if empty:
+        raise ValueError(f"groups {empty} have no examples: cannot compute their error "
+                         f"(groups present: {present.tolist()})")
+    return {n: float(np.mean(t[g == n] != p[g == n])) for n in wanted}
+
+
+def average_group_error(y_true: Any, y_pred: Any, groups: Any, names: Sequence | None = None,
+                        weights: Mapping | None = None) -> float:
+    """One number from per-group errors: their (optionally weighted) average.
+
+    Each group counts equally by default (a small region weighs as much as a big one), unlike the
+    pooled error rate, which weighs groups by their number of examples.
+    Inputs: as ``group_errors``; weights: optional dict group -> weight >= 0 (e.g. users per region).
+    Returns: a float in [0, 1].
+    """
+    errors = group_errors(y_true, y_pred, groups, names)
+    if weights is None:
+        return float(np.mean(list(errors.values())))
+    missing = [n for n in errors if n not in weights]
+    if missing:
+        raise ValueError(f"weights has no entry for groups {missing}")
+    w = np.array([check_range(weights[n], f"weights[{n!r}]", 0, None) for n in errors])
+    if w.sum() == 0:
+        raise ValueError("weights sum to 0: at least one group needs a positive weight")
+    return float(np.dot(w, list(errors.values())) / w.sum())
+
+
+def rankdata(x: Any) -> np.ndarray:
+    """Ranks 1..n of the values in x (n,), ties sharing the average of their ranks (as scipy's 'average')."""
+    a = _labels(x, "x").astype(np.float64)
+    order = np.argsort(a, kind="mergesort")
+    ranks = np.empty(a.size)
+    ranks[order] = np.arange(1, a.size + 1)
+    for v in np.unique(a):
+        tie = a == v
+        if tie.sum() > 1:
+            ranks[tie] = ranks[tie].mean()
+    return ranks
+
+
+def spearman(a: Any, b: Any) -> float:
+    """Spearman's rank correlation: the Pearson correlation of the ranks of a and b (ties averaged).
+
+    +1 when b orders the items exactly as a does, -1 when it reverses them.
+    Inputs: a, b of shape (n,), n >= 2, each with at least two distinct values.
+    Returns: a float in [-1, 1].
+    """
+    x, y = _labels(a, "a"), _labels(b, "b")
+    if x.size != y.size:
+        raise ValueError(f"a has {x.size} values but b has {y.size}: they must have the same length")
+    if x.size < 2:
+        raise ValueError(f"need at least 2 items to rank, got {x.size}")
+    rx, ry = rankdata(x), rankdata(y)
+    if np.ptp(rx) == 0 or np.ptp(ry) == 0:
+        raise ValueError("a rank correlation needs at least two distinct values in each of a and b")
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    return float(np.dot(rx, ry) / np.sqrt(np.dot(rx, rx) * np.dot(ry, ry)))

@@ -1,0 +1,474 @@
+"""Course 3 (structuring ML projects) as code: pick a model, split data, read errors, decide what to do next.
+
+- Satisficing/optimizing selection: ``select_model`` (maximize one metric subject to budgets on others;
+  raises ``NoModelMeetsConstraintsError`` when no candidate meets them) and ``pareto_front``.
+- The course's "8 countries" as a simulator: ``make_region_data``; splits: ``split_by_group``,
+  ``shuffled_split``, ``dev_test_sizes``, ``prob_dev_picks_better``.
+- Known Bayes error through label noise you control: ``flip_labels``.
+- Diagnoses: ``diagnose_bias_variance`` (human/Bayes, train, dev) and ``diagnose_mismatch``
+  (human, train, train-dev, dev[, test]), each naming the knobs the course recommends.
+- Error analysis: ``image_properties``, ``tag_lowest``, ``error_analysis`` (count error categories and the
+  ceiling of each fix).
+- ``time_per_example``: measured per-example latency of a predict function.
+
+Tabular data here is examples-first, X of shape (m, n) (scikit-learn's layout); labels are (m,).
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from utils.validation import as_array, check_positive_int, check_range
+
+# --- satisficing and optimizing metrics ---------------------------------------------------------------
+
+_OPS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
+
+
+class NoModelMeetsConstraintsError(ValueError):
+    """Raised by ``select_model`` when no candidate satisfies every satisficing constraint."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The answer of ``select_model``.
+
+    Attributes: ``chosen`` (name of the selected model), ``metrics`` (its metrics), ``feasible`` (names that
+    met every constraint, best first), ``rejected`` (name -> the first constraint it broke, as text).
+    """
+
+    chosen: str
+    metrics: dict
+    feasible: list
+    rejected: dict
+
+    def __str__(self) -> str:
+        lines = [f"chosen: {self.chosen}  ({_fmt_metrics(self.metrics)})"]
+        lines += [f"  rejected {n}: {why}" for n, why in self.rejected.items()]
+        return "\n".join(lines)
+
+
+def _fmt_metrics(metrics: Mapping[str, float]) -> str:
+    return ", ".join(f"{k} = {v:.4g}" for k, v in metrics.items())
+
+
+def _parse_constraint(metric: str, spec: Any) -> tuple[str, float]:
+    if isinstance(spec, tuple):
+        if len(spec) != 2 or spec[0] not in _OPS:
+            raise ValueError(f"constraint on {metric!r} must be a number (meaning <=) or (op, value) with op in "
+                             f"{sorted(_OPS)}, got {spec!r}")
+        op, value = spec
+    else:
+        op, value = "<=", spec
+    return op, check_range(value, f"constraint on {metric!r}")
+
+
+def select_model(candidates: Mapping[str, Mapping[str, float]], optimize: str,
+                 constraints: Mapping[str, Any] | None = None, maximize: bool = True) -> Selection:
+    """Pick the candidate with the best optimizing metric among those that meet every satisficing constraint.
+
+    Inputs:
+    - candidates: name -> {metric: value}, e.g. {"A": {"accuracy": 0.90, "latency_ms": 80}, ...}.
+    - optimize: the optimizing metric (e.g. "accuracy").
+    - constraints: metric -> budget. A number means "<= budget" (e.g. {"latency_ms": 100}); a tuple
+      (op, value) with op in "<=", "<", ">=", ">" states the direction (e.g. {"recall": (">=", 0.9)}).
+    - maximize: True to maximize ``optimize`` (accuracy), False to minimize it (error, cost).
+    Returns: a ``Selection``. Ties on the optimizing metric go to the candidate listed first.
+    Raises: ``NoModelMeetsConstraintsError`` (a ValueError) when no candidate meets the constraints; its
+    message gives, for each constraint, the best value any candidate reached. ``ValueError`` for unknown
+    metrics or an empty candidate set.
+    """
+    if not candidates:
+        raise ValueError("candidates is empty: nothing to select from")
+    constraints = dict(constraints or {})
+    parsed = {m: _parse_constraint(m, s) for m, s in constraints.items()}
+    for name, metrics in candidates.items():
+        missing = [m for m in [optimize, *parsed] if m not in metrics]
+        if missing:
+            raise ValueError(f"candidate {name!r} has no value for {missing}; it has {sorted(metrics)}")
+    rejected: dict[str, str] = {}
+    feasible = []
+    for name, metrics in candidates.items():
+        broken = [f"{m} = {metrics[m]:.4g} breaks {op} {v:.4g}" for m, (op, v) in parsed.items()
+                  if not _OPS[op](metrics[m], v)]
+        if broken:
+            rejected[name] = broken[0]
+        else:
+            feasible.append(name)
+    if not feasible:
+        best = []
+        for m, (op, v) in parsed.items():
+            values = [c[m] for c in candidates.values()]
+            closest = min(values) if op in ("<=", "<") else max(values)
+            best.append(f"{m} {op} {v:.4g} (best candidate: {closest:.4g})")
+        raise NoModelMeetsConstraintsError(f"no model meets the constraints: {'; '.join(best)}. "
+                                           f"Relax a budget or find a cheaper model.")
+    sign = -1.0 if maximize else 1.0
+    feasible.sort(key=lambda n: sign * float(candidates[n][optimize]))  # stable: ties keep input order
+    chosen = feasible[0]
+    return Selection(chosen=chosen, metrics=dict(candidates[chosen]), feasible=feasible, rejected=rejected)
+
+
+def pareto_front(candidates: Mapping[str, Mapping[str, float]], optimize: str, cost: str,
+                 maximize: bool = True) -> list:
+    """Names of the candidates no other candidate beats on both metrics, sorted by increasing cost.
+
+    Inputs: candidates as in ``select_model``; optimize: the metric to make large (small if not maximize);
+    cost: the metric to make small (e.g. latency). Returns: a list of names (the accuracy/latency front).
+    """
+    if not candidates:
+        raise ValueError("candidates is empty: no front")
+    sign = 1.0 if maximize else -1.0
+    pts = {n: (float(c[cost]), sign * float(c[optimize])) for n, c in candidates.items()}
+    front = [n for n, (c, q) in pts.items()
+             if not any((c2 <= c and q2 >= q) and (c2 < c or q2 > q) for m, (c2, q2) in pts.items() if m != n)]
+    return sorted(front, key=lambda n: pts[n][0])
+
+
+# --- the 8-regions simulator and the splits ------------------------------------------------------------
+
+def make_region_data(n_regions: int = 8, n_per_region: int = 500, n_features: int = 10, shift: float = 1.0,
+                     boundary_shift: float = 1.0, label_noise: float = 0.5,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Binary data from several regions (countries), each with its own input shift and decision boundary.
+
+    Region r draws x ~ N(mu_r, I) with mu_r = shift * N(0, I), and labels y = 1 when
+    (x - mu_r) . w_r + label_noise * N(0, 1) > 0, where w_r = w + boundary_shift * N(0, I) / sqrt(n_features)
+    around a shared unit direction w. shift = boundary_shift = 0 gives one distribution for every region.
+    Inputs: sizes (positive ints), shift, boundary_shift, label_noise >= 0, seed.
+    Returns: X (m, n_features), y (m,) in {0, 1}, region (m,) in 0..n_regions-1, with m = n_regions * n_per_region.
+    """
+    n_regions = check_positive_int(n_regions, "n_regions")
+    n_per_region = check_positive_int(n_per_region, "n_per_region")
+    n_features = check_positive_int(n_features, "n_features")
+    for name, v in (("shift", shift), ("boundary_shift", boundary_shift), ("label_noise", label_noise)):
+        check_range(v, name, 0, None)
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(n_features)
+    w /= np.linalg.norm(w)
+    Xs, ys, rs = [], [], []
+    for r in range(n_regions):
+        mu = shift * rng.standard_normal(n_features)
+        w_r = w + boundary_shift * rng.standard_normal(n_features) / np.sqrt(n_features)
+        w_r /= np.linalg.norm(w_r)
+        X = mu + rng.standard_normal((n_per_region, n_features))
+        y = ((X - mu) @ w_r + label_noise * rng.standard_normal(n_per_region) > 0).astype(np.int64)
+        Xs.append(X)
+        ys.append(y)
+        rs.append(np.full(n_per_region, r))
+    return np.concatenate(Xs), np.concatenate(ys), np.concatenate(rs)
+
+
+def split_by_group(groups: Any, dev_groups: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """The split the course warns against: dev = examples of some groups, test = the rest.
+
+    Inputs: groups (m,): the group of each example; dev_groups: the groups that go to dev.
+    Returns: (dev_idx, test_idx), int index arrays; both must be non-empty.
+    """
+    g = np.asarray(groups).reshape(-1)
+    if g.size == 0:
+        raise ValueError("groups is empty: nothing to split")
+    unknown = [d for d in dev_groups if not np.any(g == d)]
+    if unknown:
+        raise ValueError(f"dev_groups {unknown} do not occur in groups (present: {np.unique(g).tolist()})")
+    in_dev = np.isin(g, list(dev_groups))
+    if in_dev.all():
+        raise ValueError("every group is a dev group: the test set would be empty")
+    return np.flatnonzero(in_dev), np.flatnonzero(~in_dev)
+
+
+def shuffled_split(m: int, sizes: Sequence[float], seed: int = 0) -> list[np.ndarray]:
+    """Shuffle indices 0..m-1 and cut them into consecutive parts: every part from the same distribution.
+
+    Inputs: m examples; sizes: fractions summing to 1 (e.g. (0.98, 0.01, 0.01)) or counts summing to m.
+    Returns: a list of int index arrays, one per part, each non-empty.
+    """
+    m = check_positive_int(m, "m")
+    s = np.asarray(sizes, dtype=np.float64)
+    if s.ndim != 1 or s.size == 0 or np.any(s <= 0):
+        raise ValueError(f"sizes must be a non-empty list of positive fractions or counts, got {list(sizes)}")
+    if np.isclose(s.sum(), 1.0):
+        counts = np.floor(s * m).astype(int)
+        counts[0] += m - counts.sum()
+    elif np.isclose(s.sum(), m) and np.allclose(s, np.round(s)):
+        counts = np.round(s).astype(int)
+    else:
+        raise ValueError(f"sizes must be fractions summing to 1 or counts summing to m = {m}, got {list(sizes)}")
+    if np.any(counts < 1):
+        raise ValueError(f"sizes {list(sizes)} leave an empty part for m = {m}")
+    perm = np.random.default_rng(seed).permutation(m)
+    return list(np.split(perm, np.cumsum(counts)[:-1]))
+
+
+def dev_test_sizes(m: int, large: int = 100_000, dev_size: int = 10_000) -> tuple[int, int, int]:
+    """The course's rule of thumb for (train, dev, test) sizes.
+
+    Small data (m < ``large``): the old 60/20/20 split. Large data: dev and test just big enough to
+    tell models apart (``dev_size`` each, e.g. 10,000 of 1,000,000 = 98/1/1), the rest for training.
+    Returns: (n_train, n_dev, n_test) summing to m.
+    """
+    m = check_positive_int(m, "m")
+    large = check_positive_int(large, "large")
+    dev_size = check_positive_int(dev_size, "dev_size")
+    if m < 5:
+        raise ValueError(f"m must be at least 5 to leave examples for train, dev and test, got {m}")
+    if m < large:
+        n_dev = n_test = int(round(0.2 * m))
+    else:
+        n_dev = n_test = min(dev_size, m // 5)
+    return m - n_dev - n_test, n_dev, n_test
+
+
+def prob_dev_picks_better(acc_better: float, acc_worse: float, n_dev: int, n_trials: int = 10_000,
+                          seed: int = 0) -> float:
+    """Simulate how often a dev set of ``n_dev`` examples ranks the truly better model first.
+
+    Each trial draws both models' numbers of correct dev answers as independent binomials; ties count half.
+    Inputs: true accuracies in [0, 1] (acc_better >= acc_worse), n_dev, n_trials positive ints.
+    Returns: the probability in [0, 1] (0.5 means the dev set cannot tell them apart).
+    """
+    a = check_range(acc_better, "acc_better", 0, 1)
+    b = check_range(acc_worse, "acc_worse", 0, 1)
+    if a < b:
+        raise ValueError(f"acc_better ({a}) must be >= acc_worse ({b})")
+    n_dev = check_positive_int(n_dev, "n_dev")
+    n_trials = check_positive_int(n_trials, "n_trials")
+    rng = np.random.default_rng(seed)
+    ka, kb = rng.binomial(n_dev, a, n_trials), rng.binomial(n_dev, b, n_trials)
+    return float(np.mean(ka > kb) + 0.5 * np.mean(ka == kb))
+
+
+# --- label noise: a Bayes error you know ------------------------------------------------------------------
+
+def flip_labels(y: Any, rate: float, n_classes: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Corrupt each label independently with probability ``rate``, replacing it by a different random class.
+
+    If the clean label is a function of x, the best possible classifier errs on exactly the flipped
+    examples: Bayes error = rate (on data corrupted the same way).
+    Inputs: y (m,) or (1, m) integer labels in 0..n_classes-1; rate in [0, 1]; n_classes >= 2.
+    Returns: (y_noisy of the same shape as y, flipped (m,) bool mask).
+    """
+    arr = np.asarray(y)
+    flat = arr.reshape(-1).astype(np.int64)
+    if flat.size == 0:
+        raise ValueError("y is empty: nothing to corrupt")
+    if arr.ndim > 2 or (arr.ndim == 2 and arr.shape[0] != 1):
+        raise ValueError(f"y must have shape (m,) or (1, m), got shape {arr.shape}")
+    n_classes = check_positive_int(n_classes, "n_classes")
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    if flat.min() < 0 or flat.max() >= n_classes:
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, found {flat.min()}..{flat.max()}")
+    rate = check_range(rate, "rate", 0, 1)
+    rng = np.random.default_rng(seed)
+    flipped = rng.random(flat.size) < rate
+    noisy = flat.copy()
+    offsets = rng.integers(1, n_classes, size=flat.size)  # never the same class
+    noisy[flipped] = (flat[flipped] + offsets[flipped]) % n_classes
+    return noisy.reshape(arr.shape), flipped
+
+
+# --- diagnoses ---------------------------------------------------------------------------------------
+
+BIAS_KNOBS = ["train a bigger model", "train longer / a better optimizer (momentum, RMSprop, Adam)",
+              "search the architecture and hyperparameters"]
+VARIANCE_KNOBS = ["get more training data", "regularize (L2, dropout, data augmentation)",
+                  "search the architecture and hyperparameters"]
+MISMATCH_KNOBS = ["do manual error analysis to see how train and dev/test differ",
+                  "make training data more like dev/test (artificial data synthesis)",
+                  "collect more training data like the dev/test data"]
+DEV_OVERFIT_KNOBS = ["get a bigger dev set (you have overfit the dev set)"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What the errors say and what to do.
+
+    Attributes: ``errors`` (name -> error, in the order given), ``gaps`` (problem -> size: "avoidable bias",
+    "variance", and for ``diagnose_mismatch`` also "data mismatch", "overfitting to dev"), ``focus`` (the
+    largest gap's name, or "none" when every gap is within tolerance), ``knobs`` (what the course recommends
+    for the focus), ``notes`` (warnings, e.g. train error below human level).
+    """
+
+    errors: dict
+    gaps: dict
+    focus: str
+    knobs: list
+    notes: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = ["  ".join(f"{k}: {100 * v:.1f} %" for k, v in self.errors.items()),
+                 "  ".join(f"{k}: {100 * v:.1f} %" for k, v in self.gaps.items()),
+                 f"focus on: {self.focus}"]
+        lines += [f"  - {k}" for k in self.knobs]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+_KNOBS = {"avoidable bias": BIAS_KNOBS, "variance": VARIANCE_KNOBS, "data mismatch": MISMATCH_KNOBS,
+          "overfitting to dev": DEV_OVERFIT_KNOBS}
+
+
+def _diagnose(errors: dict, gaps: dict, tolerance: float) -> Diagnosis:
+    tolerance = check_range(tolerance, "tolerance", 0, 1)
+    notes = []
+    if gaps["avoidable bias"] < 0:
+        notes.append("train error is below human-level error: human error no longer bounds Bayes error, "
+                     "so avoidable bias is unknown and progress gets harder to steer")
+    focus = max(gaps, key=lambda k: gaps[k])
+    if gaps[focus] <= tolerance:
+        return Diagnosis(errors, gaps, "none", ["the errors are within tolerance of human level: ship it, or "
+                                                "lower human-level error (e.g. a team of experts)"], notes)
+    return Diagnosis(errors, gaps, focus, list(_KNOBS[focus]), notes)
+
+
+def diagnose_bias_variance(human_error: float, train_error: float, dev_error: float,
+                           tolerance: float = 0.0) -> Diagnosis:
+    """Avoidable bias = train - human (human-level error as a proxy for Bayes error); variance = dev - train.
+
+    Inputs: errors in [0, 1]; tolerance: gaps at or below it count as solved.
+    Returns: a ``Diagnosis`` whose focus is the larger gap, with the course's knobs for it.
+    """
+    e = {"human": check_range(human_error, "human_error", 0, 1),
+         "train": check_range(train_error, "train_error", 0, 1),
+         "dev": check_range(dev_error, "dev_error", 0, 1)}
+    gaps = {"avoidable bias": e["train"] - e["human"], "variance": e["dev"] - e["train"]}
+    return _diagnose(e, gaps, tolerance)
+
+
+def diagnose_mismatch(human_error: float, train_error: float, train_dev_error: float, dev_error: float,
+                      test_error: float | None = None, tolerance: float = 0.0) -> Diagnosis:
+    """Split the gap between human and dev error when training and dev/test data differ.
+
+    train-dev is held-out data from the *training* distribution, so:
+    avoidable bias = train - human; variance = train-dev - train; data mismatch = dev - train-dev;
+    overfitting to dev = test - dev (when test_error is given).
+    Inputs: errors in [0, 1]. Returns: a ``Diagnosis`` focused on the largest gap.
+    """
+    e = {"human": check_range(human_error, "human_error", 0, 1),
+         "train": check_range(train_error, "train_error", 0, 1),
+         "train-dev": check_range(train_dev_error, "train_dev_error", 0, 1),
+         "dev": check_range(dev_error, "dev_error", 0, 1)}
+    gaps = {"avoidable bias": e["train"] - e["human"], "variance": e["train-dev"] - e["train"],
+            "data mismatch": e["dev"] - e["train-dev"]}
+    if test_error is not None:
+        e["test"] = check_range(test_error, "test_error", 0, 1)
+        gaps["overfitting to dev"] = e["test"] - e["dev"]
+    return _diagnose(e, gaps, tolerance)
+
+
+# --- error analysis -------------------------------------------------------------------------------------
+
+def image_properties(images: Any) -> dict:
+    """Measurable properties of grayscale images, to tag errors with.
+
+    Inputs: images (k, H, W) with values in [0, 1] (H, W >= 3).
+    Returns: dict with arrays of shape (k,): "brightness" (mean), "contrast" (standard deviation) and
+    "sharpness" (variance of the Laplacian: low = blurry).
+    """
+    imgs = as_array(images, "images", ndim=3)
+    if imgs.shape[0] == 0 or min(imgs.shape[1:]) < 3:
+        raise ValueError(f"images must have shape (k, H, W) with k >= 1 and H, W >= 3, got {imgs.shape}")
+    lap = (imgs[:, :-2, 1:-1] + imgs[:, 2:, 1:-1] + imgs[:, 1:-1, :-2] + imgs[:, 1:-1, 2:]
+           - 4 * imgs[:, 1:-1, 1:-1])
+    return {"brightness": imgs.mean(axis=(1, 2)), "contrast": imgs.std(axis=(1, 2)),
+            "sharpness": lap.var(axis=(1, 2))}
+
+
+def tag_lowest(values: Any, fraction: float = 0.25) -> np.ndarray:
+    """Tag the examples whose value is among the lowest ``fraction`` (e.g. the darkest quarter).
+
+    Inputs: values (m,); fraction in (0, 1). Returns: bool mask (m,), True where value <= the quantile.
+    """
+    v = as_array(values, "values", ndim=1)
+    if v.size == 0:
+        raise ValueError("values is empty: nothing to tag")
+    fraction = check_range(fraction, "fraction", 0, 1, low_inclusive=False, high_inclusive=False)
+    return v <= np.quantile(v, fraction)
+
+
+@dataclass(frozen=True)
+class ErrorCategory:
+    """One row of the error-analysis table.
+
+    ``count``: errors in this category; ``fraction_of_errors``: count / all errors; ``error_rate``: error rate
+    among the examples with this tag; ``ceiling``: the overall error if every error of this category were fixed
+    (the best a fix for it can do).
+    """
+
+    name: str
+    count: int
+    fraction_of_errors: float
+    error_rate: float
+    ceiling: float
+
+
+def error_analysis(errors: Any, tags: Mapping[str, Any]) -> tuple[float, list]:
+    """Count the errors in each category (categories may overlap, as in the course's spreadsheet).
+
+    Inputs:
+    - errors: bool (m,), True where the classifier is wrong.
+    - tags: category name -> bool (m,) (e.g. "dark": brightness in the lowest quarter); each tag must mark
+      at least one example.
+    Returns: (overall error rate, list of ``ErrorCategory`` sorted by count, largest first).
+    Raises ValueError when there are no errors to analyse or a tag has the wrong length or marks nothing.
+    """
+    err = np.asarray(errors).reshape(-1)
+    if err.size == 0 or not np.isin(err, (0, 1)).all():
+        raise ValueError(f"errors must be a non-empty bool array (m,), got shape {err.shape}")
+    err = err.astype(bool)
+    if not err.any():
+        raise ValueError("there are no errors to analyse (the classifier is right on every example)")
+    if not tags:
+        raise ValueError("tags is empty: give at least one category")
+    overall = float(err.mean())
+    rows = []
+    for name, mask in tags.items():
+        t = np.asarray(mask).reshape(-1)
+        if t.size != err.size:
+            raise ValueError(f"tag {name!r} has {t.size} entries but errors has {err.size}")
+        t = t.astype(bool)
+        if not t.any():
+            raise ValueError(f"tag {name!r} marks no example: its error rate is undefined")
+        count = int((err & t).sum())
+        frac = count / int(err.sum())
+        rows.append(ErrorCategory(name, count, frac, float(err[t].mean()), overall * (1 - frac)))
+    rows.sort(key=lambda r: -r.count)
+    return overall, rows
+
+
+def fix_ceiling(error: float, fraction_of_errors: float) -> float:
+    """Error left if a fix removed every error of a category that holds ``fraction_of_errors`` of them."""
+    return check_range(error, "error", 0, 1) * (1 - check_range(fraction_of_errors, "fraction_of_errors", 0, 1))
+
+
+# --- latency ----------------------------------------------------------------------------------------------
+
+def time_per_example(predict: Callable[[np.ndarray], Any], X: Any, n_examples: int = 50, repeats: int = 3,
+                     batch_size: int = 1) -> float:
+    """Measured seconds per example of ``predict``, as a deployed model sees them (``batch_size`` at a time).
+
+    Inputs: predict(X_batch); X (m, ...) examples first; times the first ``n_examples`` (at most m),
+    ``repeats`` times, after one warm-up call. Returns: the median over repeats of seconds per example.
+    The number varies from run to run (machine load): print it, never check it exactly.
+    """
+    X = np.asarray(X)
+    if X.ndim < 1 or X.shape[0] == 0:
+        raise ValueError(f"X must hold examples along axis 0, got shape {X.shape}")
+    n = min(check_positive_int(n_examples, "n_examples"), X.shape[0])
+    repeats = check_positive_int(repeats, "repeats")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    predict(X[:batch_size])  # warm-up (lazy initialisation, caches)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for i in range(0, n, batch_size):
+            predict(X[i:i + batch_size])
+        times.append((time.perf_counter() - start) / n)
+    return float(np.median(times))

@@ -1,0 +1,158 @@
+"""utils.cnn_models: exact parameter counts of the built Keras models, block shapes, and the counting helpers."""
+
+import gc
+
+import keras
+import numpy as np
+import pytest
+
+from utils import cnn_models as cm
+
+
+def _count(model) -> int:
+    return int(model.count_params())
+
+
+# --- counting helpers against Keras layers ---------------------------------------------------------------
+
+@pytest.mark.parametrize("f,c_in,c_out", [(1, 192, 16), (3, 3, 8), (5, 16, 32), (11, 3, 96)])
+def test_conv_params_equals_a_keras_conv2d_layer(f, c_in, c_out):
+    layer = keras.layers.Conv2D(c_out, f)
+    layer.build((None, 32, 32, c_in))
+    assert cm.conv_params(f, c_in, c_out) == layer.count_params() == (f * f * c_in + 1) * c_out
+
+
+def test_dense_params_equals_a_keras_dense_layer():
+    layer = keras.layers.Dense(100)
+    layer.build((None, 12288))
+    assert cm.dense_params(12288, 100) == layer.count_params() == 1_228_900
+
+
+def test_conv_multiplies_is_output_size_times_filter_volume():
+    layer = keras.layers.Conv2D(32, 5, padding="same")
+    out = layer.compute_output_shape((None, 28, 28, 192))
+    assert cm.conv_multiplies(28, 28, 192, 5, 32) == int(np.prod(out[1:])) * 5 * 5 * 192
+
+
+def test_bottleneck_multiplies_reproduces_the_courses_120m_vs_12_4m():
+    counts = cm.bottleneck_multiplies(28, 28, 192, 5, 32, 16)
+    assert counts["direct"] == 28 * 28 * 32 * 5 * 5 * 192 == 120_422_400
+    assert counts["bottleneck_1x1"] == 28 * 28 * 16 * 192 == 2_408_448
+    assert counts["bottleneck_fxf"] == 28 * 28 * 32 * 5 * 5 * 16 == 10_035_200
+    assert counts["bottleneck_total"] == 12_443_648
+
+
+def test_counting_helpers_reject_non_positive_sizes():
+    with pytest.raises(ValueError, match="n_C_in must be a positive integer"):
+        cm.conv_params(3, 0, 8)
+    with pytest.raises(ValueError, match="n_out must be a positive integer"):
+        cm.dense_params(10, -1)
+
+
+# --- classic networks: exact counts ---------------------------------------------------------------------
+
+def test_lenet5_has_61706_parameters_near_the_papers_60k():
+    model = cm.lenet5()
+    expected = (cm.conv_params(5, 1, 6) + cm.conv_params(5, 6, 16) + cm.dense_params(400, 120)
+                + cm.dense_params(120, 84) + cm.dense_params(84, 10))
+    assert _count(model) == expected == 61_706
+    assert model.output_shape == (None, 10)
+    assert abs(_count(model) - cm.PAPER_PARAMS["LeNet-5"]) / cm.PAPER_PARAMS["LeNet-5"] < 0.05
+
+
+def test_alexnet_has_62378344_parameters_near_the_papers_60m():
+    model = cm.alexnet(kernel_initializer="zeros")
+    assert model.get_layer("pool5").output.shape[1:] == (6, 6, 256)
+    expected = (cm.conv_params(11, 3, 96) + cm.conv_params(5, 96, 256) + cm.conv_params(3, 256, 384)
+                + cm.conv_params(3, 384, 384) + cm.conv_params(3, 384, 256) + cm.dense_params(9216, 4096)
+                + cm.dense_params(4096, 4096) + cm.dense_params(4096, 1000))
+    assert _count(model) == expected == 62_378_344
+    del model
+    gc.collect()
+
+
+def test_vgg16_has_138357544_parameters_as_in_the_paper():
+    model = cm.vgg16(kernel_initializer="zeros")
+    assert model.get_layer("block5_pool").output.shape[1:] == (7, 7, 512)
+    assert len([l for l in model.layers if isinstance(l, keras.layers.Conv2D)]) == 13
+    assert _count(model) == 138_357_544  # keras.applications.VGG16(weights=None) has the same count
+    del model
+    gc.collect()
+
+
+def test_first_cnn_shapes_and_count():
+    model = cm.first_cnn((25, 25, 1), 2, filters=(8, 16))
+    # conv1 3x3x1x8, conv2 3x3x8x16, after two 2x2 pools 25 -> 12 -> 6: dense 6*6*16 -> 2
+    assert _count(model) == cm.conv_params(3, 1, 8) + cm.conv_params(3, 8, 16) + cm.dense_params(6 * 6 * 16, 2)
+    assert model.get_layer("conv1").get_weights()[0].shape == (3, 3, 1, 8)
+    assert model.output_shape == (None, 2)
+
+
+# --- ResNets ---------------------------------------------------------------------------------------------
+
+def test_identity_block_keeps_the_shape_and_adds_the_input():
+    X = keras.Input((8, 8, 16))
+    out = cm.identity_block(X, 3, (4, 4, 16), name="t")
+    assert tuple(out.shape[1:]) == (8, 8, 16)
+    model = keras.Model(X, out)
+    bn = 4 * (4 + 4 + 16)  # BatchNormalization: gamma, beta, moving mean and variance per channel
+    assert _count(model) == cm.conv_params(1, 16, 4) + cm.conv_params(3, 4, 4) + cm.conv_params(1, 4, 16) + bn
+    assert isinstance(model.get_layer("t_add"), keras.layers.Add)
+
+
+def test_identity_block_rejects_mismatched_channels():
+    with pytest.raises(ValueError, match="F3 must be 16"):
+        cm.identity_block(keras.Input((8, 8, 16)), 3, (4, 4, 8))
+
+
+def test_convolutional_block_changes_size_and_channels():
+    X = keras.Input((8, 6, 16))
+    out = cm.convolutional_block(X, 3, (8, 8, 32), s=2, name="c")
+    assert tuple(out.shape[1:]) == (4, 3, 32)
+    model = keras.Model(X, out)
+    convs = cm.conv_params(1, 16, 8) + cm.conv_params(3, 8, 8) + cm.conv_params(1, 8, 32) + cm.conv_params(1, 16, 32)
+    assert _count(model) == convs + 4 * (8 + 8 + 32 + 32)
+
+
+def test_small_resnet_outputs_class_probabilities():
+    model = cm.small_resnet((16, 16, 1), 10)
+    x = np.random.default_rng(0).standard_normal((3, 16, 16, 1)).astype("float32")
+    p = model.predict(x, verbose=0)
+    assert p.shape == (3, 10)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_plain_and_residual_nets_have_the_same_depth_and_parameters():
+    plain = cm.deep_net((8, 8, 1), 10, n_blocks=5, channels=8, residual=False)
+    res = cm.deep_net((8, 8, 1), 10, n_blocks=5, channels=8, residual=True)
+    assert _count(plain) == _count(res) == cm.conv_params(3, 1, 8) + 10 * cm.conv_params(3, 8, 8) + cm.dense_params(8, 10)
+    n_conv = [sum(isinstance(l, keras.layers.Conv2D) for l in m.layers) for m in (plain, res)]
+    assert n_conv == [11, 11] and plain.name == "plain_12" and res.name == "residual_12"
+    assert not any(isinstance(l, keras.layers.Add) for l in plain.layers)
+    assert sum(isinstance(l, keras.layers.Add) for l in res.layers) == 5
+
+
+# --- Inception and transfer ------------------------------------------------------------------------------
+
+def test_inception_3a_outputs_256_channels_with_the_expected_parameters():
+    model = cm.inception_model((28, 28, 192))
+    assert model.output_shape == (None, 28, 28, 64 + 128 + 32 + 32)
+    f = cm.INCEPTION_3A
+    expected = (cm.conv_params(1, 192, f["1x1"]) + cm.conv_params(1, 192, f["3x3_reduce"])
+                + cm.conv_params(3, f["3x3_reduce"], f["3x3"]) + cm.conv_params(1, 192, f["5x5_reduce"])
+                + cm.conv_params(5, f["5x5_reduce"], f["5x5"]) + cm.conv_params(1, 192, f["pool_proj"]))
+    assert _count(model) == expected == 163_696
+
+
+def test_inception_module_rejects_missing_branch_sizes():
+    with pytest.raises(ValueError, match="missing"):
+        cm.inception_module(keras.Input((8, 8, 4)), {"1x1": 4})
+
+
+def test_with_head_freezes_the_base_when_asked():
+    base = cm.feature_extractor((16, 16, 1), (4, 8))
+    frozen = cm.with_head(base, 5, trainable_base=False)
+    assert frozen.output_shape == (None, 5)
+    assert [w.shape for w in frozen.trainable_weights] == [(8, 5), (5,)]
+    tuned = cm.with_head(base, 5, trainable_base=True)
+    assert len(tuned.trainable_weights) > 2

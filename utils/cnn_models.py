@@ -1,0 +1,353 @@
+"""Keras CNNs of Course 4, weeks 1-2, and the arithmetic behind them.
+
+Builders return uncompiled ``keras.Model`` objects (compile and train them with ``utils.training``):
+``first_cnn``, ``lenet5``, ``alexnet``, ``vgg16``, ``identity_block`` / ``convolutional_block`` (the
+ResNet blocks, as functions on Keras tensors), ``small_resnet`` and ``plain_net`` (the same depth with
+or without skip connections), ``inception_module``. Each classifier ends in a float32 softmax so that
+it trains under mixed precision on a GPU.
+
+Counting helpers (plain integers, no Keras): ``dense_params``, ``conv_params``, ``conv_multiplies``,
+``bottleneck_multiplies``, and ``PAPER_PARAMS``, the parameter counts the papers and the course quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from utils.validation import check_positive_int
+
+#: Parameter counts as quoted by the course (from the papers), to compare with the built models.
+PAPER_PARAMS = {"LeNet-5": 60_000, "AlexNet": 60_000_000, "VGG-16": 138_000_000}
+
+
+# --- counting --------------------------------------------------------------------------------------------
+
+def dense_params(n_in: int, n_out: int) -> int:
+    """Weights and biases of a fully connected layer: n_in * n_out + n_out."""
+    return check_positive_int(n_in, "n_in") * check_positive_int(n_out, "n_out") + n_out
+
+
+def conv_params(f: int, n_C_in: int, n_C_out: int) -> int:
+    """Weights and biases of a conv layer with n_C_out filters of size f x f x n_C_in: (f*f*n_C_in + 1) * n_C_out.
+
+    Independent of the image size: that is parameter sharing.
+    """
+    f, n_C_in, n_C_out = (check_positive_int(v, k) for v, k in ((f, "f"), (n_C_in, "n_C_in"), (n_C_out, "n_C_out")))
+    return (f * f * n_C_in + 1) * n_C_out
+
+
+def conv_multiplies(n_H: int, n_W: int, n_C_in: int, f: int, n_C_out: int) -> int:
+    """Multiplications of a "same" conv producing an (n_H, n_W, n_C_out) output from n_C_in channels with f x f filters.
+
+    Each of the n_H * n_W * n_C_out outputs costs f * f * n_C_in multiplications.
+    """
+    vals = [check_positive_int(v, k) for v, k in ((n_H, "n_H"), (n_W, "n_W"), (n_C_in, "n_C_in"), (f, "f"),
+                                                   (n_C_out, "n_C_out"))]
+    n_H, n_W, n_C_in, f, n_C_out = vals
+    return n_H * n_W * n_C_out * f * f * n_C_in
+
+
+def bottleneck_multiplies(n_H: int, n_W: int, n_C_in: int, f: int, n_C_out: int, n_C_bottleneck: int) -> dict[str, int]:
+    """Multiplications of an f x f conv with and without a 1x1 bottleneck to n_C_bottleneck channels first.
+
+    Returns: {"direct": ..., "bottleneck_1x1": ..., "bottleneck_fxf": ..., "bottleneck_total": ...}.
+    The course's example: 28x28x192 -> 28x28x32 with 5x5 filters, bottleneck 16.
+    """
+    direct = conv_multiplies(n_H, n_W, n_C_in, f, n_C_out)
+    first = conv_multiplies(n_H, n_W, n_C_in, 1, n_C_bottleneck)
+    second = conv_multiplies(n_H, n_W, n_C_bottleneck, f, n_C_out)
+    return {"direct": direct, "bottleneck_1x1": first, "bottleneck_fxf": second, "bottleneck_total": first + second}
+
+
+# --- classic networks ------------------------------------------------------------------------------------
+
+def _softmax_head(x, n_classes: int, name: str = "predictions"):
+    import keras
+
+    x = keras.layers.Dense(check_positive_int(n_classes, "n_classes"), name=f"{name}_logits")(x)
+    return keras.layers.Activation("softmax", dtype="float32", name=name)(x)
+
+
+def first_cnn(input_shape: Sequence[int] = (25, 25, 1), n_classes: int = 2, filters: Sequence[int] = (8, 16),
+              name: str = "first_cnn"):
+    """A first small CNN: [CONV 3x3 same -> ReLU -> MAXPOOL 2x2] per entry of ``filters``, FLATTEN, softmax.
+
+    Inputs: input_shape (n_H, n_W, n_C); n_classes; filters, the channels of each conv block.
+    Returns: an uncompiled keras.Model mapping (m, n_H, n_W, n_C) to class probabilities (m, n_classes).
+    The first layer is named "conv1" (its filters are what the notebook draws).
+    """
+    import keras
+
+    inputs = keras.Input(tuple(input_shape))
+    x = inputs
+    for i, n in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(n, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    x = keras.layers.Flatten()(x)
+    return keras.Model(inputs, _softmax_head(x, n_classes), name=name)
+
+
+def lenet5(input_shape: Sequence[int] = (32, 32, 1), n_classes: int = 10):
+    """LeNet-5 (LeCun et al., 1998) as the course draws it: CONV 5x5x6 -> AVGPOOL -> CONV 5x5x16 -> AVGPOOL
+    -> FC 120 -> FC 84 -> softmax 10, tanh activations. (The paper's C3 connects only some channels and its
+    output is an RBF layer; this full-connection version has a few more weights.)
+    Returns: an uncompiled keras.Model, input (m, 32, 32, 1).
+    """
+    import keras
+
+    L = keras.layers
+    inputs = keras.Input(tuple(input_shape))
+    x = L.Conv2D(6, 5, activation="tanh", name="conv1")(inputs)
+    x = L.AveragePooling2D(2, name="pool1")(x)
+    x = L.Conv2D(16, 5, activation="tanh", name="conv2")(x)
+    x = L.AveragePooling2D(2, name="pool2")(x)
+    x = L.Flatten()(x)
+    x = L.Dense(120, activation="tanh", name="fc3")(x)
+    x = L.Dense(84, activation="tanh", name="fc4")(x)
+    return keras.Model(inputs, _softmax_head(x, n_classes), name="lenet5")
+
+
+def alexnet(input_shape: Sequence[int] = (227, 227, 3), n_classes: int = 1000,
+            kernel_initializer: str = "glorot_uniform"):
+    """AlexNet (Krizhevsky et al., 2012) as the course draws it, on one device (no two-GPU split, no LRN):
+    CONV 11x11/4 x96 -> MAXPOOL 3/2 -> CONV 5x5 same x256 -> MAXPOOL 3/2 -> CONV 3x3 x384, x384, x256 ->
+    MAXPOOL 3/2 -> FC 4096 -> FC 4096 -> softmax 1000.
+    kernel_initializer="zeros" builds it fast, with no temporary random arrays, to count its parameters.
+    Returns: an uncompiled keras.Model, input (m, 227, 227, 3). About 62 million weights (float32: 250 MB).
+    """
+    import keras
+
+    L = _layers_with_init(keras.layers, kernel_initializer)
+    inputs = keras.Input(tuple(input_shape))
+    x = L.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = L.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
+    x = L.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = L.Flatten()(x)
+    x = L.Dense(4096, activation="relu", name="fc6")(x)
+    x = L.Dense(4096, activation="relu", name="fc7")(x)
+    return keras.Model(inputs, _softmax_head(x, n_classes), name="alexnet")
+
+
+class _layers_with_init:
+    """``keras.layers`` with Conv2D and Dense given one kernel initializer (the rest unchanged)."""
+
+    def __init__(self, layers, kernel_initializer: str):
+        self._layers, self._init = layers, kernel_initializer
+
+    def Conv2D(self, *args, **kwargs):
+        return self._layers.Conv2D(*args, kernel_initializer=self._init, **kwargs)
+
+    def Dense(self, *args, **kwargs):
+        return self._layers.Dense(*args, kernel_initializer=self._init, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._layers, name)
+
+
+#: VGG-16's convolution stages: (number of 3x3 conv layers, channels), each followed by a 2x2 max pool.
+VGG16_STAGES = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+
+
+def vgg16(input_shape: Sequence[int] = (224, 224, 3), n_classes: int = 1000,
+          kernel_initializer: str = "glorot_uniform"):
+    """VGG-16 (Simonyan and Zisserman, 2015): 13 CONV 3x3 same layers in 5 stages (``VGG16_STAGES``), each
+    stage ending in MAXPOOL 2x2/2, then FC 4096 -> FC 4096 -> softmax 1000.
+    Returns: an uncompiled keras.Model, input (m, 224, 224, 3). About 138 million weights (float32: 553 MB):
+    build it to count (kernel_initializer="zeros": fast, no temporary random arrays), do not train it on a CPU.
+    """
+    import keras
+
+    L = _layers_with_init(keras.layers, kernel_initializer)
+    inputs = keras.Input(tuple(input_shape))
+    x = inputs
+    for s, (n_layers, channels) in enumerate(VGG16_STAGES, start=1):
+        for i in range(1, n_layers + 1):
+            x = L.Conv2D(channels, 3, padding="same", activation="relu", name=f"block{s}_conv{i}")(x)
+        x = L.MaxPooling2D(2, name=f"block{s}_pool")(x)
+    x = L.Flatten()(x)
+    x = L.Dense(4096, activation="relu", name="fc1")(x)
+    x = L.Dense(4096, activation="relu", name="fc2")(x)
+    return keras.Model(inputs, _softmax_head(x, n_classes), name="vgg16")
+
+
+# --- ResNets -----------------------------------------------------------------------------------------------
+
+def identity_block(X, f: int, filters: Sequence[int], name: str = "id"):
+    """The ResNet identity block (the shortcut adds the input unchanged; input and output shapes equal).
+
+    Main path: CONV 1x1 (F1) -> BN -> ReLU -> CONV fxf same (F2) -> BN -> ReLU -> CONV 1x1 (F3) -> BN;
+    then ADD the input X, then ReLU.
+    Inputs: X, a Keras tensor of shape (m, n_H, n_W, n_C) with n_C == F3; f, the middle filter size;
+    filters (F1, F2, F3).
+    Returns: a Keras tensor of shape (m, n_H, n_W, F3).
+    """
+    import keras
+
+    L = keras.layers
+    F1, F2, F3 = filters
+    if X.shape[-1] != F3:
+        raise ValueError(f"identity_block adds its input to its output: the input has {X.shape[-1]} channels, "
+                         f"so F3 must be {X.shape[-1]}, got filters {tuple(filters)} (use convolutional_block)")
+    shortcut = X
+    X = L.Conv2D(F1, 1, name=f"{name}_a")(X)
+    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_a_bn")(X))
+    X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
+    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_b_bn")(X))
+    X = L.Conv2D(F3, 1, name=f"{name}_c")(X)
+    X = L.BatchNormalization(name=f"{name}_c_bn")(X)
+    return L.Activation("relu")(L.Add(name=f"{name}_add")([X, shortcut]))
+
+
+def convolutional_block(X, f: int, filters: Sequence[int], s: int = 2, name: str = "conv"):
+    """The ResNet convolutional block: like identity_block, but the first conv has stride s and the shortcut
+    is a CONV 1x1 stride s (F3) -> BN, so the block can change the size and the number of channels.
+
+    Inputs: X (m, n_H, n_W, n_C); f; filters (F1, F2, F3); s, the stride.
+    Returns: a Keras tensor of shape (m, ceil(n_H / s), ceil(n_W / s), F3).
+    """
+    import keras
+
+    L = keras.layers
+    F1, F2, F3 = filters
+    shortcut = L.BatchNormalization(name=f"{name}_short_bn")(L.Conv2D(F3, 1, strides=s, name=f"{name}_short")(X))
+    X = L.Conv2D(F1, 1, strides=s, name=f"{name}_a")(X)
+    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_a_bn")(X))
+    X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
+    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_b_bn")(X))
+    X = L.Conv2D(F3, 1, name=f"{name}_c")(X)
+    X = L.BatchNormalization(name=f"{name}_c_bn")(X)
+    return L.Activation("relu")(L.Add(name=f"{name}_add")([X, shortcut]))
+
+
+def small_resnet(input_shape: Sequence[int] = (16, 16, 1), n_classes: int = 10,
+                 stages: Sequence[tuple[int, int]] = ((16, 1), (32, 1)), name: str = "small_resnet"):
+    """A small ResNet (the course's ResNet-50 pattern, scaled down): CONV 3x3 (stem) -> BN -> ReLU, then for each
+    stage (channels, n_identity) a convolutional block (stride 1 for the first stage, 2 after) and n_identity
+    identity blocks, with bottleneck filters (channels // 2, channels // 2, channels); then global average
+    pooling and softmax.
+    Returns: an uncompiled keras.Model mapping (m, *input_shape) to (m, n_classes).
+    """
+    import keras
+
+    L = keras.layers
+    inputs = keras.Input(tuple(input_shape))
+    X = L.Conv2D(stages[0][0], 3, padding="same", name="stem")(inputs)
+    X = L.Activation("relu")(L.BatchNormalization(name="stem_bn")(X))
+    for i, (channels, n_identity) in enumerate(stages):
+        filt = (max(channels // 2, 1), max(channels // 2, 1), channels)
+        X = convolutional_block(X, 3, filt, s=1 if i == 0 else 2, name=f"stage{i + 1}_conv")
+        for j in range(n_identity):
+            X = identity_block(X, 3, filt, name=f"stage{i + 1}_id{j + 1}")
+    X = L.GlobalAveragePooling2D()(X)
+    return keras.Model(inputs, _softmax_head(X, n_classes), name=name)
+
+
+def deep_net(input_shape: Sequence[int] = (8, 8, 1), n_classes: int = 10, n_blocks: int = 10, channels: int = 16,
+             residual: bool = True, batch_norm: bool = False):
+    """A deep stack of two-layer blocks [CONV 3x3 same -> (BN) -> ReLU -> CONV 3x3 same -> (BN)] (+ skip) -> ReLU.
+
+    With ``residual=True`` every block adds its input (a ResNet "basic block"); with False it is the *plain*
+    network of exactly the same layers and parameter count. Depth: 2 * n_blocks + 2 weight layers (stem and
+    head included).
+    Returns: an uncompiled keras.Model mapping (m, *input_shape) to (m, n_classes).
+    """
+    import keras
+
+    L = keras.layers
+    n_blocks = check_positive_int(n_blocks, "n_blocks")
+    inputs = keras.Input(tuple(input_shape))
+    X = L.Activation("relu")(L.Conv2D(channels, 3, padding="same", name="stem")(inputs))
+    for i in range(n_blocks):
+        shortcut = X
+        X = L.Conv2D(channels, 3, padding="same", name=f"block{i + 1}_a")(X)
+        if batch_norm:
+            X = L.BatchNormalization(name=f"block{i + 1}_a_bn")(X)
+        X = L.Activation("relu")(X)
+        X = L.Conv2D(channels, 3, padding="same", name=f"block{i + 1}_b")(X)
+        if batch_norm:
+            X = L.BatchNormalization(name=f"block{i + 1}_b_bn")(X)
+        if residual:
+            X = L.Add(name=f"block{i + 1}_add")([X, shortcut])
+        X = L.Activation("relu")(X)
+    X = L.GlobalAveragePooling2D()(X)
+    kind = "residual" if residual else "plain"
+    return keras.Model(inputs, _softmax_head(X, n_classes), name=f"{kind}_{2 * n_blocks + 2}")
+
+
+# --- Inception -------------------------------------------------------------------------------------------
+
+#: GoogLeNet's inception (3a) on a 28x28x192 input: 1x1: 64; 1x1 96 -> 3x3 128; 1x1 16 -> 5x5 32; pool -> 1x1 32.
+INCEPTION_3A = {"1x1": 64, "3x3_reduce": 96, "3x3": 128, "5x5_reduce": 16, "5x5": 32, "pool_proj": 32}
+
+
+def inception_module(X, filters: dict[str, int] = INCEPTION_3A, name: str = "inception"):
+    """An Inception module (Szegedy et al., 2015): four branches on the same input, concatenated on channels.
+
+    Branches: CONV 1x1; CONV 1x1 (bottleneck) -> CONV 3x3; CONV 1x1 (bottleneck) -> CONV 5x5;
+    MAXPOOL 3x3 stride 1 same -> CONV 1x1. All "same", ReLU.
+    Inputs: X, a Keras tensor (m, n_H, n_W, n_C); filters with the keys of ``INCEPTION_3A``.
+    Returns: a Keras tensor (m, n_H, n_W, filters["1x1"] + filters["3x3"] + filters["5x5"] + filters["pool_proj"]).
+    """
+    import keras
+
+    missing = set(INCEPTION_3A) - set(filters)
+    if missing:
+        raise ValueError(f"filters is missing {sorted(missing)}; it needs the keys {list(INCEPTION_3A)}")
+    L = keras.layers
+
+    def conv(x, n, f, tag):
+        return L.Conv2D(n, f, padding="same", activation="relu", name=f"{name}_{tag}")(x)
+
+    b1 = conv(X, filters["1x1"], 1, "1x1")
+    b2 = conv(conv(X, filters["3x3_reduce"], 1, "3x3_reduce"), filters["3x3"], 3, "3x3")
+    b3 = conv(conv(X, filters["5x5_reduce"], 1, "5x5_reduce"), filters["5x5"], 5, "5x5")
+    b4 = conv(L.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(X), filters["pool_proj"], 1,
+              "pool_proj")
+    return L.Concatenate(name=f"{name}_concat")([b1, b2, b3, b4])
+
+
+def inception_model(input_shape: Sequence[int] = (28, 28, 192), filters: dict[str, int] = INCEPTION_3A):
+    """One inception module as a keras.Model (input (m, *input_shape)), to build, count and run."""
+    import keras
+
+    inputs = keras.Input(tuple(input_shape))
+    return keras.Model(inputs, inception_module(inputs, filters), name="inception_module")
+
+
+# --- transfer learning -----------------------------------------------------------------------------------
+
+def feature_extractor(input_shape: Sequence[int] = (16, 16, 1), filters: Sequence[int] = (16, 32),
+                      name: str = "features"):
+    """A small convolutional base [CONV 3x3 -> BN -> ReLU -> MAXPOOL 2] x len(filters) -> global average pool.
+
+    Returns: a keras.Model mapping (m, *input_shape) to features (m, filters[-1]); reuse it in ``with_head``.
+    """
+    import keras
+
+    L = keras.layers
+    inputs = keras.Input(tuple(input_shape))
+    x = inputs
+    for i, n in enumerate(filters, start=1):
+        x = L.Conv2D(n, 3, padding="same", name=f"{name}_conv{i}")(x)
+        x = L.Activation("relu")(L.BatchNormalization(name=f"{name}_bn{i}")(x))
+        x = L.MaxPooling2D(2, name=f"{name}_pool{i}")(x)
+    return keras.Model(inputs, L.GlobalAveragePooling2D()(x), name=name)
+
+
+def with_head(base, n_classes: int, trainable_base: bool = True, name: str = "classifier"):
+    """Put a new softmax head on a (possibly pre-trained) base; freeze the base with trainable_base=False.
+
+    Inputs: base, a keras.Model from inputs to features; n_classes. Returns: an uncompiled keras.Model.
+    When the base is frozen it also runs in inference mode (BatchNormalization uses its stored statistics).
+    """
+    import keras
+
+    base.trainable = trainable_base
+    inputs = keras.Input(base.input_shape[1:] if hasattr(base, "input_shape") else base.inputs[0].shape[1:])
+    features = base(inputs, training=None if trainable_base else False)
+    return keras.Model(inputs, _softmax_head(features, n_classes, name=f"{name}_out"), name=name)

@@ -1,0 +1,443 @@
+"""Course 2 week 2: mini-batches, exponentially weighted averages, momentum, RMSprop, Adam, learning-rate decay.
+
+Conventions (Courses 1-2): X has shape (n_x, m), examples are columns. ``parameters`` maps names to arrays
+(``W1, b1, ...``, or any names), ``grads`` holds ``"d" + name`` for every parameter (``dW1, db1, ...``), and
+the optimizer state dicts ``v`` and ``s`` use the gradient names (``v["dW1"]``), as in the course.
+
+The update rules never modify the dicts or arrays they are given: they return new ones.
+
+The course's momentum is ``v = beta * v + (1 - beta) * dW; W -= lr * v``. Keras's ``SGD(momentum=beta)`` keeps
+``u = beta * u - lr_k * dW; W += u`` instead; both give the same trajectory when ``lr_k = lr * (1 - beta)``
+(see ``keras_momentum_learning_rate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from utils.validation import as_array, check_finite, check_positive_int, check_range, check_same_columns
+
+Params = dict[str, np.ndarray]
+
+
+# --- input checks --------------------------------------------------------------------------------------------
+
+def _check_grads(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+    """Every parameter ``k`` needs a gradient ``"d" + k`` of the same shape."""
+    if not parameters:
+        raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
+    missing = ["d" + k for k in parameters if "d" + k not in grads]
+    if missing:
+        raise ValueError(f"grads is missing {missing} for parameters {sorted(parameters)} "
+                         f"(grads must hold 'd' + name for every parameter, e.g. dW1 for W1)")
+    for k, value in parameters.items():
+        if np.shape(grads["d" + k]) != np.shape(value):
+            raise ValueError(f"grads['d{k}'] has shape {np.shape(grads['d' + k])} but parameters['{k}'] has shape "
+                             f"{np.shape(value)}")
+
+
+def _check_state(parameters: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray], name: str) -> None:
+    """An optimizer state dict (v or s) needs ``"d" + k`` of the shape of every parameter ``k``."""
+    missing = ["d" + k for k in parameters if "d" + k not in state]
+    if missing:
+        raise ValueError(f"{name} is missing {missing} for parameters {sorted(parameters)}: "
+                         f"build it with the matching initialize_* function")
+    for k, value in parameters.items():
+        if np.shape(state["d" + k]) != np.shape(value):
+            raise ValueError(f"{name}['d{k}'] has shape {np.shape(state['d' + k])} but parameters['{k}'] has shape "
+                             f"{np.shape(value)}")
+
+
+def _check_lr(learning_rate: float | np.ndarray) -> float | np.ndarray:
+    """A learning rate > 0: a scalar, or an array of rates (one per stacked run, broadcast over parameters)."""
+    if np.ndim(learning_rate) == 0:
+        return check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    lr = as_array(learning_rate, "learning_rate")
+    if not (np.all(np.isfinite(lr)) and np.all(lr > 0)):
+        raise ValueError(f"every learning_rate must be finite and > 0, got {lr.ravel()[:5].tolist()}")
+    return lr
+
+
+def _check_beta(beta: float, name: str) -> float:
+    return check_range(beta, name, 0, 1, high_inclusive=False)
+
+
+def _zeros_like_grads(parameters: Mapping[str, np.ndarray]) -> Params:
+    if not parameters:
+        raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
+    return {"d" + k: np.zeros_like(np.asarray(v, dtype=np.float64)) for k, v in parameters.items()}
+
+
+# --- gradient descent and mini-batches -----------------------------------------------------------------------
+
+def update_parameters_with_gd(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
+                              learning_rate: float) -> Params:
+    """One step of (mini-batch) gradient descent: ``W = W - learning_rate * dW`` for every parameter.
+
+    Inputs:
+    - parameters: dict name -> array (W1 of shape (n_1, n_0), b1 of shape (n_1, 1), ...).
+    - grads: dict "d" + name -> array of the same shape.
+    - learning_rate: scalar > 0 (every rule also accepts an array of rates that broadcasts against the
+      parameters, e.g. shape (R, 1, 1) for R runs stacked along a first axis; see ``model_runs``).
+    Returns: parameters, a new dict of the updated arrays.
+    """
+    _check_grads(parameters, grads)
+    lr = _check_lr(learning_rate)
+    return {k: v - lr * grads["d" + k] for k, v in parameters.items()}
+
+
+def random_mini_batches(X: np.ndarray, Y: np.ndarray, mini_batch_size: int = 64,
+                        seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffle the columns of (X, Y) together and cut them into mini-batches, the last one possibly smaller.
+
+    Uses ``np.random.RandomState(seed).permutation(m)``, the course's stream, without touching the global state.
+    Inputs:
+    - X: data of shape (n_x, m). Y: labels of shape (n_y, m).
+    - mini_batch_size: examples per batch (>= 1). seed: shuffling seed.
+    Returns: list of (mini_batch_X (n_x, b), mini_batch_Y (n_y, b)); every b is mini_batch_size except
+    the last one, which holds the m % mini_batch_size remaining examples when that is not 0.
+    """
+    X = as_array(X, "X", ndim=2)
+    Y = as_array(Y, "Y", ndim=2)
+    check_same_columns(X, Y)
+    size = check_positive_int(mini_batch_size, "mini_batch_size")
+    m = X.shape[1]
+    permutation = np.random.RandomState(seed).permutation(m)
+    shuffled_X, shuffled_Y = X[:, permutation], Y[:, permutation]
+    return [(shuffled_X[:, k:k + size], shuffled_Y[:, k:k + size]) for k in range(0, m, size)]
+
+
+# --- exponentially weighted averages -------------------------------------------------------------------------
+
+def exponentially_weighted_average(theta: np.ndarray, beta: float, bias_correction: bool = False) -> np.ndarray:
+    """``v_t = beta * v_{t-1} + (1 - beta) * theta_t`` with ``v_0 = 0``, optionally divided by ``1 - beta**t``.
+
+    It averages over roughly the last ``1 / (1 - beta)`` values. Without bias correction the first values
+    are pulled towards 0 (v_0 = 0); the correction ``v_t / (1 - beta**t)`` removes that start-up bias.
+    Inputs:
+    - theta: the series, shape (T,) (or (T, ...): averaged along axis 0).
+    - beta: in [0, 1).
+    Returns: v of the shape of theta.
+    """
+    theta = as_array(theta, "theta")
+    if theta.ndim == 0 or theta.shape[0] == 0:
+        raise ValueError(f"theta must be a non-empty series of shape (T,), got shape {theta.shape}")
+    beta = _check_beta(beta, "beta")
+    v = np.zeros_like(theta)
+    running = np.zeros_like(theta[0])
+    for t in range(theta.shape[0]):
+        running = beta * running + (1 - beta) * theta[t]
+        v[t] = running / (1 - beta ** (t + 1)) if bias_correction else running
+    return v
+
+
+# --- momentum ------------------------------------------------------------------------------------------------
+
+def initialize_velocity(parameters: Mapping[str, np.ndarray]) -> Params:
+    """Velocity for momentum: v["d" + name] = zeros of the shape of parameters[name]."""
+    return _zeros_like_grads(parameters)
+
+
+def update_parameters_with_momentum(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
+                                    v: Mapping[str, np.ndarray], beta: float,
+                                    learning_rate: float) -> tuple[Params, Params]:
+    """One momentum step: ``v = beta * v + (1 - beta) * dW``, then ``W = W - learning_rate * v``.
+
+    Inputs: parameters, grads (as in update_parameters_with_gd), v (from initialize_velocity),
+    beta in [0, 1) (0 gives plain gradient descent), learning_rate > 0.
+    Returns: (parameters, v), new dicts.
+    """
+    _check_grads(parameters, grads)
+    _check_state(parameters, v, "v")
+    beta = _check_beta(beta, "beta")
+    lr = _check_lr(learning_rate)
+    v_new = {"d" + k: beta * v["d" + k] + (1 - beta) * grads["d" + k] for k in parameters}
+    return {k: w - lr * v_new["d" + k] for k, w in parameters.items()}, v_new
+
+
+def keras_momentum_learning_rate(learning_rate: float, beta: float) -> float:
+    """The learning rate that makes ``keras.optimizers.SGD(lr_k, momentum=beta)`` follow the course's momentum.
+
+    Course: ``v = beta v + (1 - beta) g; W -= lr v``. Keras: ``u = beta u - lr_k g; W += u``. With
+    ``u = -lr v`` the two are the same when ``lr_k = lr * (1 - beta)``.
+    """
+    return _check_lr(learning_rate) * (1 - _check_beta(beta, "beta"))
+
+
+# --- RMSprop -------------------------------------------------------------------------------------------------
+
+def initialize_rmsprop(parameters: Mapping[str, np.ndarray]) -> Params:
+    """RMSprop's running average of squared gradients: s["d" + name] = zeros of the parameter's shape."""
+    return _zeros_like_grads(parameters)
+
+
+def update_parameters_with_rmsprop(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
+                                   s: Mapping[str, np.ndarray], beta2: float = 0.999,
+                                   learning_rate: float = 0.001,
+                                   epsilon: float = 1e-8) -> tuple[Params, Params]:
+    """One RMSprop step: ``s = beta2 * s + (1 - beta2) * dW**2``, ``W = W - lr * dW / (sqrt(s) + epsilon)``.
+
+    (Keras's RMSprop puts epsilon inside the root, ``sqrt(s + epsilon)``, and calls beta2 ``rho``.)
+    Inputs: parameters, grads, s (from initialize_rmsprop), beta2 in [0, 1), learning_rate > 0, epsilon >= 0.
+    Returns: (parameters, s), new dicts.
+    """
+    _check_grads(parameters, grads)
+    _check_state(parameters, s, "s")
+    beta2 = _check_beta(beta2, "beta2")
+    lr = _check_lr(learning_rate)
+    eps = check_range(epsilon, "epsilon", 0, None)
+    s_new = {"d" + k: beta2 * s["d" + k] + (1 - beta2) * grads["d" + k] ** 2 for k in parameters}
+    new = {k: w - lr * grads["d" + k] / (np.sqrt(s_new["d" + k]) + eps) for k, w in parameters.items()}
+    return new, s_new
+
+
+# --- Adam ----------------------------------------------------------------------------------------------------
+
+def initialize_adam(parameters: Mapping[str, np.ndarray]) -> tuple[Params, Params]:
+    """Adam's first and second moment estimates, both zeros: returns (v, s) with keys "d" + name."""
+    return _zeros_like_grads(parameters), _zeros_like_grads(parameters)
+
+
+def update_parameters_with_adam(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
+                                v: Mapping[str, np.ndarray], s: Mapping[str, np.ndarray], t: int,
+                                learning_rate: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
+                                epsilon: float = 1e-8) -> tuple[Params, Params, Params, Params, Params]:
+    """One Adam step (t counts steps from 1)::
+
+        v = beta1 v + (1 - beta1) dW          v_corrected = v / (1 - beta1**t)
+        s = beta2 s + (1 - beta2) dW**2       s_corrected = s / (1 - beta2**t)
+        W = W - learning_rate * v_corrected / (sqrt(s_corrected) + epsilon)
+
+    Inputs: parameters, grads, v and s (from initialize_adam), t >= 1, learning_rate > 0,
+    beta1 and beta2 in [0, 1), epsilon >= 0.
+    Returns: (parameters, v, s, v_corrected, s_corrected), new dicts.
+    """
+    _check_grads(parameters, grads)
+    _check_state(parameters, v, "v")
+    _check_state(parameters, s, "s")
+    t = check_positive_int(t, "t (Adam's step counter, starting at 1)")
+    lr = _check_lr(learning_rate)
+    beta1, beta2 = _check_beta(beta1, "beta1"), _check_beta(beta2, "beta2")
+    eps = check_range(epsilon, "epsilon", 0, None)
+    v_new, s_new, v_corr, s_corr, new = {}, {}, {}, {}, {}
+    for k, w in parameters.items():
+        g = grads["d" + k]
+        v_new["d" + k] = beta1 * v["d" + k] + (1 - beta1) * g
+        s_new["d" + k] = beta2 * s["d" + k] + (1 - beta2) * g ** 2
+        v_corr["d" + k] = v_new["d" + k] / (1 - beta1 ** t)
+        s_corr["d" + k] = s_new["d" + k] / (1 - beta2 ** t)
+        new[k] = w - lr * v_corr["d" + k] / (np.sqrt(s_corr["d" + k]) + eps)
+    return new, v_new, s_new, v_corr, s_corr
+
+
+# --- learning-rate decay -------------------------------------------------------------------------------------
+
+def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
+    """Inverse-time decay every epoch: ``learning_rate0 / (1 + decay_rate * epoch_num)``."""
+    lr0 = _check_lr(learning_rate0)
+    epoch = _check_epoch(epoch_num)
+    return lr0 / (1 + check_range(decay_rate, "decay_rate", 0, None) * epoch)
+
+
+def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float,
+                      time_interval: int = 1000) -> float:
+    """Inverse-time decay in steps: ``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``."""
+    lr0 = _check_lr(learning_rate0)
+    epoch = _check_epoch(epoch_num)
+    interval = check_positive_int(time_interval, "time_interval")
+    return lr0 / (1 + check_range(decay_rate, "decay_rate", 0, None) * (epoch // interval))
+
+
+def _check_epoch(epoch_num: int) -> int:
+    if isinstance(epoch_num, bool) or not isinstance(epoch_num, (int, np.integer)) or epoch_num < 0:
+        raise ValueError(f"epoch_num must be a non-negative integer, got {epoch_num!r}")
+    return int(epoch_num)
+
+
+DecayFn = Callable[[float, int, float], float]
+
+DECAYS: dict[str, DecayFn] = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
+
+
+# --- the course's mini-batch trainer -------------------------------------------------------------------------
+
+def _check_training_inputs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    X = as_array(X, "X", ndim=2)
+    Y = as_array(Y, "Y", ndim=2)
+    check_same_columns(X, Y)
+    if len(layers_dims) < 2 or layers_dims[0] != X.shape[0] or layers_dims[-1] != 1:
+        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, "
+                         f"got {layers_dims}")
+    return X, Y
+
+
+def _check_optimizer(optimizer: str) -> str:
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    return optimizer
+
+
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+
+
+def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, learning_rate: float = 0.0007,
+          mini_batch_size: int = 64, beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
+          epsilon: float = 1e-8, num_epochs: int = 5000, print_cost: bool = False, decay: DecayFn | None = None,
+          decay_rate: float = 1.0, seed: int = 10, record_every: int = 100) -> tuple[Params, list[float]]:
+    """The course's mini-batch trainer for [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID (``utils.deep_nn``).
+
+    Same loop as the course: He initialization with seed 3; epoch i shuffles with seed ``seed + i + 1``;
+    after epoch i a ``decay`` function (update_lr or schedule_lr_decay) sets the next learning rate to
+    ``decay(learning_rate, i, decay_rate)``; Adam's t counts mini-batch steps from 1.
+    Inputs:
+    - X (n_x, m), Y (1, m); layers_dims [n_x, ..., 1]; optimizer in ("gd", "momentum", "rmsprop", "adam").
+    - learning_rate (the initial one with decay), mini_batch_size, beta (momentum), beta1, beta2, epsilon,
+      num_epochs, decay, decay_rate, seed; record_every: epochs between two recorded costs.
+    Returns: (parameters, costs) with costs[k] the mean cross-entropy over the examples in epoch
+    k * record_every. Raises ``DivergenceError`` when the cost becomes NaN or infinite.
+    """
+    from utils.deep_nn import L_model_backward, L_model_forward, compute_cost, initialize_parameters_deep
+
+    dims = list(layers_dims)
+    X, Y = _check_training_inputs(X, Y, dims)
+    _check_optimizer(optimizer)
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    record_every = check_positive_int(record_every, "record_every")
+    parameters = initialize_parameters_deep(dims, init="he", seed=3)
+    v = initialize_velocity(parameters)
+    s = initialize_rmsprop(parameters)
+    v_adam, s_adam = initialize_adam(parameters)
+    lr, lr0, t, m, costs = learning_rate, learning_rate, 0, X.shape[1], []
+    for i in range(num_epochs):
+        cost_total = 0.0
+        for mb_X, mb_Y in random_mini_batches(X, Y, mini_batch_size, seed + i + 1):
+            AL, caches = L_model_forward(mb_X, parameters)
+            cost_total += compute_cost(AL, mb_Y) * mb_X.shape[1]
+            grads = L_model_backward(AL, mb_Y, caches)
+            if optimizer == "gd":
+                parameters = update_parameters_with_gd(parameters, grads, lr)
+            elif optimizer == "momentum":
+                parameters, v = update_parameters_with_momentum(parameters, grads, v, beta, lr)
+            elif optimizer == "rmsprop":
+                parameters, s = update_parameters_with_rmsprop(parameters, grads, s, beta2, lr, epsilon)
+            else:
+                t += 1
+                parameters, v_adam, s_adam, _, _ = update_parameters_with_adam(parameters, grads, v_adam, s_adam, t,
+                                                                               lr, beta1, beta2, epsilon)
+        cost = check_finite(cost_total / m, i)
+        if decay is not None:
+            lr = decay(lr0, i, decay_rate)
+        if i % record_every == 0:
+            costs.append(cost)
+            if print_cost:
+                print(f"Cost after epoch {i}: {cost:.6f}")
+    return parameters, costs
+
+
+def _stacked_forward_backward(X: np.ndarray, Y: np.ndarray, P: Params, G: Params, L: int) -> np.ndarray:
+    """Forward and backward pass of R networks stacked along axis 0 (W_l: (R, n_l, n_{l-1}), b_l: (R, n_l, 1)).
+
+    The vectorized twin of ``L_model_forward`` + ``L_model_backward`` (tested equal to them run by run).
+    Writes the gradients into the arrays of G (keys W1, b1, ...) and returns cost_sum (R,), the summed
+    cross-entropy of each run over the batch.
+    """
+    from scipy.special import expit
+
+    b = X.shape[1]
+    A, cache = X, []
+    for l in range(1, L + 1):
+        Z = P[f"W{l}"] @ A + P[f"b{l}"]
+        cache.append((A, Z))
+        A = np.maximum(Z, 0.0) if l < L else expit(Z)
+    ZL = cache[-1][1]
+    cost_sum = np.sum(np.logaddexp(0.0, ZL) - Y * ZL, axis=(1, 2))  # cross-entropy from the logits
+    dZ = A - Y
+    for l in range(L, 0, -1):
+        A_prev, Z = cache[l - 1]
+        G[f"W{l}"][...] = dZ @ np.swapaxes(A_prev, -1, -2) / b
+        G[f"b{l}"][...] = dZ.sum(axis=-1, keepdims=True) / b
+        if l > 1:
+            dZ = (np.swapaxes(P[f"W{l}"], -1, -2) @ dZ) * (cache[l - 2][1] > 0)
+    return cost_sum
+
+
+def model_runs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], runs: list[Mapping],
+               mini_batch_size: int = 64, beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
+               epsilon: float = 1e-8, num_epochs: int = 5000, seed: int = 10,
+               record_every: int = 100) -> tuple[list[Params], np.ndarray]:
+    """Run several configurations of ``model`` at once, vectorized: same data, same initialization, same
+    mini-batches (as in the course, where every run reshuffles with the same seeds).
+
+    The R networks are stacked along a first axis and each run's parameters live in one row of a flat
+    (R, number of parameters) buffer (the weights are views into it). Each step does one forward/backward pass
+    for all runs, then calls the update rules of this module once per optimizer, on the block of rows that
+    use it, with one learning rate per run. Equal to calling ``model`` once per run (tested), several times
+    faster.
+    Inputs: as ``model``; runs: list of dicts with "optimizer" and optionally "learning_rate" (0.0007),
+    "decay" (None or a decay function) and "decay_rate" (1.0).
+    Returns: (list of R parameter dicts, costs of shape (R, number of recorded epochs)).
+    """
+    from utils.deep_nn import initialize_parameters_deep
+
+    dims = list(layers_dims)
+    X, Y = _check_training_inputs(X, Y, dims)
+    if not runs:
+        raise ValueError("runs is empty: give a list of dicts like {'optimizer': 'adam'}")
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    record_every = check_positive_int(record_every, "record_every")
+    order = sorted(range(len(runs)), key=lambda j: OPTIMIZERS.index(_check_optimizer(runs[j]["optimizer"])))
+    runs = [runs[j] for j in order]  # runs of one optimizer are now a contiguous block of rows
+    R, L, m = len(runs), len(dims) - 1, X.shape[1]
+    init = initialize_parameters_deep(dims, init="he", seed=3)
+    flat, P = _flat_views(init, R)
+    flat_grad, G = _flat_views({k: np.zeros_like(w) for k, w in init.items()}, R)
+    lr0 = np.array([_check_lr(r.get("learning_rate", 0.0007)) for r in runs], dtype=np.float64)
+    lr = lr0.copy()
+    blocks = {}
+    for name in OPTIMIZERS:
+        rows = [j for j, r in enumerate(runs) if r["optimizer"] == name]
+        if rows:
+            blocks[name] = slice(rows[0], rows[-1] + 1)
+    state = {name: initialize_adam({"theta": flat[sl]}) for name, sl in blocks.items()}
+    t, costs = 0, []
+    for i in range(num_epochs):
+        cost_total = np.zeros(R)
+        for mb_X, mb_Y in random_mini_batches(X, Y, mini_batch_size, seed + i + 1):
+            cost_total += _stacked_forward_backward(mb_X, mb_Y[None], P, G, L)
+            t += 1
+            for name, sl in blocks.items():
+                params, g, rate = {"theta": flat[sl]}, {"dtheta": flat_grad[sl]}, lr[sl, None]
+                v, s = state[name]
+                if name == "gd":
+                    new = update_parameters_with_gd(params, g, rate)
+                elif name == "momentum":
+                    new, v = update_parameters_with_momentum(params, g, v, beta, rate)
+                elif name == "rmsprop":
+                    new, s = update_parameters_with_rmsprop(params, g, s, beta2, rate, epsilon)
+                else:
+                    new, v, s, _, _ = update_parameters_with_adam(params, g, v, s, t, rate, beta1, beta2, epsilon)
+                state[name] = (v, s)
+                flat[sl] = new["theta"]
+        for j in np.flatnonzero(~np.isfinite(cost_total)):
+            check_finite(cost_total[j], i, hint=f"the {runs[j]['optimizer']} run with learning_rate "
+                                                f"{lr0[j]:g} diverged: try a smaller learning rate")
+        for j, r in enumerate(runs):
+            if r.get("decay") is not None:
+                lr[j] = r["decay"](lr0[j], i, r.get("decay_rate", 1.0))
+        if i % record_every == 0:
+            costs.append(cost_total / m)
+    unsort = np.argsort(order)
+    return [{k: w[j].copy() for k, w in P.items()} for j in unsort], np.array(costs).T[unsort]
+
+
+def _flat_views(template: Params, R: int) -> tuple[np.ndarray, Params]:
+    """A (R, total size) buffer holding R copies of ``template``, and views of it shaped (R, *shape) per key."""
+    sizes = [w.size for w in template.values()]
+    flat = np.concatenate([np.tile(w.ravel(), (R, 1)) for w in template.values()], axis=1)
+    views, offset = {}, 0
+    for (k, w), size in zip(template.items(), sizes):
+        views[k] = flat[:, offset:offset + size].reshape(R, *w.shape)
+        offset += size
+    return flat, views

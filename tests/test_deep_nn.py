@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, accuracy, compute_cost,
+from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, accuracy, compute_cost, cost_from_logits,
                            initialize_parameters_deep, layer_dims_of, linear_activation_backward,
                            linear_activation_forward, linear_backward, linear_forward, num_layers, predict,
                            predict_proba, update_parameters)
@@ -96,6 +96,21 @@ def test_compute_cost_matches_the_course_and_tensorflow(rng):
 def test_compute_cost_is_finite_for_confident_right_answers_and_infinite_for_confident_wrong_ones():
     assert compute_cost(np.array([[1.0, 0.0]]), np.array([[1, 0]])) == 0.0
     assert compute_cost(np.array([[0.0, 0.5]]), np.array([[1, 0]])) == np.inf
+
+
+def test_cost_from_logits_matches_compute_cost_and_tensorflow_and_stays_finite_when_saturated(rng):
+    Z, Y = rng.standard_normal((1, 15)) * 3, (rng.random((1, 15)) > 0.5).astype(float)
+    expected = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(Y), logits=tf.constant(Z)))
+    assert cost_from_logits(Z, Y) == pytest.approx(compute_cost(1 / (1 + np.exp(-Z)), Y), rel=1e-12)
+    assert cost_from_logits(Z, Y) == pytest.approx(expected.numpy(), rel=1e-12)
+    assert cost_from_logits(np.array([[50.0, 3.0]]), np.array([[0, 1]])) == pytest.approx((50 + np.log1p(np.exp(-3))) / 2)
+    assert compute_cost(1 / (1 + np.exp(-np.array([[50.0]]))), np.array([[0]])) == np.inf
+
+
+def test_accuracy_is_the_percentage_of_matching_labels():
+    assert accuracy(np.array([[1, 0, 1, 1]]), np.array([[1, 1, 1, 0]])) == 50.0
+    with pytest.raises(ValueError, match="Y_hat has 3 examples"):
+        accuracy(np.array([[1, 0, 1]]), np.array([[1, 0]]))
 
 
 # --- backward -----------------------------------------------------------------------------------------------

@@ -141,10 +141,10 @@ def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "re
     return A, caches
 
 
-def _labels_like(AL: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
-    AL = as_array(AL, "AL", shape=(1, None))
+def _labels_like(AL: Any, Y: Any, name: str = "AL") -> tuple[np.ndarray, np.ndarray]:
+    AL = as_array(AL, name, shape=(1, None))
     Y = check_binary_labels(Y)
-    check_same_columns(AL, Y, "AL", "Y")
+    check_same_columns(AL, Y, name, "Y")
     return AL, Y
 
 
@@ -160,6 +160,22 @@ def compute_cost(AL: Any, Y: Any) -> float:
     with np.errstate(divide="ignore"):
         logs = np.where(Y == 1, np.log(AL), np.log1p(-AL))  # no 0 * log(0) = nan for confident right answers
     return float(-np.mean(logs))
+
+
+def cost_from_logits(ZL: Any, Y: Any) -> float:
+    """The cross-entropy cost of ``compute_cost(sigmoid(ZL), Y)``, computed from the logits ZL.
+
+    Stable where AL = sigmoid(ZL) rounds to exactly 0 or 1 (|ZL| > ~37): ``compute_cost`` then returns inf
+    for a confidently wrong example, this returns its true (large but finite) cost. Training loops use it.
+
+    Inputs:
+    - ZL: pre-activation of the output layer, shape (1, m).
+    - Y: labels 0/1, shape (1, m).
+    Returns: cost, a Python float (NaN or inf only when ZL itself is).
+    """
+    ZL, Y = _labels_like(ZL, Y, "ZL")
+    # -log(sigmoid(z)) = log(1 + exp(-z)) and -log(1 - sigmoid(z)) = log(1 + exp(z))
+    return float(np.mean(np.where(Y == 1, np.logaddexp(0.0, -ZL), np.logaddexp(0.0, ZL))))
 
 
 def linear_backward(dZ: Any, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -254,8 +270,9 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
     - print_cost: print the cost every ``record_every`` iterations.
     - hidden_activation, init, seed: passed to the forward/backward passes and the initializer.
     - record_every: iterations between two recorded costs (the last iteration is always recorded).
-    Returns: parameters (the trained dict) and costs (list of floats).
-    Raises DivergenceError when the cost becomes NaN or infinite.
+    Returns: parameters (the trained dict) and costs (list of floats; the cost of ``compute_cost``,
+    computed from the logits with ``cost_from_logits`` so a saturated sigmoid cannot make it inf).
+    Raises DivergenceError when the cost becomes NaN or infinite (the weights overflowed).
     """
     dims = list(layers_dims)
     X = as_array(X, "X", ndim=2)
@@ -267,15 +284,16 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
     record_every = check_positive_int(record_every, "record_every")
     parameters = initialize_parameters_deep(dims, init=init, seed=seed)
     costs: list[float] = []
-    for i in range(num_iterations):
-        AL, caches = L_model_forward(X, parameters, hidden_activation)
-        cost = check_finite(compute_cost(AL, Y), i)
-        grads = L_model_backward(AL, Y, caches, hidden_activation)
-        parameters = update_parameters(parameters, grads, learning_rate)
-        if i % record_every == 0 or i == num_iterations - 1:
-            costs.append(cost)
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost:.6f}")
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up as a DivergenceError instead
+        for i in range(num_iterations):
+            AL, caches = L_model_forward(X, parameters, hidden_activation)
+            cost = check_finite(cost_from_logits(caches[-1][1], Y), i)
+            grads = L_model_backward(AL, Y, caches, hidden_activation)
+            parameters = update_parameters(parameters, grads, learning_rate)
+            if i % record_every == 0 or i == num_iterations - 1:
+                costs.append(cost)
+                if print_cost:
+                    print(f"Cost after iteration {i}: {cost:.6f}")
     return parameters, costs
 
 

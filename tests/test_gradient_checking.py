@@ -1,0 +1,83 @@
+"""The course's gradient checks, built on utils.gradcheck: correct backprop passes, a planted bug does not."""
+
+import numpy as np
+import pytest
+
+from utils.deep_nn import L_model_backward, L_model_forward
+from utils.gradient_checking import (dictionary_to_vector, gradient_check, gradient_check_cost, gradient_check_n,
+                                     gradients_to_vector, vector_to_dictionary)
+from utils.regularization import backward_propagation_with_dropout, forward_propagation_with_dropout
+
+
+def _net(rng, dims=(4, 5, 3, 1), m=6):
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1]))
+        params[f"b{l}"] = rng.standard_normal((dims[l], 1))  # non-zero biases keep every ReLU input off its kink
+    X = rng.standard_normal((dims[0], m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+    return params, X, Y
+
+
+def test_one_dimensional_check_passes_for_the_right_derivative():
+    assert gradient_check(3.0, 4.0) < 2e-7
+    assert gradient_check(-2.0, 0.5, epsilon=1e-4) < 2e-7
+
+
+def test_one_dimensional_check_uses_the_two_sided_difference(monkeypatch):
+    import utils.gradient_checking as gc
+
+    monkeypatch.setattr(gc, "backward_propagation", lambda x, theta: x + 1.0)  # a wrong derivative
+    assert gc.gradient_check(3.0, 4.0) > 0.1
+
+
+def test_vector_round_trip_keeps_order_shapes_and_names(rng):
+    params, _, _ = _net(rng)
+    theta, names = dictionary_to_vector(params)
+    assert theta.shape == (sum(v.size for v in params.values()), 1)
+    assert names[:20] == ["W1"] * 20 and names[20:25] == ["b1"] * 5
+    back = vector_to_dictionary(theta, params)
+    for k in params:
+        np.testing.assert_array_equal(back[k], params[k])
+    grads = {"d" + k: v for k, v in params.items()} | {"dA0": np.ones(3)}
+    np.testing.assert_array_equal(gradients_to_vector(grads), theta)  # dA entries are ignored
+
+
+def test_gradient_check_n_passes_for_deep_nn_backprop_and_catches_planted_bugs(rng):
+    params, X, Y = _net(rng)
+    AL, caches = L_model_forward(X, params)
+    grads = L_model_backward(AL, Y, caches)
+    assert gradient_check_n(params, grads, X, Y) < 2e-7
+    assert gradient_check_n(params, {**grads, "dW2": 2 * grads["dW2"]}, X, Y) > 1e-3  # the course's bug
+    assert gradient_check_n(params, {**grads, "db1": 4 * grads["db1"]}, X, Y) > 1e-3
+
+
+def test_dropout_backward_passes_the_check_only_with_the_masks_frozen(rng):
+    params, X, Y = _net(rng, m=8)
+    from utils.deep_nn import compute_cost
+
+    AL, cache = forward_propagation_with_dropout(X, params, 0.7, np.random.RandomState(3))
+    grads = backward_propagation_with_dropout(X, Y, cache, 0.7)
+
+    def frozen(p):  # the same masks at every evaluation: J is a function of theta
+        return compute_cost(forward_propagation_with_dropout(X, p, 0.7, np.random.RandomState(3))[0], Y)
+
+    def fresh(p):  # new masks at every evaluation, as during training: J is random
+        return compute_cost(forward_propagation_with_dropout(X, p, 0.7)[0], Y)
+
+    assert gradient_check_cost(frozen, params, grads) < 2e-7
+    assert gradient_check_cost(fresh, params, grads) > 1e-3
+
+
+def test_mismatched_keys_and_shapes_raise_value_error(rng):
+    params, X, Y = _net(rng)
+    AL, caches = L_model_forward(X, params)
+    grads = L_model_backward(AL, Y, caches)
+    with pytest.raises(ValueError, match=r"gradients is missing \['db3'\]"):
+        gradient_check_n(params, {k: v for k, v in grads.items() if k != "db3"}, X, Y)
+    with pytest.raises(ValueError, match=r"gradients\['dW1'\] has shape"):
+        gradient_check_n(params, {**grads, "dW1": grads["dW1"].T}, X, Y)
+    with pytest.raises(ValueError, match="theta has 3 entries"):
+        vector_to_dictionary(np.zeros((3, 1)), params)
+    with pytest.raises(ValueError, match="epsilon"):
+        gradient_check(1.0, 2.0, epsilon=0.0)

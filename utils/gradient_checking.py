@@ -1,0 +1,154 @@
+"""Course 2 week 1: gradient checking, the course's functions on top of ``utils.gradcheck``.
+
+``utils.gradcheck`` is the workbook's one numerical-gradient checker (two-sided differences,
+``relative_difference = ||grad - gradapprox|| / (||grad|| + ||gradapprox||)``); this module gives it the
+course's interface: a 1-D example J(theta) = theta * x, and the N-dimensional check that flattens every
+parameter into one vector theta, perturbs each entry by +-epsilon and compares with backprop's gradients.
+
+The course's thresholds: a difference below about 2e-7 means the backward pass is right; above 1e-3 it
+is almost surely wrong. Gradient checking does not work with dropout on (each evaluation of J draws
+new masks, so J is not a function of theta alone): check with keep_prob = 1, then switch dropout on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from utils.gradcheck import numerical_gradient, relative_difference
+from utils.validation import as_array, check_range
+
+Parameters = dict[str, np.ndarray]
+
+
+# --- one dimension -------------------------------------------------------------------------------------------
+
+def forward_propagation(x: float, theta: float) -> float:
+    """The 1-D example's cost J(theta) = theta * x."""
+    return theta * x
+
+
+def backward_propagation(x: float, theta: float) -> float:
+    """The 1-D example's derivative dJ/dtheta = x."""
+    return x
+
+
+def gradient_check(x: float, theta: float, epsilon: float = 1e-7, print_msg: bool = False) -> float:
+    """Compare dJ/dtheta from ``backward_propagation`` with (J(theta + eps) - J(theta - eps)) / (2 eps).
+
+    Inputs: x, theta (scalars); epsilon > 0, the two-sided step.
+    Returns: difference = |grad - gradapprox| / (|grad| + |gradapprox|).
+    """
+    eps = check_range(epsilon, "epsilon", 0, None, low_inclusive=False)
+    theta_arr = np.array([float(theta)])
+    gradapprox = numerical_gradient(lambda t: forward_propagation(x, t[0]), theta_arr, h=eps)
+    grad = np.array([backward_propagation(x, theta)], dtype=np.float64)
+    difference = relative_difference(grad, gradapprox)
+    if print_msg:
+        _report(difference)
+    return difference
+
+
+# --- N dimensions --------------------------------------------------------------------------------------------
+
+def _layer_keys(mapping: Mapping[str, np.ndarray], prefix: str = "") -> list[str]:
+    """W1, b1, W2, b2, ... (with ``prefix``), in layer order, for as many layers as ``mapping`` holds."""
+    keys, l = [], 1
+    while f"{prefix}W{l}" in mapping or f"{prefix}b{l}" in mapping:
+        for name in (f"{prefix}W{l}", f"{prefix}b{l}"):
+            if name not in mapping:
+                raise ValueError(f"missing {name}: expected {prefix}W1, {prefix}b1, ..., layer by layer")
+            keys.append(name)
+        l += 1
+    if not keys:
+        raise ValueError(f"expected keys {prefix}W1, {prefix}b1, ..., got {sorted(mapping)}")
+    return keys
+
+
+def dictionary_to_vector(parameters: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Flatten W1, b1, W2, b2, ... (each in row-major order) into one column vector.
+
+    Returns: (theta (n, 1), keys), ``keys[i]`` naming the parameter that theta[i] comes from.
+    """
+    keys = _layer_keys(parameters)
+    theta = np.concatenate([np.asarray(parameters[k], dtype=np.float64).reshape(-1, 1) for k in keys], axis=0)
+    names = [k for k in keys for _ in range(np.size(parameters[k]))]
+    return theta, names
+
+
+def vector_to_dictionary(theta: np.ndarray, template: Mapping[str, np.ndarray]) -> Parameters:
+    """Undo ``dictionary_to_vector``: cut theta (n, 1) into arrays shaped like ``template``'s W1, b1, ...
+
+    (The course hard-codes the shapes of its 3-layer net; here they come from ``template``.)
+    """
+    keys = _layer_keys(template)
+    sizes = [int(np.size(template[k])) for k in keys]
+    theta = as_array(theta, "theta")
+    if theta.size != sum(sizes):
+        raise ValueError(f"theta has {theta.size} entries but the parameters need {sum(sizes)}")
+    flat, out, offset = theta.reshape(-1), {}, 0
+    for k, size in zip(keys, sizes):
+        out[k] = flat[offset:offset + size].reshape(np.shape(template[k]))
+        offset += size
+    return out
+
+
+def gradients_to_vector(gradients: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Flatten dW1, db1, dW2, db2, ... (ignoring dA, dZ entries) into a column vector (n, 1)."""
+    keys = _layer_keys(gradients, prefix="d")
+    return np.concatenate([np.asarray(gradients[k], dtype=np.float64).reshape(-1, 1) for k in keys], axis=0)
+
+
+def _check_matching(parameters: Mapping[str, np.ndarray], gradients: Mapping[str, np.ndarray]) -> None:
+    keys = _layer_keys(parameters)
+    missing = ["d" + k for k in keys if "d" + k not in gradients]
+    if missing:
+        raise ValueError(f"gradients is missing {missing} for parameters {keys}")
+    extra = [k for k in _layer_keys(gradients, prefix="d") if k[1:] not in parameters]
+    if extra:
+        raise ValueError(f"gradients has {extra} but parameters has no {[k[1:] for k in extra]}")
+    for k in keys:
+        if np.shape(gradients["d" + k]) != np.shape(parameters[k]):
+            raise ValueError(f"gradients['d{k}'] has shape {np.shape(gradients['d' + k])} but parameters['{k}'] has "
+                             f"shape {np.shape(parameters[k])}")
+
+
+def gradient_check_cost(cost: Callable[[Parameters], float], parameters: Mapping[str, np.ndarray],
+                        gradients: Mapping[str, np.ndarray], epsilon: float = 1e-7) -> float:
+    """The N-dimensional check for any cost J(parameters): two-sided differences on every entry of theta.
+
+    Inputs: cost, called with a parameters dict; parameters W1, b1, ...; gradients dW1, db1, ... (same
+    shapes; extra dA/dZ entries are ignored); epsilon > 0.
+    Returns: difference = ||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2).
+    """
+    _check_matching(parameters, gradients)
+    eps = check_range(epsilon, "epsilon", 0, None, low_inclusive=False)
+    theta, _ = dictionary_to_vector(parameters)
+    gradapprox = numerical_gradient(lambda t: cost(vector_to_dictionary(t, parameters)), theta, h=eps)
+    return relative_difference(gradients_to_vector(gradients), gradapprox)
+
+
+def gradient_check_n(parameters: Mapping[str, np.ndarray], gradients: Mapping[str, np.ndarray], X: np.ndarray,
+                     Y: np.ndarray, epsilon: float = 1e-7, print_msg: bool = False) -> float:
+    """The course's check of backprop for ``utils.deep_nn``'s network (ReLU hidden layers, sigmoid output).
+
+    J(theta) = ``compute_cost(L_model_forward(X, parameters)[0], Y)``.
+    Inputs: parameters W1, b1, ...; gradients from the backward pass to check (dW1, db1, ...); X (n_x, m);
+    Y (1, m); epsilon > 0.
+    Returns: the relative difference (below ~2e-7: correct).
+    """
+    from utils.deep_nn import L_model_forward, compute_cost
+
+    difference = gradient_check_cost(lambda p: compute_cost(L_model_forward(X, p)[0], Y), parameters, gradients,
+                                     epsilon)
+    if print_msg:
+        _report(difference)
+    return difference
+
+
+def _report(difference: float) -> None:
+    if difference > 2e-7:
+        print(f"\033[93mThere is a mistake in the backward propagation! difference = {difference:.3g}\033[0m")
+    else:
+        print(f"\033[92mYour backward propagation works perfectly fine! difference = {difference:.3g}\033[0m")

@@ -1,0 +1,239 @@
+"""Course 2 week 1: bias and variance, L2 regularization and inverted dropout, on ``utils.deep_nn``'s network.
+
+The network is [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID (the course's 3-layer net is L = 3); columns are
+examples, X (n_x, m), Y (1, m). The course's functions keep their names and arguments; their ``cache`` is
+``(AL, caches, masks, keep_prob)``: AL (1, m), ``caches`` the per-layer caches of
+``utils.deep_nn.linear_activation_forward``, ``masks`` the dropout masks D_l of the hidden layers (None
+without dropout), and the keep_prob they were drawn with.
+
+- L2: cost + lambd / (2 m) * sum_l ||W_l||_F^2, so every dW_l gains lambd / m * W_l ("weight decay").
+- Inverted dropout: each hidden unit is kept with probability keep_prob (D_l = rand < keep_prob), and the
+  kept activations are divided by keep_prob, so the expected activation is unchanged and nothing needs
+  rescaling at test time (where dropout is off: predict with ``utils.deep_nn.predict``).
+
+Unlike the course's version, ``forward_propagation_with_dropout`` does not reseed numpy on every call (which
+would draw the same masks at every iteration): pass a ``rng`` to make the masks reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from utils.deep_nn import (L_model_backward, compute_cost, linear_activation_backward, linear_activation_forward,
+                           linear_backward, num_layers)
+from utils.initialization import initialize
+from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
+                              check_same_columns)
+
+Parameters = dict[str, np.ndarray]
+Cache = tuple[np.ndarray, list, list, float]
+
+
+def check_keep_prob(keep_prob: float) -> float:
+    """keep_prob must be in (0, 1] (1 = no dropout)."""
+    return check_range(keep_prob, "keep_prob", 0, 1, low_inclusive=False)
+
+
+def check_lambd(lambd: float) -> float:
+    """The L2 strength lambd must be >= 0 (0 = no regularization)."""
+    return check_range(lambd, "lambd", 0, None)
+
+
+# --- bias and variance ---------------------------------------------------------------------------------------
+
+def train_dev_test_split(X: np.ndarray, Y: np.ndarray, fractions: Sequence[float] = (0.6, 0.2, 0.2),
+                         seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Shuffle the columns of (X, Y) and split them into train / dev / test sets by ``fractions`` (sum 1).
+
+    Returns: (X_train, Y_train, X_dev, Y_dev, X_test, Y_test), columns are examples.
+    """
+    X = as_array(X, "X", ndim=2)
+    Y = as_array(Y, "Y", ndim=2)
+    check_same_columns(X, Y)
+    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions must be three non-negative numbers that sum to 1, got {tuple(fractions)}")
+    m = X.shape[1]
+    perm = np.random.RandomState(seed).permutation(m)
+    n_train, n_dev = int(round(fractions[0] * m)), int(round(fractions[1] * m))
+    parts = np.split(perm, [n_train, n_train + n_dev])
+    return tuple(a for idx in parts for a in (X[:, idx], Y[:, idx]))
+
+
+def diagnose_bias_variance(train_error: float, dev_error: float, base_error: float = 0.0,
+                           tolerance: float = 2.0) -> str:
+    """The course's reading of train/dev error (in %) against the base (Bayes, human) error.
+
+    High bias when train error exceeds base error by more than ``tolerance`` points (fix: bigger network,
+    train longer); high variance when dev error exceeds train error by more than ``tolerance`` points
+    (fix: more data, regularization). Returns one of "high bias & high variance", "high bias",
+    "high variance", "low bias & low variance".
+    """
+    for v, name in ((train_error, "train_error"), (dev_error, "dev_error"), (base_error, "base_error")):
+        check_range(v, name, 0, 100)
+    bias = train_error - base_error > tolerance
+    variance = dev_error - train_error > tolerance
+    if bias and variance:
+        return "high bias & high variance"
+    return "high bias" if bias else "high variance" if variance else "low bias & low variance"
+
+
+# --- L2 regularization ---------------------------------------------------------------------------------------
+
+def l2_penalty(parameters: Parameters, lambd: float, m: int) -> float:
+    """lambd / (2 m) * sum of the squared weights of every W (biases are not regularized)."""
+    lambd = check_lambd(lambd)
+    L = num_layers(parameters)
+    return lambd / (2 * m) * sum(float(np.sum(np.square(parameters[f"W{l}"]))) for l in range(1, L + 1))
+
+
+def compute_cost_with_regularization(A3: np.ndarray, Y: np.ndarray, parameters: Parameters, lambd: float) -> float:
+    """Cross-entropy (``utils.deep_nn.compute_cost``) plus the L2 penalty lambd / (2 m) * sum ||W_l||^2.
+
+    Inputs: A3 (1, m) the network's output; Y (1, m); parameters W1, b1, ...; lambd >= 0.
+    Returns: cost, a float.
+    """
+    Y = check_binary_labels(Y)
+    return compute_cost(A3, Y) + l2_penalty(parameters, lambd, Y.shape[1])
+
+
+def forward_propagation(X: np.ndarray, parameters: Parameters) -> tuple[np.ndarray, Cache]:
+    """The network without dropout: returns (A3 (1, m), cache) in this module's cache format."""
+    return forward_propagation_with_dropout(X, parameters, keep_prob=1.0)
+
+
+def backward_propagation_with_regularization(X: np.ndarray, Y: np.ndarray, cache: Cache,
+                                             lambd: float) -> dict[str, np.ndarray]:
+    """Backward pass of cross-entropy + L2: ``utils.deep_nn.L_model_backward`` plus lambd / m * W_l on every dW_l.
+
+    Inputs: X (n_x, m); Y (1, m); cache from ``forward_propagation`` (no dropout); lambd >= 0.
+    Returns: gradients with dA0.., dW1.., db1.. (as L_model_backward).
+    """
+    lambd = check_lambd(lambd)
+    AL, caches, masks, _ = _unpack(cache, X)
+    if any(D is not None for D in masks):
+        raise ValueError("the cache holds dropout masks: use backward_propagation_with_dropout")
+    grads = L_model_backward(AL, Y, caches)
+    return _add_l2(grads, caches, lambd)
+
+
+def _add_l2(grads: dict[str, np.ndarray], caches: list, lambd: float) -> dict[str, np.ndarray]:
+    if lambd:
+        m = caches[0][0][0].shape[1]
+        for l, cache in enumerate(caches, start=1):
+            grads[f"dW{l}"] = grads[f"dW{l}"] + lambd / m * cache[0][1]
+    return grads
+
+
+# --- inverted dropout ----------------------------------------------------------------------------------------
+
+def forward_propagation_with_dropout(X: np.ndarray, parameters: Parameters, keep_prob: float = 0.5,
+                                     rng: np.random.RandomState | None = None) -> tuple[np.ndarray, Cache]:
+    """Forward pass with inverted dropout on every hidden layer (not on the input, not on the output).
+
+    For each hidden layer: A = relu(W A_prev + b); D = (rand(*A.shape) < keep_prob); A = A * D / keep_prob.
+    Inputs: X (n_x, m); parameters W1, b1, ...; keep_prob in (0, 1] (1: no dropout, no masks);
+    rng: a ``np.random.RandomState`` for the masks (default: numpy's global generator).
+    Returns: (A3 (1, m), cache = (A3, caches, masks, keep_prob)).
+    """
+    keep_prob = check_keep_prob(keep_prob)
+    L = num_layers(parameters)
+    X = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
+    rand = (rng if rng is not None else np.random).random_sample
+    A, caches, masks = X, [], []
+    for l in range(1, L + 1):
+        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"],
+                                             "relu" if l < L else "sigmoid")
+        caches.append(cache)
+        D = None
+        if l < L and keep_prob < 1:
+            D = rand(A.shape) < keep_prob
+            A = A * D / keep_prob
+        masks.append(D)
+    return A, (A, caches, masks, keep_prob)
+
+
+def backward_propagation_with_dropout(X: np.ndarray, Y: np.ndarray, cache: Cache,
+                                      keep_prob: float) -> dict[str, np.ndarray]:
+    """Backward pass through the dropout forward: the same masks D_l switch off the same units.
+
+    dA_l = dA_l * D_l / keep_prob before each hidden layer's backward. Inputs: X (n_x, m), Y (1, m), cache from
+    ``forward_propagation_with_dropout`` and the keep_prob used there. Returns: gradients dA0.., dW1.., db1...
+    """
+    keep_prob = check_keep_prob(keep_prob)
+    AL, caches, masks, cache_keep = _unpack(cache, X)
+    if keep_prob != cache_keep:
+        raise ValueError(f"keep_prob {keep_prob} differs from the {cache_keep} the forward pass used")
+    Y = check_binary_labels(Y)
+    check_same_columns(AL, Y, "A3", "Y")
+    L = len(caches)
+    grads: dict[str, np.ndarray] = {}
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(AL - Y, caches[-1][0])
+    for l in range(L - 1, 0, -1):  # hidden layer l
+        dA = grads[f"dA{l}"]
+        if masks[l - 1] is not None:
+            dA = dA * masks[l - 1] / keep_prob
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA, caches[l - 1], "relu")
+    return grads
+
+
+def _unpack(cache: Any, X: np.ndarray) -> Cache:
+    if not (isinstance(cache, tuple) and len(cache) == 4):
+        raise ValueError("cache must be the (A3, caches, masks, keep_prob) returned by this module's forward pass")
+    AL, caches, masks, keep_prob = cache
+    X = as_array(X, "X", ndim=2)
+    if caches[0][0][0].shape != X.shape:
+        raise ValueError(f"X has shape {X.shape} but the forward pass ran on shape {caches[0][0][0].shape}")
+    return AL, caches, masks, keep_prob
+
+
+# --- the trainer ---------------------------------------------------------------------------------------------
+
+def cross_entropy_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
+    """Mean cross-entropy of sigmoid(ZL) against Y, computed from the logits ZL (finite even when the sigmoid
+    saturates at exactly 0 or 1, where ``compute_cost`` would return inf). Inputs: ZL and Y of shape (1, m)."""
+    return float(np.mean(np.logaddexp(0.0, ZL) - Y * ZL))
+
+
+def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rate: float = 0.3,
+          num_iterations: int = 30000, print_cost: bool = False, lambd: float = 0.0, keep_prob: float = 1.0,
+          initialization: str | Parameters = "sqrt", seed: int = 1,
+          record_every: int = 1000) -> tuple[Parameters, list[float]]:
+    """Batch gradient descent with optional L2 (lambd > 0) and inverted dropout (keep_prob < 1).
+
+    The course's trainer for weeks 1a and 1b (initialization: "zeros", "random", "he", "sqrt" (the
+    regularization lab's randn / sqrt(n_prev)), or a parameters dict to start from).
+    Inputs: X (n_x, m); Y (1, m); layers_dims [n_x, ..., 1]; learning_rate > 0; num_iterations;
+    lambd >= 0; keep_prob in (0, 1]; seed of the dropout masks; record_every: iterations between costs.
+    Returns: (parameters, costs), the cost (cross-entropy from the logits, + L2) every ``record_every``
+    iterations. Raises ``DivergenceError`` when the cost becomes NaN or infinite.
+    """
+    lambd, keep_prob = check_lambd(lambd), check_keep_prob(keep_prob)
+    X = as_array(X, "X", ndim=2)
+    Y = check_binary_labels(Y)
+    check_same_columns(X, Y)
+    dims = list(layers_dims)
+    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != 1:
+        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
+    num_iterations = check_positive_int(num_iterations, "num_iterations")
+    record_every = check_positive_int(record_every, "record_every")
+    lr = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    if isinstance(initialization, dict):
+        parameters = {k: np.array(v, dtype=np.float64) for k, v in initialization.items()}
+    else:
+        parameters = initialize(dims, initialization)
+    rng = np.random.RandomState(seed)
+    costs: list[float] = []
+    m = X.shape[1]
+    for i in range(num_iterations):
+        AL, cache = forward_propagation_with_dropout(X, parameters, keep_prob, rng)
+        if i % record_every == 0 or i == num_iterations - 1:
+            cost = cross_entropy_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
+            costs.append(check_finite(cost, i))
+            if print_cost:
+                print(f"Cost after iteration {i}: {cost:.6f}")
+        grads = _add_l2(backward_propagation_with_dropout(X, Y, cache, keep_prob), cache[1], lambd)
+        parameters = {k: w - lr * grads["d" + k] for k, w in parameters.items()}
+    return parameters, costs

@@ -1,0 +1,188 @@
+"""Week 3: a network with one hidden layer, with the course's function contract.
+
+Columns are examples: X has shape (n_x, m), Y shape (1, m). The network is
+LINEAR -> activation (the course: tanh) -> LINEAR -> SIGMOID, with ``parameters = {"W1", "b1", "W2", "b2"}``
+(W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1)) and the cache ``{"Z1", "A1", "Z2", "A2"}``.
+Every function that runs the network takes ``activation`` ("tanh", "relu", "leaky_relu", "sigmoid" or
+"linear") so the notebook can compare them; ``equivalent_logistic`` shows that a "linear" hidden layer
+collapses to one linear model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from utils.activations import get_activation, sigmoid
+from utils.deep_nn import accuracy, compute_cost, cost_from_logits, initialize_parameters_deep
+from utils.deep_nn import update_parameters as _update_parameters
+from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_same_columns)
+
+__all__ = ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
+           "update_parameters", "train_nn", "nn_model", "predict", "predict_proba", "equivalent_logistic",
+           "accuracy"]
+
+Parameters = dict[str, np.ndarray]
+
+
+def layer_sizes(X: Any, Y: Any, n_h: int = 4) -> tuple[int, int, int]:
+    """Sizes of the input, hidden and output layers.
+
+    Inputs: X of shape (n_x, m), Y of shape (n_y, m), n_h hidden units (the course: 4).
+    Returns: (n_x, n_h, n_y).
+    """
+    X = as_array(X, "X", ndim=2)
+    Y = as_array(Y, "Y", ndim=2)
+    check_same_columns(X, Y)
+    return X.shape[0], check_positive_int(n_h, "n_h"), Y.shape[0]
+
+
+def initialize_parameters(n_x: int, n_h: int, n_y: int, init: str = "small", seed: int | None = 2) -> Parameters:
+    """Random weights (the course: N(0, 1) * 0.01, seed 2) and zero biases.
+
+    Inputs:
+    - n_x, n_h, n_y: sizes of the input, hidden and output layers.
+    - init: "small" (the course), "sqrt", "he" or "zeros" (see ``utils.deep_nn.initialize_parameters_deep``).
+    - seed: random seed (None: numpy's global generator).
+    Returns: {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}.
+    """
+    return initialize_parameters_deep([n_x, n_h, n_y], init=init, seed=seed)
+
+
+def _check_parameters(parameters: Parameters, X: Any) -> tuple[Parameters, np.ndarray]:
+    keys = ("W1", "b1", "W2", "b2")
+    if not isinstance(parameters, dict) or any(k not in parameters for k in keys):
+        raise ValueError(f"parameters must be a dict with keys {keys}")
+    W1 = as_array(parameters["W1"], "W1", ndim=2)
+    n_h, n_x = W1.shape
+    W2 = as_array(parameters["W2"], "W2", shape=(None, n_h))
+    p = {"W1": W1, "b1": as_array(parameters["b1"], "b1", shape=(n_h, 1)), "W2": W2,
+         "b2": as_array(parameters["b2"], "b2", shape=(W2.shape[0], 1))}
+    return p, as_array(X, "X", shape=(n_x, None))
+
+
+def forward_propagation(X: Any, parameters: Parameters, activation: str = "tanh") -> tuple[np.ndarray, dict]:
+    """Forward pass LINEAR -> activation -> LINEAR -> SIGMOID.
+
+    Inputs:
+    - X: data, shape (n_x, m).
+    - parameters: W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1).
+    - activation: of the hidden layer (the course: "tanh").
+    Returns: A2 of shape (n_y, m), and cache = {"Z1": (n_h, m), "A1": (n_h, m), "Z2": (n_y, m), "A2": (n_y, m)}.
+    """
+    forward, _, _ = get_activation(activation)
+    p, X = _check_parameters(parameters, X)
+    Z1 = p["W1"] @ X + p["b1"]
+    A1 = forward(Z1)
+    Z2 = p["W2"] @ A1 + p["b2"]
+    A2 = sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
+                         activation: str = "tanh") -> dict[str, np.ndarray]:
+    """Backward pass of the cross-entropy cost.
+
+    Inputs:
+    - parameters: as ``forward_propagation``; cache: its cache; X (n_x, m); Y labels 0/1 (1, m).
+    - activation: the hidden activation used in the forward pass.
+    Returns: grads = {"dW1": (n_h, n_x), "db1": (n_h, 1), "dW2": (n_y, n_h), "db2": (n_y, 1)}, the
+    gradients of the cost averaged over the m examples. For tanh, dZ1 = W2^T dZ2 * (1 - A1^2) as in the course.
+    """
+    _, backward, _ = get_activation(activation)
+    p, X = _check_parameters(parameters, X)
+    Y = check_binary_labels(Y)
+    check_same_columns(X, Y)
+    if not isinstance(cache, dict) or any(k not in cache for k in ("Z1", "A1", "A2")):
+        raise ValueError("cache must be the dict {'Z1', 'A1', 'Z2', 'A2'} returned by forward_propagation")
+    A1, A2 = cache["A1"], cache["A2"]
+    if A2.shape != Y.shape or A1.shape != (p["W1"].shape[0], X.shape[1]):
+        raise ValueError(f"cache does not fit X {X.shape} and Y {Y.shape}: A1 {A1.shape}, A2 {A2.shape}")
+    m = X.shape[1]
+    dZ2 = A2 - Y
+    dW2 = dZ2 @ A1.T / m
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = backward(p["W2"].T @ dZ2, cache["Z1"])
+    dW1 = dZ1 @ X.T / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def update_parameters(parameters: Parameters, grads: dict[str, np.ndarray], learning_rate: float = 1.2) -> Parameters:
+    """One gradient descent step (the course's default learning rate for week 3 is 1.2).
+
+    Inputs: parameters W1, b1, W2, b2; grads dW1, db1, dW2, db2; learning_rate > 0.
+    Returns: the updated parameters (a new dict).
+    """
+    return _update_parameters(parameters, grads, learning_rate)
+
+
+def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rate: float = 1.2,
+             activation: str = "tanh", init: str = "small", seed: int | None = 2, record_every: int = 1000,
+             print_cost: bool = False) -> tuple[Parameters, list[float]]:
+    """Train the one-hidden-layer network with batch gradient descent and return its cost history.
+
+    Inputs:
+    - X (n_x, m), Y (1, m): data and labels 0/1.
+    - n_h: hidden units; num_iterations, learning_rate: hyperparameters of gradient descent.
+    - activation, init, seed: hidden activation and initialization (see ``initialize_parameters``).
+    - record_every: iterations between two recorded costs; print_cost: print them.
+    Returns: parameters and costs (list of floats, recorded at 0, record_every, ...).
+    Raises DivergenceError when the cost becomes NaN or infinite.
+    """
+    n_x, n_h, n_y = layer_sizes(X, Y, n_h)
+    Y = check_binary_labels(Y)
+    num_iterations = check_positive_int(num_iterations, "num_iterations")
+    record_every = check_positive_int(record_every, "record_every")
+    get_activation(activation)
+    parameters = initialize_parameters(n_x, n_h, n_y, init=init, seed=seed)
+    costs: list[float] = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(num_iterations):
+            A2, cache = forward_propagation(X, parameters, activation)
+            cost = check_finite(cost_from_logits(cache["Z2"], Y), i)
+            grads = backward_propagation(parameters, cache, X, Y, activation)
+            parameters = update_parameters(parameters, grads, learning_rate)
+            if i % record_every == 0:
+                costs.append(cost)
+                if print_cost:
+                    print(f"Cost after iteration {i}: {cost:.6f}")
+    return parameters, costs
+
+
+def nn_model(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, print_cost: bool = False,
+             learning_rate: float = 1.2, activation: str = "tanh", seed: int | None = 2) -> Parameters:
+    """The course's ``nn_model``: train and return the parameters (``train_nn`` also returns the costs).
+
+    Inputs: X (n_x, m), Y (1, m), n_h hidden units, num_iterations, print_cost (every 1000 iterations),
+    learning_rate, activation, seed.
+    Returns: the trained parameters W1, b1, W2, b2.
+    """
+    parameters, _ = train_nn(X, Y, n_h, num_iterations, learning_rate, activation, seed=seed, print_cost=print_cost)
+    return parameters
+
+
+def predict_proba(parameters: Parameters, X: Any, activation: str = "tanh") -> np.ndarray:
+    """Probabilities A2 of shape (1, m) for X of shape (n_x, m)."""
+    A2, _ = forward_propagation(X, parameters, activation)
+    return A2
+
+
+def predict(parameters: Parameters, X: Any, activation: str = "tanh") -> np.ndarray:
+    """Predicted labels: 1 where A2 > 0.5, else 0; shape (1, m) for X (n_x, m)."""
+    return (predict_proba(parameters, X, activation) > 0.5).astype(np.int64)
+
+
+def equivalent_logistic(parameters: Parameters) -> tuple[np.ndarray, float]:
+    """The one linear model a network with a *linear* hidden layer computes.
+
+    W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2), so the network is logistic regression with
+    w = (W2 W1)^T and b = W2 b1 + b2, whatever n_h is.
+    Inputs: parameters W1, b1, W2 (1, n_h), b2 (1, 1).
+    Returns: w of shape (n_x, 1) and b, a float (use with ``utils.logistic.predict``).
+    """
+    p, _ = _check_parameters(parameters, np.zeros((np.shape(parameters.get("W1", np.zeros((1, 1))))[1], 1)))
+    if p["W2"].shape[0] != 1:
+        raise ValueError(f"equivalent_logistic needs one output unit, W2 has shape {p['W2'].shape}")
+    return (p["W2"] @ p["W1"]).T, float((p["W2"] @ p["b1"] + p["b2"])[0, 0])

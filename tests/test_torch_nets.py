@@ -1,0 +1,200 @@
+"""utils.torch_nets: the blitz's Net, the numpy -> tensor pipeline, training, evaluation, data parallelism."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from utils.torch_nets import (Net, blitz_transform, count_parameters, data_parallel, ddp_gradients, evaluate,
+                              make_loader, parameter_table, per_class_accuracy, predict, time_training,
+                              to_tensor_normalize, train)
+from utils.validation import DivergenceError
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_net_maps_a_batch_of_32x32_colour_images_to_10_scores():
+    assert Net()(torch.randn(5, 3, 32, 32)).shape == (5, 10)
+    assert Net(n_classes=4)(torch.randn(2, 3, 32, 32)).shape == (2, 4)
+
+
+def test_net_has_exactly_62006_parameters_in_the_blitz_layout():
+    net = Net()
+    assert count_parameters(net) == 62_006
+    table = parameter_table(net)
+    assert sum(n for _, _, n in table) == 62_006
+    assert [(name, shape) for name, shape, _ in table] == [
+        ("conv1.weight", (6, 3, 5, 5)), ("conv1.bias", (6,)), ("conv2.weight", (16, 6, 5, 5)), ("conv2.bias", (16,)),
+        ("fc1.weight", (120, 400)), ("fc1.bias", (120,)), ("fc2.weight", (84, 120)), ("fc2.bias", (84,)),
+        ("fc3.weight", (10, 84)), ("fc3.bias", (10,))]
+    net.conv1.weight.requires_grad_(False)
+    assert count_parameters(net) == 62_006 - 450 and count_parameters(net, trainable_only=False) == 62_006
+
+
+def test_net_rejects_images_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"\(N, 3, 32, 32\), got \(2, 32, 32, 3\)"):
+        Net()(torch.randn(2, 32, 32, 3))
+
+
+def test_to_tensor_normalize_is_channels_first_and_maps_0_255_to_minus_1_plus_1(rng):
+    images = rng.integers(0, 256, size=(4, 32, 32, 3), dtype=np.uint8)
+    x = to_tensor_normalize(images)
+    assert x.shape == (4, 3, 32, 32) and x.dtype == torch.float32
+    expected = (images.transpose(0, 3, 1, 2).astype(np.float32) / 255 - 0.5) / 0.5
+    np.testing.assert_allclose(x.numpy(), expected, rtol=0, atol=1e-6)
+    edges = to_tensor_normalize(np.array([[[[0, 255, 0]]]], dtype=np.uint8))
+    assert edges.flatten().tolist() == [-1.0, 1.0, -1.0]
+
+
+def test_to_tensor_normalize_equals_the_per_image_blitz_transform(rng):
+    images = rng.integers(0, 256, size=(3, 32, 32, 3), dtype=np.uint8)
+    mean, std = (0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261)
+    batch = to_tensor_normalize(images, mean, std)
+    transform = blitz_transform(mean, std)  # torchvision's ToTensor + Normalize when installed
+    for k in range(3):
+        torch.testing.assert_close(batch[k], transform(images[k]), rtol=0, atol=1e-6)
+
+
+def test_to_tensor_normalize_rejects_floats_bad_shapes_and_bad_std():
+    with pytest.raises(ValueError, match="must be uint8"):
+        to_tensor_normalize(np.zeros((2, 32, 32, 3)))
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        to_tensor_normalize(np.zeros((32, 32), dtype=np.uint8))
+    with pytest.raises(ValueError, match="one value per channel"):
+        to_tensor_normalize(np.zeros((1, 4, 4, 3), dtype=np.uint8), mean=(0.5, 0.5))
+    with pytest.raises(ValueError, match="std must be positive"):
+        to_tensor_normalize(np.zeros((1, 4, 4, 3), dtype=np.uint8), std=(0.5, 0.0, 0.5))
+
+
+def test_make_loader_yields_mini_batches_in_a_seeded_order(rng):
+    images = rng.integers(0, 256, size=(10, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(10) % 10
+    batches = list(make_loader(images, labels, batch_size=4, seed=3))
+    assert [tuple(x.shape) for x, _ in batches] == [(4, 3, 32, 32), (4, 3, 32, 32), (2, 3, 32, 32)]
+    order = torch.cat([y for _, y in batches]).tolist()
+    assert sorted(order) == labels.tolist()
+    assert order == torch.cat([y for _, y in make_loader(images, labels, batch_size=4, seed=3)]).tolist()
+    in_order = torch.cat([y for _, y in make_loader(images, labels, batch_size=4, shuffle=False)]).tolist()
+    assert in_order == labels.tolist()
+    with pytest.raises(ValueError, match="10 images but 9 labels"):
+        make_loader(images, labels[:9])
+
+
+def test_one_training_step_lowers_the_loss_on_a_fixed_batch(rng):
+    images = rng.integers(0, 256, size=(8, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(8) % 10
+    loader = make_loader(images, labels, batch_size=8, shuffle=False)
+    net = Net()
+    x, y = next(iter(loader))
+    with torch.no_grad():
+        before = nn.functional.cross_entropy(net(x), y).item()
+    history = train(net, loader, epochs=1, lr=0.01, progress=False)
+    with torch.no_grad():
+        after = nn.functional.cross_entropy(net(x), y).item()
+    assert history.epoch_loss == [pytest.approx(before, rel=1e-6)]  # the loss of the step is the loss before it
+    assert after < before - 1e-3, (before, after)
+    assert history.examples == 8
+
+
+def test_train_raises_divergence_error_when_the_loss_is_nan():
+    x = torch.full((4, 3, 32, 32), float("nan"))
+    loader = DataLoader(TensorDataset(x, torch.zeros(4, dtype=torch.long)), batch_size=4)
+    with pytest.raises(DivergenceError, match="iteration 0"):
+        train(Net(), loader, epochs=1, progress=False)
+
+
+def test_train_rejects_bad_hyperparameters():
+    loader = DataLoader(TensorDataset(torch.zeros(4, 3, 32, 32), torch.zeros(4, dtype=torch.long)), batch_size=4)
+    with pytest.raises(ValueError, match="lr must be in"):
+        train(Net(), loader, lr=0.0, progress=False)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        train(Net(), loader, momentum=1.0, progress=False)
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        train(Net(), loader, epochs=0, progress=False)
+
+
+class _Oracle(nn.Module):
+    """Predicts the class written in pixel (0, 0) of channel 0: a model whose predictions we choose."""
+
+    def __init__(self, n_classes: int):
+        super().__init__()
+        self.n_classes = n_classes
+
+    def forward(self, x):
+        return nn.functional.one_hot(x[:, 0, 0, 0].long(), self.n_classes).float()
+
+
+def _oracle_loader(y_true, y_pred, batch_size=4):
+    x = torch.zeros(len(y_true), 3, 32, 32)
+    x[:, 0, 0, 0] = torch.tensor(y_pred, dtype=torch.float32)
+    return DataLoader(TensorDataset(x, torch.tensor(y_true)), batch_size=batch_size)
+
+
+def test_evaluate_gives_accuracy_per_class_accuracy_and_confusion_on_a_hand_case():
+    y_true = [0, 0, 1, 1, 2, 2, 2]
+    y_pred = [0, 1, 1, 1, 2, 0, 0]
+    ev = evaluate(_Oracle(3), _oracle_loader(y_true, y_pred), n_classes=3)
+    np.testing.assert_array_equal(ev.confusion, [[1, 1, 0], [0, 2, 0], [2, 0, 1]])
+    assert ev.accuracy == pytest.approx(4 / 7)
+    np.testing.assert_allclose(ev.per_class, [1 / 2, 1.0, 1 / 3])
+    assert ev.y_true.tolist() == y_true and ev.y_pred.tolist() == y_pred
+
+
+def test_evaluate_confusion_matches_sklearn_on_random_predictions(rng):
+    from sklearn.metrics import confusion_matrix
+
+    y_true = rng.integers(0, 10, 200).tolist()
+    y_pred = rng.integers(0, 10, 200).tolist()
+    ev = evaluate(_Oracle(10), _oracle_loader(y_true, y_pred, batch_size=64), n_classes=10)
+    np.testing.assert_array_equal(ev.confusion, confusion_matrix(y_true, y_pred, labels=range(10)))
+    assert ev.accuracy == pytest.approx(np.mean(np.array(y_true) == np.array(y_pred)))
+
+
+def test_evaluate_rejects_labels_outside_the_classes():
+    with pytest.raises(ValueError, match=r"true labels must lie in 0\.\.1"):
+        evaluate(_Oracle(3), _oracle_loader([0, 2], [0, 1]), n_classes=2)
+
+
+def test_per_class_accuracy_is_nan_for_a_class_without_examples_and_checks_shape():
+    acc = per_class_accuracy([[3, 1, 0], [0, 0, 0], [1, 0, 1]])
+    assert acc[0] == 0.75 and np.isnan(acc[1]) and acc[2] == 0.5
+    with pytest.raises(ValueError, match="square"):
+        per_class_accuracy(np.zeros((2, 3)))
+
+
+def test_predict_returns_labels_in_loader_order():
+    y_true, y_pred = predict(_Oracle(4), _oracle_loader([3, 2, 1, 0, 0], [0, 1, 2, 3, 3]))
+    assert y_true.tolist() == [3, 2, 1, 0, 0] and y_pred.tolist() == [0, 1, 2, 3, 3]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU fallback")
+def test_data_parallel_degrades_to_the_plain_model_on_cpu():
+    net = Net()
+    model, how = data_parallel(net)
+    assert model is net and next(model.parameters()).device.type == "cpu" and "CPU" in how
+    wrapped = nn.DataParallel(Net())  # without GPUs, DataParallel just calls its module
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(wrapped(x), wrapped.module(x))
+
+
+def test_ddp_with_one_process_gives_the_plain_gradients():
+    net = Net()
+    x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    nn.functional.cross_entropy(net(x), y).backward()
+    grads = ddp_gradients(net.state_dict(), x, y, world_size=1)
+    for name, p in net.named_parameters():
+        torch.testing.assert_close(grads[name], p.grad, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="split evenly"):
+        ddp_gradients(net.state_dict(), x[:3], y[:3], world_size=2)
+
+
+def test_time_training_measures_a_positive_throughput():
+    assert time_training(Net, "cpu", batch_size=8, steps=2, warmup=1) > 0

@@ -156,3 +156,24 @@ def test_with_head_freezes_the_base_when_asked():
     assert [w.shape for w in frozen.trainable_weights] == [(8, 5), (5,)]
     tuned = cm.with_head(base, 5, trainable_base=True)
     assert len(tuned.trainable_weights) > 2
+
+
+def test_plot_filters_draws_one_panel_per_filter_on_a_symmetric_scale():
+    W = np.random.default_rng(0).standard_normal((5, 5, 1, 6))
+    fig = cm.plot_filters(W, title="t", ncols=4)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 6 and len(fig.axes) == 8
+    lo, hi = images[0].get_clim()
+    assert lo == -hi == -np.abs(W).max()
+    with pytest.raises(ValueError, match=r"shape \(f, f, n_C_prev, n_C\)"):
+        cm.plot_filters(W[0])
+
+
+def test_layer_table_lists_shapes_and_counts_that_sum_to_the_total():
+    model = cm.lenet5()
+    rows = cm.layer_table(model)
+    assert rows[0] == ("conv1", (28, 28, 6), 156)
+    assert sum(n for _, _, n in rows) == model.count_params()
+    assert [r[0] for r in cm.layer_table(model, skip_zero=True)] == ["conv1", "conv2", "fc3", "fc4", "predictions_logits"]
+    text = cm.describe_layers(model)
+    assert text.splitlines()[-1].split()[-1] == "61,706"

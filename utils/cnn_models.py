@@ -69,10 +69,10 @@ def _softmax_head(x, n_classes: int, name: str = "predictions"):
 
 
 def first_cnn(input_shape: Sequence[int] = (25, 25, 1), n_classes: int = 2, filters: Sequence[int] = (8, 16),
-              name: str = "first_cnn"):
-    """A first small CNN: [CONV 3x3 same -> ReLU -> MAXPOOL 2x2] per entry of ``filters``, FLATTEN, softmax.
+              kernel_size: int = 3, name: str = "first_cnn"):
+    """A first small CNN: [CONV fxf same -> ReLU -> MAXPOOL 2x2] per entry of ``filters``, FLATTEN, softmax.
 
-    Inputs: input_shape (n_H, n_W, n_C); n_classes; filters, the channels of each conv block.
+    Inputs: input_shape (n_H, n_W, n_C); n_classes; filters, the channels of each conv block; kernel_size f.
     Returns: an uncompiled keras.Model mapping (m, n_H, n_W, n_C) to class probabilities (m, n_classes).
     The first layer is named "conv1" (its filters are what the notebook draws).
     """
@@ -81,7 +81,7 @@ def first_cnn(input_shape: Sequence[int] = (25, 25, 1), n_classes: int = 2, filt
     inputs = keras.Input(tuple(input_shape))
     x = inputs
     for i, n in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(n, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        x = keras.layers.Conv2D(n, kernel_size, padding="same", activation="relu", name=f"conv{i}")(x)
         x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = keras.layers.Flatten()(x)
     return keras.Model(inputs, _softmax_head(x, n_classes), name=name)
@@ -351,3 +351,66 @@ def with_head(base, n_classes: int, trainable_base: bool = True, name: str = "cl
     inputs = keras.Input(base.input_shape[1:] if hasattr(base, "input_shape") else base.inputs[0].shape[1:])
     features = base(inputs, training=None if trainable_base else False)
     return keras.Model(inputs, _softmax_head(features, n_classes, name=f"{name}_out"), name=name)
+
+
+# --- describing ----------------------------------------------------------------------------------------
+
+def layer_table(model, skip_zero: bool = False) -> list[tuple[str, tuple, int]]:
+    """(name, output shape without the batch axis, parameter count) of every layer after the input.
+
+    skip_zero: leave out layers without parameters (activations, pooling, flatten).
+    """
+    rows = []
+    for layer in model.layers:
+        if layer.__class__.__name__ == "InputLayer":
+            continue
+        n = int(layer.count_params())
+        if skip_zero and n == 0:
+            continue
+        rows.append((layer.name, tuple(layer.output.shape[1:]), n))
+    return rows
+
+
+def describe_layers(model, skip_zero: bool = False) -> str:
+    """A printable table of ``layer_table(model)`` with the total, e.g. for a notebook's checked output."""
+    rows = layer_table(model, skip_zero)
+    width = max([len(r[0]) for r in rows] + [5])
+    lines = [f"{'layer':{width}s}  {'output shape':>16s}  {'parameters':>12s}"]
+    lines += [f"{name:{width}s}  {str(shape):>16s}  {n:12,d}" for name, shape, n in rows]
+    lines.append(f"{'total':{width}s}  {'':>16s}  {int(model.count_params()):12,d}")
+    return "\n".join(lines)
+
+
+# --- drawing ---------------------------------------------------------------------------------------------
+
+def plot_filters(W, title: str = "Filters", channel: int | None = None, ncols: int = 8, size: float = 1.3):
+    """Draw conv filters W of shape (f, f, n_C_prev, n_C), one panel per filter, on one symmetric colour scale
+    (red positive, blue negative, white zero), so the filters can be compared.
+
+    channel: the input channel to show (default: the mean over input channels; RGB filters of 3 channels are
+    shown in colour, rescaled to [0, 1]). Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 4:
+        raise ValueError(f"W must have shape (f, f, n_C_prev, n_C), got {W.shape}")
+    n_C = W.shape[3]
+    ncols = max(1, min(ncols, n_C))
+    nrows = int(np.ceil(n_C / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.5), squeeze=False)
+    colour = channel is None and W.shape[2] == 3
+    lim = np.abs(W).max() or 1.0
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= n_C:
+            continue
+        if colour:
+            ax.imshow((W[:, :, :, i] / lim + 1) / 2)
+        else:
+            img = W[:, :, :, i].mean(axis=2) if channel is None else W[:, :, channel, i]
+            ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(f"filter {i}", fontsize=8, fontweight="normal")
+    fig.suptitle(title, fontweight="bold")
+    return fig

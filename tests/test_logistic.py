@@ -134,3 +134,15 @@ def test_bad_input_gets_clear_errors():
         initialize_with_zeros(0)
     with pytest.raises(ValueError, match=r"X_test must have shape \(2, m\)"):
         model(X, Y, X.T, Y)
+
+
+def test_plot_cost_surface_draws_each_path_and_checks_its_shape(rng):
+    from utils.logistic import plot_cost_surface
+
+    _, _, Xr, Yr = random_problem(rng, n_x=1)
+    path, _ = descent_path(np.array([[-3.0]]), 3.0, Xr, Yr, 10, 0.5)
+    ax = plot_cost_surface(Xr, Yr, {"lr 0.5": path}, resolution=20)
+    assert ax.get_xlabel() == "weight w" and len(ax.lines) == 2
+    np.testing.assert_allclose(ax.lines[0].get_xydata(), path)
+    with pytest.raises(ValueError, match=r"path 'bad' must have shape \(m, 2\)"):
+        plot_cost_surface(Xr, Yr, {"bad": np.zeros((3, 3))}, resolution=10)

@@ -199,3 +199,36 @@ def cost_surface(X: Any, Y: Any, ws: Any, bs: Any) -> np.ndarray:
     y = Y[0][None, None, :]
     losses = np.where(y == 1, np.logaddexp(0.0, -Z), np.logaddexp(0.0, Z))
     return losses.mean(axis=-1)
+
+
+def plot_cost_surface(X: Any, Y: Any, paths: dict[str, np.ndarray] | None = None, ax: Any = None,
+                      w_range: tuple[float, float] = (-5.0, 5.0), b_range: tuple[float, float] = (-5.0, 5.0),
+                      resolution: int = 80, title: str = "Cost J(w, b) and gradient descent") -> Any:
+    """Contour plot of the cost of one-feature logistic regression, with descent paths drawn on it.
+
+    Inputs:
+    - X: one feature, shape (1, m); Y: labels 0/1, shape (1, m).
+    - paths: label -> path of shape (k, 2) from ``descent_path`` (rows (w, b)); drawn as lines with markers.
+    - ax: matplotlib axes to draw on (a new figure when None).
+    - w_range, b_range, resolution: the grid of the contour plot.
+    Returns: the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    ws = np.linspace(*w_range, resolution)
+    bs = np.linspace(*b_range, resolution)
+    C = cost_surface(X, Y, ws, bs)
+    levels = np.quantile(C, np.linspace(0, 1, 16) ** 2)
+    cs = ax.contourf(ws, bs, C, levels=np.unique(levels), cmap="viridis_r", alpha=0.85)
+    ax.contour(ws, bs, C, levels=np.unique(levels), colors="k", linewidths=0.3)
+    ax.figure.colorbar(cs, ax=ax, label="cost J(w, b)", format="%.2f")
+    for label, path in (paths or {}).items():
+        path = as_array(path, f"path {label!r}", shape=(None, 2))
+        ax.plot(path[:, 0], path[:, 1], "-o", ms=2.5, lw=1.2, label=label)
+        ax.plot(path[-1, 0], path[-1, 1], "*", ms=10, color=ax.lines[-1].get_color(), mec="k")
+    ax.set(title=title, xlabel="weight w", ylabel="bias b", xlim=w_range, ylim=b_range)
+    if paths:
+        ax.legend(loc="lower left", fontsize=8)
+    return ax

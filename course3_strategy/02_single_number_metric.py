@@ -1,0 +1,203 @@
+# %% [markdown]
+# # A single-number evaluation metric
+# > Precision, recall and F1 from a confusion matrix you compute yourself, the course's A-vs-B decision, then real face classifiers and an error averaged over regions.
+#
+# ## Introduction
+#
+# With two numbers per model (precision and recall) you cannot always say which of two models is better;
+# with one number you can, and you iterate faster. The course's recipe:
+#
+# - **precision**: of the images the classifier calls "face", how many are faces: TP / (TP + FP);
+# - **recall**: of the faces, how many it finds: TP / (TP + FN);
+# - **F1 score**: their harmonic mean, 2 / (1/P + 1/R), one number that is high only when both are.
+#
+# When a product serves several groups (regions, countries), average the error over them to get one number.
+# Everything is computed by `utils.metrics` (our own code, checked against `sklearn.metrics` below).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+from utils.notebook import setup
+
+setup(seed=0)
+import matplotlib.pyplot as plt
+import numpy as np
+import sklearn.metrics as skm
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
+
+from utils.data import load_faces
+from utils.metrics import (accuracy, average_group_error, confusion_matrix, error_rate, f1_from_precision_recall,
+                           f1_score, group_errors, precision, recall)
+from utils.strategy import make_region_data, select_model
+
+threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
+
+# %% [markdown]
+# ## The course's example: A or B?
+#
+# Classifier A has precision 95 % and recall 90 %; B has 98 % and 85 %. B is better on precision, A on
+# recall: two numbers cannot decide. F1 can.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+course = {"A": {"precision": 0.95, "recall": 0.90}, "B": {"precision": 0.98, "recall": 0.85}}
+for name, m in course.items():
+    m["F1"] = f1_from_precision_recall(m["precision"], m["recall"])
+    print(f"{name}: precision {100 * m['precision']:.0f} %, recall {100 * m['recall']:.0f} %, F1 {100 * m['F1']:.1f} %")
+best = select_model(course, "F1").chosen
+print("best by F1:", best)
+assert best == "A"
+
+# %% [markdown]
+# Why the harmonic mean and not the plain average? The harmonic mean is pulled towards the weaker of the
+# two numbers, so a classifier cannot buy a high score with one excellent number and one poor one. Compare
+# the two means for A and B:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name, m in course.items():
+    print(f"{name}: arithmetic mean {100 * (m['precision'] + m['recall']) / 2:.2f} %, F1 {100 * m['F1']:.2f} %")
+
+# %% [markdown]
+# ## Precision and recall from a confusion matrix, on a real classifier
+#
+# The face/non-face images (200 grayscale 25x25 images from scikit-image's `lfw_subset`). A logistic
+# regression on raw pixels; to have more than 50 test predictions, every image is predicted once by a model
+# that did not train on it (5-fold cross-validation).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+train_x, train_y, test_x, test_y, classes = load_faces()
+X = np.concatenate([train_x, test_x]).reshape(200, -1)
+y = np.concatenate([train_y, test_y], axis=1).ravel()
+folds = StratifiedKFold(5, shuffle=True, random_state=0)
+y_hat = cross_val_predict(LogisticRegression(C=0.01, max_iter=2000), X, y, cv=folds)
+C = confusion_matrix(y, y_hat)
+print("X:", X.shape, " y:", y.shape, " classes:", classes.tolist())
+print("confusion matrix (rows: true non-face, face; columns: predicted)\n", C)
+(tn, fp), (fn, tp) = C
+print(f"TP = {tp}, FP = {fp}, FN = {fn}, TN = {tn}")
+
+# %% [markdown]
+# Precision and recall by hand from the four counts, then with `utils.metrics`, then with scikit-learn:
+# all three must agree.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+by_hand = {"precision": tp / (tp + fp), "recall": tp / (tp + fn)}
+ours = {"precision": precision(y, y_hat), "recall": recall(y, y_hat), "F1": f1_score(y, y_hat),
+        "accuracy": accuracy(y, y_hat)}
+sk = {"precision": skm.precision_score(y, y_hat), "recall": skm.recall_score(y, y_hat),
+      "F1": skm.f1_score(y, y_hat), "accuracy": skm.accuracy_score(y, y_hat)}
+for k in ours:
+    assert abs(ours[k] - sk[k]) < 1e-12 and (k not in by_hand or abs(by_hand[k] - ours[k]) < 1e-12)
+    print(f"{k:9s} {100 * ours[k]:.1f} %  (matches sklearn.metrics)")
+assert np.array_equal(C, skm.confusion_matrix(y, y_hat))
+
+# %% [markdown]
+# ## Choosing among real classifiers with one number
+#
+# Five classifiers, each evaluated the same way. Which is best? Precision alone, recall alone and F1 may
+# each name a different winner; we commit to F1 before looking.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+models = {
+    "logistic regression": LogisticRegression(C=0.01, max_iter=2000),
+    "3-nearest neighbours": KNeighborsClassifier(3),
+    "SVM (RBF kernel)": SVC(C=1.0),
+    "small network (16)": MLPClassifier((16,), alpha=1.0, max_iter=2000, random_state=0),
+    "linear SVM, C = 1e-4": SVC(kernel="linear", C=1e-4),
+}
+scores = {}
+for name, model in models.items():
+    p = cross_val_predict(model, X, y, cv=folds)
+    scores[name] = {"precision": precision(y, p), "recall": recall(y, p), "F1": f1_score(y, p)}
+    print(f"{name:22s} " + "  ".join(f"{k} {100 * v:5.1f} %" for k, v in scores[name].items()))
+for metric in ("precision", "recall", "F1"):
+    print(f"best by {metric:9s}: {select_model(scores, metric).chosen}")
+
+
+# %% [markdown]
+# The same numbers as a picture: each classifier is a point in the precision/recall plane, and the
+# curves are lines of equal F1. The best model by F1 sits on the highest curve.
+
+# %%
+def plot_pr(scores, ax=None):
+    ax = ax or plt.subplots(figsize=(6, 4.2))[1]
+    p = np.linspace(0.5, 1, 200)
+    for f in (0.7, 0.8, 0.9, 0.95):
+        r = f * p / (2 * p - f)
+        ok = (r > 0) & (r <= 1)
+        ax.plot(p[ok], r[ok], color="0.7", lw=0.8)
+        ax.annotate(f"F1 = {f}", (p[ok][-1], r[ok][-1]), fontsize=7, color="0.4")
+    for name, s in scores.items():
+        ax.scatter(s["precision"], s["recall"], s=40, label=name, edgecolors="k", linewidths=0.4)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set(title="Face classifiers: precision vs recall", xlabel="precision", ylabel="recall",
+           xlim=(0.6, 1.02), ylim=(0.6, 1.02))
+    return ax
+
+
+_ = plot_pr(scores)
+plt.show()
+
+# %% [markdown]
+# ## One number over several groups
+#
+# The course's second example: a cat app used in the US, China, India and elsewhere, with an error rate
+# per region. Keeping four numbers makes comparisons slow; their **average** is one number. We simulate four
+# regions with `make_region_data` (each region shifts the inputs and tilts the decision boundary), train
+# three models on data from every region, and compare them on held-out data.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+regions = ["US", "China", "India", "Other"]
+Xr, yr, gr = make_region_data(n_regions=4, n_per_region=400, n_features=8, shift=1.0, boundary_shift=1.5, seed=2)
+is_dev = np.random.default_rng(0).random(yr.size) < 0.5
+region_models = {"logistic regression": LogisticRegression(max_iter=1000),
+                 "5-nearest neighbours": KNeighborsClassifier(5),
+                 "small network (32)": MLPClassifier((32,), alpha=1.0, max_iter=2000, random_state=0)}
+table = {}
+for name, model in region_models.items():
+    pred = model.fit(Xr[~is_dev], yr[~is_dev]).predict(Xr[is_dev])
+    per = group_errors(yr[is_dev], pred, gr[is_dev], names=range(4))
+    table[name] = {**{regions[k]: v for k, v in per.items()},
+                   "average": average_group_error(yr[is_dev], pred, gr[is_dev], names=range(4))}
+print(f"{'dev error (%)':22s}" + "".join(f"{c:>9s}" for c in [*regions, "average"]))
+for name, row in table.items():
+    print(f"{name:22s}" + "".join(f"{100 * v:9.1f}" for v in row.values()))
+winner = select_model(table, "average", maximize=False).chosen
+print("best by average error:", winner)
+
+# %% [markdown]
+# Four numbers per model make every comparison a judgement call (and when no model wins every region the
+# table alone cannot decide); the average is one number to sort by. The cell above prints the winner; below,
+# the best model of each region, to see whether one model wins everywhere in this run. The average counts
+# each region equally; pass `weights` (e.g. users per region) to `average_group_error` when
+# some regions matter more. An empty region is an error, not a silent zero:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for r in regions:
+    print(f"best in {r:6s}: {min(table, key=lambda name: table[name][r])}")
+try:
+    average_group_error(yr[is_dev], pred, gr[is_dev], names=range(5))
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# ## Conclusion
+#
+# - Pick **one** evaluation number before comparing models: F1 when you care about precision and recall,
+#   the average error when you care about several groups. It turns "which is better?" into a sort.
+# - Our `utils.metrics` agrees exactly with `sklearn.metrics` on the confusion matrix, precision, recall,
+#   F1 and accuracy.
+# - The next notebook handles the case where one number is not enough (accuracy *and* speed): satisficing
+#   and optimizing metrics.

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.activations import get_activation
+from utils.activations import get_activation, sigmoid
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns, check_same_keys)
 
@@ -133,10 +133,21 @@ def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "re
     """
     L = num_layers(parameters)
     A = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
+    get_activation(hidden_activation)
+    return _L_forward(A, parameters, L, hidden_activation)
+
+
+def _L_forward(X: np.ndarray, parameters: Parameters, L: int, hidden_activation: str
+               ) -> tuple[np.ndarray, list[Cache]]:
+    """``L_model_forward`` without input checks (for training loops that checked once)."""
+    hidden = get_activation(hidden_activation)[0]
+    A = X
     caches = []
     for l in range(1, L + 1):
-        activation = hidden_activation if l < L else "sigmoid"
-        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], activation)
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        Z = W @ A + b
+        cache = ((A, W, b), Z)
+        A = hidden(Z) if l < L else sigmoid(Z)
         caches.append(cache)
     return A, caches
 
@@ -174,8 +185,13 @@ def cost_from_logits(ZL: Any, Y: Any) -> float:
     Returns: cost, a Python float (NaN or inf only when ZL itself is).
     """
     ZL, Y = _labels_like(ZL, Y, "ZL")
+    return _cross_entropy_from_logits(ZL, Y)
+
+
+def _cross_entropy_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
+    """``cost_from_logits`` without input checks (for training loops that checked once)."""
     # -log(sigmoid(z)) = log(1 + exp(-z)) and -log(1 - sigmoid(z)) = log(1 + exp(z))
-    return float(np.mean(np.where(Y == 1, np.logaddexp(0.0, -ZL), np.logaddexp(0.0, ZL))))
+    return float(np.mean(np.logaddexp(0.0, np.where(Y == 1, -ZL, ZL))))
 
 
 def linear_backward(dZ: Any, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -225,16 +241,27 @@ def L_model_backward(AL: Any, Y: Any, caches: list[Cache], hidden_activation: st
     AL, Y = _labels_like(AL, Y)
     if not caches:
         raise ValueError("caches is empty: pass the caches returned by L_model_forward")
-    L = len(caches)
-    grads: dict[str, np.ndarray] = {}
     linear_cache, ZL = caches[-1]
     if ZL.shape != AL.shape:
         raise ValueError(f"the last cache holds Z of shape {ZL.shape} but AL has shape {AL.shape}")
+    get_activation(hidden_activation)
+    return _L_backward(AL, Y, caches, hidden_activation)
+
+
+def _L_backward(AL: np.ndarray, Y: np.ndarray, caches: list[Cache], hidden_activation: str) -> dict[str, np.ndarray]:
+    """``L_model_backward`` without input checks (for training loops that checked once)."""
+    hidden_backward = get_activation(hidden_activation)[1]
+    L = len(caches)
+    m = AL.shape[1]
+    grads: dict[str, np.ndarray] = {}
     dZ = AL - Y
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache)
-    for l in reversed(range(L - 1)):  # layer l + 1, its input is A_l
-        dA_prev, dW, db = linear_activation_backward(grads[f"dA{l + 1}"], caches[l], hidden_activation)
-        grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = dA_prev, dW, db
+    for l in reversed(range(L)):  # layer l + 1, its input is A_l
+        (A_prev, W, _), Z = caches[l]
+        if l < L - 1:
+            dZ = hidden_backward(grads[f"dA{l + 1}"], Z)
+        grads[f"dW{l + 1}"] = dZ @ A_prev.T / m
+        grads[f"db{l + 1}"] = np.sum(dZ, axis=1, keepdims=True) / m
+        grads[f"dA{l}"] = W.T @ dZ
     return grads
 
 
@@ -282,14 +309,17 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
         raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
     num_iterations = check_positive_int(num_iterations, "num_iterations")
     record_every = check_positive_int(record_every, "record_every")
+    learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    get_activation(hidden_activation)
     parameters = initialize_parameters_deep(dims, init=init, seed=seed)
+    L = len(dims) - 1
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up as a DivergenceError instead
-        for i in range(num_iterations):
-            AL, caches = L_model_forward(X, parameters, hidden_activation)
-            cost = check_finite(cost_from_logits(caches[-1][1], Y), i)
-            grads = L_model_backward(AL, Y, caches, hidden_activation)
-            parameters = update_parameters(parameters, grads, learning_rate)
+        for i in range(num_iterations):  # inputs checked once above; the loop uses the unchecked passes
+            AL, caches = _L_forward(X, parameters, L, hidden_activation)
+            cost = check_finite(_cross_entropy_from_logits(caches[-1][1], Y), i)
+            grads = _L_backward(AL, Y, caches, hidden_activation)
+            parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
             if i % record_every == 0 or i == num_iterations - 1:
                 costs.append(cost)
                 if print_cost:

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from utils.activations import get_activation, sigmoid
-from utils.deep_nn import accuracy, compute_cost, cost_from_logits, initialize_parameters_deep
+from utils.deep_nn import _cross_entropy_from_logits, accuracy, compute_cost, initialize_parameters_deep
 from utils.deep_nn import update_parameters as _update_parameters
-from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_same_columns)
+from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
+                              check_same_columns)
 
 __all__ = ["layer_sizes", "initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
            "update_parameters", "train_nn", "nn_model", "predict", "predict_proba", "equivalent_logistic",
@@ -73,6 +74,11 @@ def forward_propagation(X: Any, parameters: Parameters, activation: str = "tanh"
     """
     forward, _, _ = get_activation(activation)
     p, X = _check_parameters(parameters, X)
+    return _forward(X, p, forward)
+
+
+def _forward(X: np.ndarray, p: Parameters, forward) -> tuple[np.ndarray, dict]:
+    """``forward_propagation`` without input checks (for training loops that checked once)."""
     Z1 = p["W1"] @ X + p["b1"]
     A1 = forward(Z1)
     Z2 = p["W2"] @ A1 + p["b2"]
@@ -99,6 +105,12 @@ def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
     A1, A2 = cache["A1"], cache["A2"]
     if A2.shape != Y.shape or A1.shape != (p["W1"].shape[0], X.shape[1]):
         raise ValueError(f"cache does not fit X {X.shape} and Y {Y.shape}: A1 {A1.shape}, A2 {A2.shape}")
+    return _backward(p, cache, X, Y, backward)
+
+
+def _backward(p: Parameters, cache: dict, X: np.ndarray, Y: np.ndarray, backward) -> dict[str, np.ndarray]:
+    """``backward_propagation`` without input checks (for training loops that checked once)."""
+    A1, A2 = cache["A1"], cache["A2"]
     m = X.shape[1]
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T / m
@@ -132,18 +144,20 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
     Raises DivergenceError when the cost becomes NaN or infinite.
     """
     n_x, n_h, n_y = layer_sizes(X, Y, n_h)
+    X = as_array(X, "X", ndim=2)
     Y = check_binary_labels(Y)
     num_iterations = check_positive_int(num_iterations, "num_iterations")
     record_every = check_positive_int(record_every, "record_every")
-    get_activation(activation)
+    learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    forward, backward, _ = get_activation(activation)
     parameters = initialize_parameters(n_x, n_h, n_y, init=init, seed=seed)
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(num_iterations):
-            A2, cache = forward_propagation(X, parameters, activation)
-            cost = check_finite(cost_from_logits(cache["Z2"], Y), i)
-            grads = backward_propagation(parameters, cache, X, Y, activation)
-            parameters = update_parameters(parameters, grads, learning_rate)
+        for i in range(num_iterations):  # inputs checked once above; the loop uses the unchecked passes
+            A2, cache = _forward(X, parameters, forward)
+            cost = check_finite(_cross_entropy_from_logits(cache["Z2"], Y), i)
+            grads = _backward(parameters, cache, X, Y, backward)
+            parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
             if i % record_every == 0:
                 costs.append(cost)
                 if print_cost:

@@ -166,6 +166,13 @@ def test_tag_lowest_marks_the_lowest_fraction():
         tag_lowest(np.arange(3.0), 1.0)
 
 
+def test_tag_lowest_can_take_its_threshold_from_a_reference_set():
+    mask = tag_lowest(np.array([0.5, 5.0, 50.0]), 0.1, reference=np.arange(100.0))  # threshold 9.9
+    assert mask.tolist() == [True, True, False]
+    with pytest.raises(ValueError, match="reference is empty"):
+        tag_lowest(np.arange(3.0), 0.5, reference=[])
+
+
 def test_error_analysis_counts_categories_and_ceilings():
     errors = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], bool)
     tags = {"dark": np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1], bool), "blurry": np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 0], bool)}

@@ -381,16 +381,22 @@ def image_properties(images: Any) -> dict:
             "sharpness": lap.var(axis=(1, 2))}
 
 
-def tag_lowest(values: Any, fraction: float = 0.25) -> np.ndarray:
+def tag_lowest(values: Any, fraction: float = 0.25, reference: Any = None) -> np.ndarray:
     """Tag the examples whose value is among the lowest ``fraction`` (e.g. the darkest quarter).
 
-    Inputs: values (m,); fraction in (0, 1). Returns: bool mask (m,), True where value <= the quantile.
+    Inputs: values (m,); fraction in (0, 1); reference (k,): optional values that set the threshold, e.g.
+    the training images' brightness, so that "dark" means "darker than all but ``fraction`` of the
+    training images" (default: values themselves).
+    Returns: bool mask (m,), True where value <= the ``fraction`` quantile of reference.
     """
     v = as_array(values, "values", ndim=1)
     if v.size == 0:
         raise ValueError("values is empty: nothing to tag")
     fraction = check_range(fraction, "fraction", 0, 1, low_inclusive=False, high_inclusive=False)
-    return v <= np.quantile(v, fraction)
+    ref = v if reference is None else as_array(reference, "reference", ndim=1)
+    if ref.size == 0:
+        raise ValueError("reference is empty: cannot set a threshold")
+    return v <= np.quantile(ref, fraction)
 
 
 @dataclass(frozen=True)

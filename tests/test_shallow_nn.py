@@ -110,6 +110,21 @@ def test_zero_initialization_keeps_every_hidden_unit_identical(rng):
     assert np.ptp(params["W2"]) < 1e-10 * np.abs(params["W2"]).max() and np.abs(params["W1"]).max() > 0.1
 
 
+def test_identical_nonzero_initial_units_stay_identical_and_match_one_unit(rng):
+    X = rng.standard_normal((2, 60))
+    Y = (X[0] - X[1] > 0).astype(int).reshape(1, -1)
+    start = {"W1": np.tile([[0.5, -0.3]], (3, 1)), "b1": np.zeros((3, 1)), "W2": np.full((1, 3), 0.1),
+             "b2": np.zeros((1, 1))}
+    params, _ = train_nn(X, Y, n_h=3, num_iterations=300, learning_rate=0.5, initial_parameters=start)
+    assert np.ptp(params["W1"], axis=0).max() < 1e-10 and np.abs(params["W1"] - start["W1"]).max() > 0.01
+    assert start["W1"][0, 0] == 0.5  # the caller's dict is not modified
+    # three identical units behave as one unit with three times the output weight
+    one = {"W1": params["W1"][:1], "b1": params["b1"][:1], "W2": 3 * params["W2"][:, :1], "b2": params["b2"]}
+    np.testing.assert_allclose(predict_proba(params, X), predict_proba(one, X), rtol=1e-10)
+    with pytest.raises(ValueError, match="initial_parameters must have 4 hidden"):
+        train_nn(X, Y, n_h=4, initial_parameters=start)
+
+
 def test_train_nn_raises_divergence_error_on_nan(rng):
     X, Y = rng.standard_normal((2, 10)), (rng.random((1, 10)) > 0.5).astype(int)
     X[0, 0] = np.nan

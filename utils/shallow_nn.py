@@ -132,7 +132,7 @@ def update_parameters(parameters: Parameters, grads: dict[str, np.ndarray], lear
 
 def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rate: float = 1.2,
              activation: str = "tanh", init: str = "small", seed: int | None = 2, record_every: int = 1000,
-             print_cost: bool = False) -> tuple[Parameters, list[float]]:
+             print_cost: bool = False, initial_parameters: Parameters | None = None) -> tuple[Parameters, list[float]]:
     """Train the one-hidden-layer network with batch gradient descent and return its cost history.
 
     Inputs:
@@ -140,6 +140,7 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
     - n_h: hidden units; num_iterations, learning_rate: hyperparameters of gradient descent.
     - activation, init, seed: hidden activation and initialization (see ``initialize_parameters``).
     - record_every: iterations between two recorded costs; print_cost: print them.
+    - initial_parameters: start from these W1, b1, W2, b2 (copied) instead of ``init``/``seed``.
     Returns: parameters and costs (list of floats, recorded at 0, record_every, ...).
     Raises DivergenceError when the cost becomes NaN or infinite.
     """
@@ -150,7 +151,14 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
     record_every = check_positive_int(record_every, "record_every")
     learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
     forward, backward, _ = get_activation(activation)
-    parameters = initialize_parameters(n_x, n_h, n_y, init=init, seed=seed)
+    if initial_parameters is None:
+        parameters = initialize_parameters(n_x, n_h, n_y, init=init, seed=seed)
+    else:
+        parameters, _ = _check_parameters(initial_parameters, X)
+        if parameters["W1"].shape[0] != n_h or parameters["W2"].shape[0] != n_y:
+            raise ValueError(f"initial_parameters must have {n_h} hidden and {n_y} output units, got W1 "
+                             f"{parameters['W1'].shape} and W2 {parameters['W2'].shape}")
+        parameters = {k: v.copy() for k, v in parameters.items()}
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(num_iterations):  # inputs checked once above; the loop uses the unchecked passes

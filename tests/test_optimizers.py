@@ -293,9 +293,10 @@ def test_model_runs_equals_model_run_by_run_for_every_optimizer_and_decay():
     X, Y = _moons_small()
     runs = [dict(optimizer="adam"), dict(optimizer="gd", learning_rate=0.1, decay=schedule_lr_decay),
             dict(optimizer="rmsprop", learning_rate=0.01), dict(optimizer="momentum", learning_rate=0.05,
-                                                                decay=update_lr, decay_rate=0.5)]
+                                                                decay=update_lr, decay_rate=0.5),
+            dict(optimizer="momentum", learning_rate=0.05, beta=0.5), dict(optimizer="adam", beta1=0.8, beta2=0.99)]
     params, costs = model_runs(X, Y, [2, 5, 2, 1], runs, mini_batch_size=32, num_epochs=12, record_every=3)
-    assert costs.shape == (4, 4)
+    assert costs.shape == (6, 4)
     for run, p, c in zip(runs, params, costs):
         ref, ref_costs = model(X, Y, [2, 5, 2, 1], mini_batch_size=32, num_epochs=12, record_every=3, **run)
         _assert_close(p, ref, rtol=1e-12, atol=1e-14)
@@ -321,3 +322,18 @@ def test_trainers_reject_unknown_optimizer_and_wrong_layer_sizes():
         model(X, Y, [2, 5, 1], "sgd", num_epochs=1)
     with pytest.raises(ValueError, match="layers_dims must start with n_x = 2"):
         model_runs(X, Y, [3, 5, 1], [dict(optimizer="gd")], num_epochs=1)
+
+
+def test_model_can_record_every_mini_batch_cost():
+    from utils.optimizers import model
+
+    X, Y = _moons_small()
+    _, per_epoch = model(X, Y, [2, 5, 2, 1], "gd", learning_rate=0.05, mini_batch_size=30, num_epochs=3,
+                         record_every=1)
+    _, per_batch = model(X, Y, [2, 5, 2, 1], "gd", learning_rate=0.05, mini_batch_size=30, num_epochs=3,
+                         record="batch")
+    assert len(per_batch) == 3 * 4  # 100 examples: batches of 30, 30, 30, 10
+    weights = np.array([30, 30, 30, 10]) / 100
+    np.testing.assert_allclose(per_epoch, np.array(per_batch).reshape(3, 4) @ weights)
+    with pytest.raises(ValueError, match="record must be"):
+        model(X, Y, [2, 5, 2, 1], "gd", num_epochs=1, record="step")

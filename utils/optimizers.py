@@ -60,8 +60,14 @@ def _check_lr(learning_rate: float | np.ndarray) -> float | np.ndarray:
     return lr
 
 
-def _check_beta(beta: float, name: str) -> float:
-    return check_range(beta, name, 0, 1, high_inclusive=False)
+def _check_beta(beta: float | np.ndarray, name: str) -> float | np.ndarray:
+    """A beta in [0, 1): a scalar, or an array (one per stacked run, broadcast over parameters)."""
+    if np.ndim(beta) == 0:
+        return check_range(beta, name, 0, 1, high_inclusive=False)
+    arr = as_array(beta, name)
+    if not (np.all(arr >= 0) and np.all(arr < 1)):
+        raise ValueError(f"every {name} must be in [0, 1), got {arr.ravel()[:5].tolist()}")
+    return arr
 
 
 def _zeros_like_grads(parameters: Mapping[str, np.ndarray]) -> Params:
@@ -285,7 +291,8 @@ OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, learning_rate: float = 0.0007,
           mini_batch_size: int = 64, beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
           epsilon: float = 1e-8, num_epochs: int = 5000, print_cost: bool = False, decay: DecayFn | None = None,
-          decay_rate: float = 1.0, seed: int = 10, record_every: int = 100) -> tuple[Params, list[float]]:
+          decay_rate: float = 1.0, seed: int = 10, record_every: int = 100,
+          record: str = "epoch") -> tuple[Params, list[float]]:
     """The course's mini-batch trainer for [LINEAR -> RELU] * (L-1) -> LINEAR -> SIGMOID (``utils.deep_nn``).
 
     Same loop as the course: He initialization with seed 3; epoch i shuffles with seed ``seed + i + 1``;
@@ -295,6 +302,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
     - X (n_x, m), Y (1, m); layers_dims [n_x, ..., 1]; optimizer in ("gd", "momentum", "rmsprop", "adam").
     - learning_rate (the initial one with decay), mini_batch_size, beta (momentum), beta1, beta2, epsilon,
       num_epochs, decay, decay_rate, seed; record_every: epochs between two recorded costs.
+    - record: "epoch" (the course) or "batch": then costs holds the cost of every mini-batch step, in order
+      (to see how noisy mini-batch training is), and record_every is ignored.
     Returns: (parameters, costs) with costs[k] the mean cross-entropy over the examples in epoch
     k * record_every. Raises ``DivergenceError`` when the cost becomes NaN or infinite.
     """
@@ -305,6 +314,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
     _check_optimizer(optimizer)
     num_epochs = check_positive_int(num_epochs, "num_epochs")
     record_every = check_positive_int(record_every, "record_every")
+    if record not in ("epoch", "batch"):
+        raise ValueError(f"record must be 'epoch' or 'batch', got {record!r}")
     parameters = initialize_parameters_deep(dims, init="he", seed=3)
     v = initialize_velocity(parameters)
     s = initialize_rmsprop(parameters)
@@ -314,7 +325,10 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
         cost_total = 0.0
         for mb_X, mb_Y in random_mini_batches(X, Y, mini_batch_size, seed + i + 1):
             AL, caches = L_model_forward(mb_X, parameters)
-            cost_total += compute_cost(AL, mb_Y) * mb_X.shape[1]
+            batch_cost = compute_cost(AL, mb_Y)
+            cost_total += batch_cost * mb_X.shape[1]
+            if record == "batch":
+                costs.append(check_finite(batch_cost, i))
             grads = L_model_backward(AL, mb_Y, caches)
             if optimizer == "gd":
                 parameters = update_parameters_with_gd(parameters, grads, lr)
@@ -330,7 +344,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
         if decay is not None:
             lr = decay(lr0, i, decay_rate)
         if i % record_every == 0:
-            costs.append(cost)
+            if record == "epoch":
+                costs.append(cost)
             if print_cost:
                 print(f"Cost after epoch {i}: {cost:.6f}")
     return parameters, costs
@@ -376,7 +391,8 @@ def model_runs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], runs: list[
     use it, with one learning rate per run. Equal to calling ``model`` once per run (tested), several times
     faster.
     Inputs: as ``model``; runs: list of dicts with "optimizer" and optionally "learning_rate" (0.0007),
-    "decay" (None or a decay function) and "decay_rate" (1.0).
+    "decay" (None or a decay function), "decay_rate" (1.0), and "beta", "beta1", "beta2" to override the
+    shared values for that run (for hyperparameter searches).
     Returns: (list of R parameter dicts, costs of shape (R, number of recorded epochs)).
     """
     from utils.deep_nn import initialize_parameters_deep
@@ -401,6 +417,9 @@ def model_runs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], runs: list[
         if rows:
             blocks[name] = slice(rows[0], rows[-1] + 1)
     state = {name: initialize_adam({"theta": flat[sl]}) for name, sl in blocks.items()}
+    shared = {"beta": beta, "beta1": beta1, "beta2": beta2}
+    betas = {name: tuple(_check_beta(np.array([r.get(key, shared[key]) for r in runs[sl]])[:, None], key)
+                         for key in ("beta", "beta1", "beta2")) for name, sl in blocks.items()}
     t, costs = 0, []
     for i in range(num_epochs):
         cost_total = np.zeros(R)
@@ -409,15 +428,16 @@ def model_runs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], runs: list[
             t += 1
             for name, sl in blocks.items():
                 params, g, rate = {"theta": flat[sl]}, {"dtheta": flat_grad[sl]}, lr[sl, None]
+                b, b1, b2 = betas[name]
                 v, s = state[name]
                 if name == "gd":
                     new = update_parameters_with_gd(params, g, rate)
                 elif name == "momentum":
-                    new, v = update_parameters_with_momentum(params, g, v, beta, rate)
+                    new, v = update_parameters_with_momentum(params, g, v, b, rate)
                 elif name == "rmsprop":
-                    new, s = update_parameters_with_rmsprop(params, g, s, beta2, rate, epsilon)
+                    new, s = update_parameters_with_rmsprop(params, g, s, b2, rate, epsilon)
                 else:
-                    new, v, s, _, _ = update_parameters_with_adam(params, g, v, s, t, rate, beta1, beta2, epsilon)
+                    new, v, s, _, _ = update_parameters_with_adam(params, g, v, s, t, rate, b1, b2, epsilon)
                 state[name] = (v, s)
                 flat[sl] = new["theta"]
         for j in np.flatnonzero(~np.isfinite(cost_total)):

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from utils.deep_nn import (L_model_backward, compute_cost, linear_activation_backward, linear_activation_forward,
-                           linear_backward, num_layers)
+from utils.deep_nn import (L_model_backward, compute_cost, cost_from_logits, linear_activation_backward,
+                           linear_activation_forward, linear_backward, num_layers)
 from utils.initialization import initialize
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)
@@ -191,12 +191,6 @@ def _unpack(cache: Any, X: np.ndarray) -> Cache:
 
 # --- the trainer ---------------------------------------------------------------------------------------------
 
-def cross_entropy_from_logits(ZL: np.ndarray, Y: np.ndarray) -> float:
-    """Mean cross-entropy of sigmoid(ZL) against Y, computed from the logits ZL (finite even when the sigmoid
-    saturates at exactly 0 or 1, where ``compute_cost`` would return inf). Inputs: ZL and Y of shape (1, m)."""
-    return float(np.mean(np.logaddexp(0.0, ZL) - Y * ZL))
-
-
 def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rate: float = 0.3,
           num_iterations: int = 30000, print_cost: bool = False, lambd: float = 0.0, keep_prob: float = 1.0,
           initialization: str | Parameters = "sqrt", seed: int = 1,
@@ -207,7 +201,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
     regularization lab's randn / sqrt(n_prev)), or a parameters dict to start from).
     Inputs: X (n_x, m); Y (1, m); layers_dims [n_x, ..., 1]; learning_rate > 0; num_iterations;
     lambd >= 0; keep_prob in (0, 1]; seed of the dropout masks; record_every: iterations between costs.
-    Returns: (parameters, costs), the cost (cross-entropy from the logits, + L2) every ``record_every``
+    Returns: (parameters, costs), the cost (cross-entropy from the logits, ``utils.deep_nn.cost_from_logits``,
+    finite even when the sigmoid saturates; + the L2 penalty) every ``record_every``
     iterations. Raises ``DivergenceError`` when the cost becomes NaN or infinite.
     """
     lambd, keep_prob = check_lambd(lambd), check_keep_prob(keep_prob)
@@ -230,7 +225,7 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
     for i in range(num_iterations):
         AL, cache = forward_propagation_with_dropout(X, parameters, keep_prob, rng)
         if i % record_every == 0 or i == num_iterations - 1:
-            cost = cross_entropy_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
+            cost = cost_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
             costs.append(check_finite(cost, i))
             if print_cost:
                 print(f"Cost after iteration {i}: {cost:.6f}")

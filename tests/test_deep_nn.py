@@ -217,6 +217,20 @@ def test_L_layer_model_learns_xor_that_a_linear_model_cannot(rng):
     assert predict_proba(X, params).shape == (1, 200)
 
 
+def test_L_layer_model_continued_from_initial_parameters_equals_one_longer_run(rng):
+    X = rng.standard_normal((3, 40))
+    Y = (X[0] > X[1]).astype(int).reshape(1, -1)
+    full, _ = L_layer_model(X, Y, [3, 4, 1], 0.1, 30)
+    half, _ = L_layer_model(X, Y, [3, 4, 1], 0.1, 12)
+    before = {k: v.copy() for k, v in half.items()}
+    rest, _ = L_layer_model(X, Y, [3, 4, 1], 0.1, 18, initial_parameters=half)
+    for k in full:
+        np.testing.assert_allclose(rest[k], full[k], rtol=1e-12)
+        np.testing.assert_array_equal(half[k], before[k])
+    with pytest.raises(ValueError, match="initial_parameters have layer sizes"):
+        L_layer_model(X, Y, [3, 5, 1], 0.1, 5, initial_parameters=half)
+
+
 def test_L_layer_model_raises_divergence_error_for_a_huge_learning_rate(rng):
     X = rng.standard_normal((3, 50)) * 10
     Y = (rng.random((1, 50)) > 0.5).astype(int)

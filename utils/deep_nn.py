@@ -286,8 +286,8 @@ def update_parameters(parameters: Parameters, grads: dict[str, np.ndarray], lear
 
 def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: float = 0.0075,
                   num_iterations: int = 3000, print_cost: bool = False, hidden_activation: str = "relu",
-                  init: str = "sqrt", seed: int | None = 1, record_every: int = 100
-                  ) -> tuple[Parameters, list[float]]:
+                  init: str = "sqrt", seed: int | None = 1, record_every: int = 100,
+                  initial_parameters: Parameters | None = None) -> tuple[Parameters, list[float]]:
     """Train an L-layer network with batch gradient descent (the course's application trainer).
 
     Inputs:
@@ -297,6 +297,8 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
     - print_cost: print the cost every ``record_every`` iterations.
     - hidden_activation, init, seed: passed to the forward/backward passes and the initializer.
     - record_every: iterations between two recorded costs (the last iteration is always recorded).
+    - initial_parameters: continue from these parameters (copied; their sizes must match layers_dims)
+      instead of initializing with ``init``/``seed``; lets a widget train a few more iterations at a time.
     Returns: parameters (the trained dict) and costs (list of floats; the cost of ``compute_cost``,
     computed from the logits with ``cost_from_logits`` so a saturated sigmoid cannot make it inf).
     Raises DivergenceError when the cost becomes NaN or infinite (the weights overflowed).
@@ -311,7 +313,13 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
     record_every = check_positive_int(record_every, "record_every")
     learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
     get_activation(hidden_activation)
-    parameters = initialize_parameters_deep(dims, init=init, seed=seed)
+    if initial_parameters is None:
+        parameters = initialize_parameters_deep(dims, init=init, seed=seed)
+    else:
+        if layer_dims_of(initial_parameters) != dims:
+            raise ValueError(f"initial_parameters have layer sizes {layer_dims_of(initial_parameters)}, "
+                             f"layers_dims is {dims}")
+        parameters = {k: np.array(v, dtype=np.float64) for k, v in initial_parameters.items()}
     L = len(dims) - 1
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up as a DivergenceError instead

@@ -108,3 +108,33 @@ def test_bad_inputs_raise_clear_errors(rng):
     _, cache = batchnorm_forward(x, gamma, beta, {"mode": "train"})
     with pytest.raises(ValueError, match=r"dout must have shape \(4, 7\)"):
         batchnorm_backward(x.T, cache)
+
+
+# --- the batch-norm network ------------------------------------------------------------------------------------
+
+def test_bn_network_backward_matches_numerical_gradient_for_every_parameter(rng):
+    from utils.batchnorm import bn_model_backward, bn_model_forward, initialize_bn_network
+    from utils.softmax import one_hot, softmax_cost
+
+    dims = [5, 6, 4, 3]
+    params = {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in initialize_bn_network(dims).items()}
+    assert sorted(params) == ["W1", "W2", "W3", "b3", "beta1", "beta2", "gamma1", "gamma2"]
+    X, Y = rng.standard_normal((5, 8)), one_hot(rng.integers(0, 3, 8), 3)
+    AL, caches = bn_model_forward(X, params, [init_bn_param(6), init_bn_param(4)])
+    grads = bn_model_backward(AL, Y, caches)
+    for k in params:
+        def cost(v, k=k):
+            return softmax_cost(bn_model_forward(X, {**params, k: v}, [init_bn_param(6), init_bn_param(4)])[0], Y)
+        assert check_gradient(cost, params[k], grads["d" + k]) < 1e-7, k
+
+
+def test_batchnorm_trains_a_deep_net_faster_than_the_same_net_without_it():
+    from utils.batchnorm import train_deep_net
+    from utils.softmax import digits_dataset
+
+    X, Y, *_ = digits_dataset()
+    dims = [64] + [32] * 8 + [10]
+    _, _, plain = train_deep_net(X, Y, dims, batchnorm=False, learning_rate=0.2, num_epochs=2)
+    _, bn_params, with_bn = train_deep_net(X, Y, dims, batchnorm=True, learning_rate=0.2, num_epochs=2)
+    assert np.mean(with_bn[-10:]) < 0.7 * np.mean(plain[-10:])
+    assert all(p["mode"] == "test" for p in bn_params)

@@ -92,3 +92,114 @@ def batchnorm_backward(dout: np.ndarray, cache: BNCache | None) -> tuple[np.ndar
     dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=1, keepdims=True)
                         - x_hat * np.sum(dx_hat * x_hat, axis=1, keepdims=True))
     return dx, dgamma, dbeta
+
+
+# --- a deep softmax network with batch norm in every hidden layer ---------------------------------------------
+
+def initialize_bn_network(layers_dims: list[int], batchnorm: bool = True, seed: int = 3) -> dict[str, np.ndarray]:
+    """He-initialized weights for [LINEAR -> (BN) -> RELU] * (L-1) -> LINEAR -> SOFTMAX.
+
+    With batchnorm, hidden layer l has W_l, gamma_l (ones) and beta_l (zeros), shape (n_l, 1), and no bias
+    (BN's beta takes its role: a bias would be subtracted away with the mean); the output layer has W_L, b_L.
+    Without, every layer has W_l and b_l (zeros). Both draw the same W's from ``seed``.
+    """
+    from utils.deep_nn import initialize_parameters_deep
+
+    base = initialize_parameters_deep(layers_dims, init="he", seed=seed)
+    L = len(layers_dims) - 1
+    if not batchnorm:
+        return base
+    params: dict[str, np.ndarray] = {}
+    for l in range(1, L):
+        params[f"W{l}"] = base[f"W{l}"]
+        params[f"gamma{l}"] = np.ones((layers_dims[l], 1))
+        params[f"beta{l}"] = np.zeros((layers_dims[l], 1))
+    params[f"W{L}"], params[f"b{L}"] = base[f"W{L}"], base[f"b{L}"]
+    return params
+
+
+def bn_model_forward(X: np.ndarray, parameters: dict[str, np.ndarray], bn_params: list[dict[str, Any]] | None,
+                     ) -> tuple[np.ndarray, list]:
+    """Forward pass of [LINEAR -> BN -> RELU] * (L-1) -> LINEAR -> SOFTMAX (plain hidden layers when bn_params
+    is None: then ``utils.softmax.softmax_model_forward``).
+
+    Inputs: X (n_x, m); parameters from ``initialize_bn_network``; bn_params: one dict per hidden layer
+    (``init_bn_param``), whose "mode" selects train (batch statistics) or test (running averages).
+    Returns: (AL (C, m), caches).
+    """
+    from utils.activations import relu
+    from utils.deep_nn import linear_forward
+    from utils.softmax import softmax, softmax_model_forward
+
+    if bn_params is None:
+        return softmax_model_forward(X, parameters)
+    L = len(bn_params) + 1
+    A, caches = as_array(X, "X", ndim=2), []
+    for l in range(1, L):
+        W = parameters[f"W{l}"]
+        Z, linear_cache = linear_forward(A, W, np.zeros((W.shape[0], 1)))
+        Z_tilde, bn_cache = batchnorm_forward(Z, parameters[f"gamma{l}"], parameters[f"beta{l}"], bn_params[l - 1])
+        A = relu(Z_tilde)
+        caches.append((linear_cache, bn_cache, Z_tilde))
+    ZL, linear_cache = linear_forward(A, parameters[f"W{L}"], parameters[f"b{L}"])
+    caches.append(linear_cache)
+    return softmax(ZL), caches
+
+
+def bn_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list, batchnorm: bool = True) -> dict[str, np.ndarray]:
+    """Backward pass of ``bn_model_forward`` (train mode) with the cross-entropy cost; Y one-hot (C, m).
+
+    Returns: grads dW_l, dgamma_l, dbeta_l for the hidden layers and dW_L, db_L (or dW_l, db_l for every layer
+    without batch norm, from ``utils.softmax.softmax_model_backward``).
+    """
+    from utils.activations import relu_backward
+    from utils.deep_nn import linear_backward
+    from utils.softmax import softmax_model_backward
+
+    if not batchnorm:
+        return softmax_model_backward(AL, Y, caches)
+    L = len(caches)
+    grads: dict[str, np.ndarray] = {}
+    dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(AL - Y, caches[-1])
+    for l in range(L - 1, 0, -1):
+        linear_cache, bn_cache, Z_tilde = caches[l - 1]
+        # As in utils.deep_nn, the dA's and dZ's are per-example gradients (m times those of the mean cost):
+        # linear_backward divides dW by m, so divide dgamma and dbeta by m here.
+        dZ, dgamma, dbeta = batchnorm_backward(relu_backward(dA, Z_tilde), bn_cache)
+        m = dZ.shape[1]
+        grads[f"dgamma{l}"], grads[f"dbeta{l}"] = dgamma / m, dbeta / m
+        dA, grads[f"dW{l}"], _ = linear_backward(dZ, linear_cache)
+    return grads
+
+
+def train_deep_net(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], batchnorm: bool = True,
+                   learning_rate: float = 0.1, num_epochs: int = 10, mini_batch_size: int = 64,
+                   momentum: float = 0.9, seed: int = 3) -> tuple[dict[str, np.ndarray], list | None, list[float]]:
+    """Mini-batch gradient descent on [LINEAR -> (BN) -> RELU] * (L-1) -> LINEAR -> SOFTMAX.
+
+    Inputs: X (n_x, m); Y one-hot (C, m); layers_dims [n_x, ..., C]; batchnorm on or off; learning_rate;
+    num_epochs; mini_batch_size; momentum: the running-average momentum of batch norm; seed (weights and
+    shuffling; the same weights with and without batch norm).
+    Returns: (parameters, bn_params switched to "test" mode (None without batch norm), cost of every
+    mini-batch step). Raises ``DivergenceError`` when the cost becomes NaN or infinite.
+    """
+    from utils.optimizers import random_mini_batches, update_parameters_with_gd
+    from utils.softmax import softmax_cost
+    from utils.validation import check_finite, check_positive_int
+
+    X = as_array(X, "X", ndim=2)
+    Y = as_array(Y, "Y", shape=(layers_dims[-1], X.shape[1]))
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    parameters = initialize_bn_network(layers_dims, batchnorm, seed)
+    bn_params = [init_bn_param(n, momentum=momentum) for n in layers_dims[1:-1]] if batchnorm else None
+    costs: list[float] = []
+    for epoch in range(num_epochs):
+        for mb_X, mb_Y in random_mini_batches(X, Y, mini_batch_size, seed + epoch):
+            AL, caches = bn_model_forward(mb_X, parameters, bn_params)
+            costs.append(check_finite(softmax_cost(AL, mb_Y), len(costs)))
+            grads = bn_model_backward(AL, mb_Y, caches, batchnorm)
+            parameters = update_parameters_with_gd(parameters, grads, learning_rate)
+    if bn_params is not None:
+        for p in bn_params:
+            p["mode"] = "test"
+    return parameters, bn_params, costs

@@ -149,12 +149,16 @@ def test_diagnose_mismatch_separates_variance_from_data_mismatch():
         diagnose_mismatch(0, 0, -0.1, 0)
 
 
-def test_image_properties_measure_brightness_contrast_and_blur(rng):
-    sharp = rng.random((1, 20, 20))
-    blurry = np.full((1, 20, 20), 0.5) + 0.01 * sharp
-    props = image_properties(np.concatenate([sharp, blurry]))
-    assert props["brightness"][0] == pytest.approx(sharp.mean())
-    assert props["contrast"][1] < props["contrast"][0] and props["sharpness"][1] < props["sharpness"][0]
+def test_image_properties_separate_darkening_fading_and_blur(rng):
+    from scipy.ndimage import gaussian_filter
+
+    img = rng.random((1, 24, 24)) * 0.8 + 0.1
+    dark, faded, blurry = 0.3 * img, img.mean() + 0.3 * (img - img.mean()), gaussian_filter(img, (0, 1.5, 1.5))
+    p = image_properties(np.concatenate([img, dark, faded, blurry]), eps=1e-9)
+    assert p["brightness"][0] == pytest.approx(img.mean()) and p["brightness"][1] == pytest.approx(0.3 * img.mean())
+    assert p["contrast"][1] == pytest.approx(p["contrast"][0]) and p["contrast"][2] < 0.5 * p["contrast"][0]
+    assert p["sharpness"][1] == pytest.approx(p["sharpness"][0]) and p["sharpness"][2] == pytest.approx(p["sharpness"][0])
+    assert p["sharpness"][3] < 0.5 * p["sharpness"][0]
     with pytest.raises(ValueError, match=r"shape \(k, H, W\)"):
         image_properties(np.zeros((2, 2, 2)))
 

@@ -365,20 +365,25 @@ def diagnose_mismatch(human_error: float, train_error: float, train_dev_error: f
 
 # --- error analysis -------------------------------------------------------------------------------------
 
-def image_properties(images: Any) -> dict:
-    """Measurable properties of grayscale images, to tag errors with.
+def image_properties(images: Any, eps: float = 1e-3) -> dict:
+    """Measurable properties of grayscale images, to tag errors with, each blind to the other two changes.
 
-    Inputs: images (k, H, W) with values in [0, 1] (H, W >= 3).
-    Returns: dict with arrays of shape (k,): "brightness" (mean), "contrast" (standard deviation) and
-    "sharpness" (variance of the Laplacian: low = blurry).
+    Inputs: images (k, H, W) with values in [0, 1] (H, W >= 3); eps avoids dividing by zero on flat images.
+    Returns: dict with arrays of shape (k,):
+    - "brightness": the mean pixel value (darkening lowers it);
+    - "contrast": pixel standard deviation / (mean + eps), so darkening (scaling) leaves it unchanged;
+    - "sharpness": variance of the Laplacian / (pixel variance + eps), so scaling or fading leaves it
+      unchanged and blurring lowers it.
     """
     imgs = as_array(images, "images", ndim=3)
     if imgs.shape[0] == 0 or min(imgs.shape[1:]) < 3:
         raise ValueError(f"images must have shape (k, H, W) with k >= 1 and H, W >= 3, got {imgs.shape}")
+    check_range(eps, "eps", 0, None, low_inclusive=False)
     lap = (imgs[:, :-2, 1:-1] + imgs[:, 2:, 1:-1] + imgs[:, 1:-1, :-2] + imgs[:, 1:-1, 2:]
            - 4 * imgs[:, 1:-1, 1:-1])
-    return {"brightness": imgs.mean(axis=(1, 2)), "contrast": imgs.std(axis=(1, 2)),
-            "sharpness": lap.var(axis=(1, 2))}
+    mean, var = imgs.mean(axis=(1, 2)), imgs.var(axis=(1, 2))
+    return {"brightness": mean, "contrast": np.sqrt(var) / (mean + eps),
+            "sharpness": lap.var(axis=(1, 2)) / (var + eps)}
 
 
 def tag_lowest(values: Any, fraction: float = 0.25, reference: Any = None) -> np.ndarray:

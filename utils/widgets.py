@@ -89,6 +89,11 @@ class SliderPanel:
         rows = [W.HBox(list(self.controls.values())[i:i + columns])
                 for i in range(0, len(self.controls), columns)]
         self.widget = W.VBox([*rows, self.message, self.image, self.text])
+        # CSS classes let the browser test (tests/test_browser.py) find each part of a panel.
+        self.widget.add_class("faceapp-panel")
+        self.image.add_class("faceapp-figure")
+        self.text.add_class("faceapp-text")
+        self.message.add_class("faceapp-message")
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.redraw()
@@ -131,7 +136,7 @@ class SliderPanel:
         self.latencies.append(time.perf_counter() - start)
 
     def _show_message(self, text: str) -> None:
-        self.message.value = (f"<div class='faceapp-message' style='color:#8a4b00;background:#fff4e0;"
+        self.message.value = (f"<div class='faceapp-warning' style='color:#8a4b00;background:#fff4e0;"
                               f"padding:4px 8px;border-radius:4px'>&#9888; {html.escape(text)}</div>")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -1,0 +1,37 @@
+"""``python -m bench [--only notebooks|kernels] [NOTEBOOK ...]``: measure and write BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+
+def main() -> int:
+    from utils.notebook import ROOT, notebook_paths, silence_tensorflow
+
+    silence_tensorflow()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=["notebooks", "kernels"], help="run one section only")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all)")
+    args = parser.parse_args()
+
+    from bench import kernels, notebooks, report
+    from bench.machine import machine_tag
+
+    run = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_tag()}
+    previous = ROOT / "bench" / "results" / f"results-{'gpu' if run['machine']['gpus'] else 'cpu'}.json"
+    if args.only and previous.exists():  # keep the other section's last figures
+        run.update({k: v for k, v in json.loads(previous.read_text()).items() if k not in ("date", "machine")})
+    if args.only in (None, "notebooks"):
+        paths = [Path(p).resolve() for p in args.notebooks] or notebook_paths()
+        run["notebooks"], run["recorded"] = notebooks.run_all(ROOT, paths)
+    if args.only in (None, "kernels"):
+        run["kernels"] = kernels.run_all()
+    print(f"wrote {report.write(ROOT, run)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

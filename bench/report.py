@@ -1,0 +1,170 @@
+"""Write BENCHMARKS.md, two figures and the raw JSON from one benchmark run."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+LIGHT_S, HEAVY_S, TOTAL_S, PEAK_MB = 60, 180, 600, 3072
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**not met**"
+
+
+def kernel_rows(k: dict) -> list[tuple[str, str, str, str]]:
+    """(comparison, measured, target, verdict) rows for the from-scratch vs frameworks table."""
+    rows = []
+    lv = k.get("loop_vs_vectorized")
+    if lv:
+        rows.append((f"Course 1 propagate, Python loops vs numpy ({lv['shape']})",
+                     f"numpy {lv['speedup']:.0f}x faster", "(shown in the notebook)", ""))
+    d = k.get("deep_training_step")
+    if d:
+        rows.append(("L-layer step [12288, 20, 7, 5, 1] on 209 examples: numpy (float64) / Keras (float32)",
+                     f"{d['numpy_over_keras']:.2f}x the time", "within 2x", _ok(d["numpy_over_keras"] <= 2)))
+        rows.append(("same step: numpy (float64) / PyTorch (float32)", f"{d['numpy_over_torch']:.2f}x the time",
+                     "(reported)", ""))
+        m = k.get("matmul", {})
+        if m:
+            frac = d["numpy_gflops"] / m["matmul_gflops_float64"]
+            rows.append(("numpy network's dense throughput vs numpy matmul (float64)",
+                         f"{d['numpy_gflops']:.1f} of {m['matmul_gflops_float64']:.1f} GFLOP/s ({100 * frac:.0f} %)",
+                         "(ceiling)", ""))
+    c = k.get("conv_and_pool")
+    if c:
+        rows.append((f"conv fwd+bwd, naive loops / vectorized numpy ({c['small_shape']})",
+                     f"vectorized {c['naive_over_vectorized']:.0f}x faster", "at least 50x",
+                     _ok(c["naive_over_vectorized"] >= 50)))
+        rows.append((f"conv fwd+bwd, vectorized numpy / tf.nn.conv2d ({c['shape']})",
+                     f"{c['numpy_over_tf']:.1f}x the time", "within 3x", _ok(c["numpy_over_tf"] <= 3)))
+        rows.append(("same conv: numpy / fastest framework "
+                     f"({'TensorFlow' if c['tf_s'] <= c['torch_s'] else 'PyTorch'})",
+                     f"{c['numpy_over_fastest']:.1f}x the time", "(reported)", ""))
+        rows.append(("max-pool 2x2/2 fwd+bwd, numpy / tf.nn.max_pool2d", f"{c['pool_numpy_over_tf']:.2f}x the time",
+                     "within 1.5x", _ok(c["pool_numpy_over_tf"] <= 1.5)))
+    return rows
+
+
+def _latency_summary(samples: list[float]) -> str:
+    return f"{1000 * statistics.median(samples):.0f} ms / {1000 * max(samples):.0f} ms" if samples else "n/a"
+
+
+def browser_latencies(root: Path) -> dict[str, list[float]]:
+    """Slider-to-figure latencies the browser test recorded (test-artifacts/widget_latency/*.json)."""
+    out: dict[str, list[float]] = {}
+    for f in sorted((root / "test-artifacts" / "widget_latency").glob("*.json")):
+        data = json.loads(f.read_text())
+        out[data["notebook"]] = [s["latency_s"] for s in data["sliders"] if s.get("latency_s") is not None]
+    return out
+
+
+def write(root: Path, run: dict) -> Path:
+    """Write BENCHMARKS.md, bench/results/results-<kind>.json and the figures; return the .md path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from utils.plotting import use_style
+
+    use_style()
+    results_dir = root / "bench" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    kind = "gpu" if run["machine"]["gpus"] else "cpu"
+    (results_dir / f"results-{kind}.json").write_text(json.dumps(run, indent=1, default=float))
+    m = run["machine"]
+    lines = ["# Benchmarks", "",
+             f"Measured by `make bench` on {run['date']}: {m['cpu']}, {m['cores']} cores, "
+             f"{'GPU: ' + ', '.join(m['gpus']) if m['gpus'] else 'no GPU'}; Python {m['python']}, "
+             + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+             "Timings are medians of several runs; every comparison is a ratio measured in the same run. "
+             "Raw figures: [`bench/results/`](bench/results/).", ""]
+    nbs = run.get("notebooks", [])
+    if nbs:
+        total = sum(r["seconds"] for r in nbs)
+        lines += ["## The workbook itself", "",
+                  f"Each notebook top to bottom in a fresh kernel. Targets: under {LIGHT_S} s (heavy CNN notebooks, "
+                  f"those that train through `utils.training`: under {HEAVY_S} s), no kernel above "
+                  f"{PEAK_MB / 1024:.0f} GB, the whole workbook under {TOTAL_S // 60} minutes.", "",
+                  "| notebook | time (s) | target | peak memory (MB) | verdict |", "| --- | ---: | ---: | ---: | --- |"]
+        for r in nbs:
+            target = HEAVY_S if r["heavy"] else LIGHT_S
+            ok = r["seconds"] <= target and r["peak_mb"] <= PEAK_MB and not r["error"]
+            verdict = _ok(ok) + (f" (error: {r['error'][:80]})" if r["error"] else "")
+            lines.append(f"| {r['notebook']} | {r['seconds']:.1f} | {target} | {r['peak_mb']:.0f} | {verdict} |")
+        lines += ["", f"Whole workbook: **{total / 60:.1f} minutes** (target {TOTAL_S // 60}): {_ok(total <= TOTAL_S)}.", ""]
+        fig, ax = plt.subplots(figsize=(8, 0.28 * len(nbs) + 1.2))
+        names = [r["notebook"] for r in nbs][::-1]
+        secs = [r["seconds"] for r in nbs][::-1]
+        colors = ["#d62728" if s > (HEAVY_S if r["heavy"] else LIGHT_S) else "#1f77b4" for s, r in zip(secs, nbs[::-1])]
+        ax.barh(names, secs, color=colors)
+        ax.axvline(LIGHT_S, color="k", ls="--", lw=1, label=f"{LIGHT_S} s target")
+        ax.axvline(HEAVY_S, color="gray", ls=":", lw=1, label=f"{HEAVY_S} s target (heavy CNN)")
+        ax.set(title="Notebook execution time (fresh kernel)", xlabel="seconds", ylabel="notebook")
+        ax.tick_params(axis="y", labelsize=7)
+        ax.legend()
+        fig.savefig(results_dir / "notebook_times.png")
+        plt.close(fig)
+        lines += ["![Notebook execution times](bench/results/notebook_times.png)", ""]
+    k = run.get("kernels")
+    if k:
+        lines += ["## From scratch vs frameworks", "",
+                  "Same shapes, same machine, same run. numpy runs in float64 for Course 1 code (as the course does) "
+                  "and float32 for the conv comparisons; Keras and PyTorch run in float32.", "",
+                  "| comparison | measured | target | verdict |", "| --- | --- | --- | --- |"]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in kernel_rows(k)]
+        lines.append("")
+        c = k.get("conv_and_pool")
+        if c:
+            fig, ax = plt.subplots(figsize=(7, 3))
+            labels = ["numpy conv", "TF conv", "torch conv", "numpy pool", "TF pool", "torch pool"]
+            vals = [c["numpy_s"], c["tf_s"], c["torch_s"], c["pool_numpy_s"], c["pool_tf_s"], c["pool_torch_s"]]
+            ax.bar(labels, np.array(vals) * 1000, color=["#1f77b4", "#ff7f0e", "#2ca02c"] * 2)
+            ax.set_yscale("log")
+            ax.set(title="Forward + backward time, same inputs", xlabel="implementation", ylabel="milliseconds (log)")
+            fig.savefig(results_dir / "from_scratch_vs_frameworks.png")
+            plt.close(fig)
+            lines += ["![From scratch vs frameworks](bench/results/from_scratch_vs_frameworks.png)", ""]
+    if nbs:
+        browser = browser_latencies(root)
+        lines += ["## Widget latency", "",
+                  "Slider move to redrawn figure, median / worst. Kernel side: the benchmark moves each panel's first "
+                  "control back and forth after running the notebook. Browser: recorded by `tests/test_browser.py` "
+                  "(key press to new image in headless Chromium) when it last ran here. Aim: under 0.5 s.", "",
+                  "| notebook | kernel side | browser |", "| --- | --- | --- |"]
+        for r in nbs:
+            samples = [x for p in r["widget_latency"] for x in p["latencies"]]
+            if samples or r["notebook"] in browser:
+                lines.append(f"| {r['notebook']} | {_latency_summary(samples)} | "
+                             f"{_latency_summary(browser.get(r['notebook'], []))} |")
+        lines.append("")
+    rec = run.get("recorded", [])
+    if rec:
+        lines += ["## The course's numbers, reproduced", "",
+                  "Recorded by the notebooks as they ran (`utils.results.record`), beside the course's figure or "
+                  "the baseline they must beat.", "", "| result | workbook | reference | notebook |",
+                  "| --- | ---: | ---: | --- |"]
+        for r in rec:
+            ref = r["reference"]
+            ref_s = f"{ref:g}{r['unit']}" if isinstance(ref, (int, float)) else (str(ref) if ref is not None else "")
+            lines.append(f"| {r['name']} | {r['value']:.4g}{r['unit']} | {ref_s} | {r['source']} |")
+        lines.append("")
+    lines += ["## On a GPU", ""]
+    gpu_file, cpu_file = results_dir / "results-gpu.json", results_dir / "results-cpu.json"
+    if gpu_file.exists() and cpu_file.exists():
+        g = {r["notebook"]: r["seconds"] for r in json.loads(gpu_file.read_text()).get("notebooks", []) if r["heavy"]}
+        cc = {r["notebook"]: r["seconds"] for r in json.loads(cpu_file.read_text()).get("notebooks", []) if r["heavy"]}
+        lines += ["| heavy notebook | CPU (s) | GPU (s) | CPU / GPU |", "| --- | ---: | ---: | ---: |"]
+        lines += [f"| {n} | {cc[n]:.1f} | {g[n]:.1f} | {cc[n] / g[n]:.1f}x |" for n in g if n in cc]
+    else:
+        lines.append("No GPU run recorded yet: run `make bench` on a machine with a GPU to add the CPU/GPU ratios "
+                     "of the heavy notebooks (their settings grow with the hardware, so the ratio is per notebook "
+                     "run, not per epoch).")
+    lines.append("")
+    md = root / "BENCHMARKS.md"
+    md.write_text("\n".join(lines))
+    return md

@@ -1,0 +1,126 @@
+"""End to end in a real browser: JupyterLab in headless Chromium, as a learner uses the workbook.
+
+For every notebook with a ``SliderPanel``: run all cells, check that no cell errs and every widget
+rendered, move each panel's first control, and check that its figure (PNG bytes) and printed values
+changed. Latencies go to ``test-artifacts/widget_latency/`` (the benchmark reports them), screenshots
+to ``test-artifacts/browser/``. Skipped, with the reason, only where Chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lab_driver import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, LabPage, LabServer, chromium_missing_reason
+from utils.notebook import KERNEL, ROOT, notebook_paths
+
+ARTIFACTS = ROOT / "test-artifacts"
+WIDGET_NOTEBOOKS = [p for p in notebook_paths() if re.search(r"SliderPanel\(|FileUpload\(", p.read_text())]
+reason = chromium_missing_reason()
+pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with LabServer(ROOT) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path) -> tuple[list[str], list[dict]]:
+    """Open, run all, check widgets, move every panel's first control. Returns (problems, slider records)."""
+    page = LabPage(browser, lab, rel)
+    problems, records = [], []
+    try:
+        problems += page.run_all()
+        problems += page.widget_problems()
+        n_panels = page.page.locator(".faceapp-panel").count()
+        if n_panels == 0:
+            problems.append("no SliderPanel rendered")
+        for i in range(n_panels):
+            result = page.move_first_control(i)
+            records.append(result.__dict__)
+            if not result.figure_changed:
+                problems.append(f"panel {i}: moving '{result.control}' did not change the figure"
+                                + (f" (message: {result.message})" if result.message else ""))
+            elif result.text_before and not result.text_changed:
+                problems.append(f"panel {i}: moving '{result.control}' did not change the printed values "
+                                f"({result.text_before!r})")
+        page.screenshot(shot)
+    finally:
+        page.close()
+        lab.shutdown_kernels()
+    return problems, records
+
+
+@pytest.mark.parametrize("path", WIDGET_NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in WIDGET_NOTEBOOKS])
+def test_widgets_render_and_sliders_redraw_in_the_browser(browser, lab, path):
+    rel = path.relative_to(ROOT).as_posix()
+    problems, records = exercise_notebook(browser, lab, rel, ARTIFACTS / "browser" / f"{path.stem}.png")
+    out = ARTIFACTS / "widget_latency" / f"{path.parent.name}__{path.stem}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"notebook": rel, "viewport": VIEWPORT, "sliders": records}, indent=1))
+    assert problems == [], f"{rel}: " + "; ".join(problems)
+
+
+def test_start_page_links_open_existing_notebooks(browser, lab):
+    page = LabPage(browser, lab, "index.ipynb")
+    try:
+        links = page.page.locator(".jp-RenderedMarkdown a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href'))")
+        notebooks = [link for link in links if link.endswith(".ipynb")]
+        assert len(notebooks) == len(notebook_paths())
+        missing = [link for link in notebooks if lab.api("GET", f"api/contents/{link}?content=0")[0] != 200]
+        assert missing == [], f"the start page links to missing notebooks: {missing}"
+        page.page.locator(".jp-RenderedMarkdown a").first.click()  # a learner's first click
+        page.page.wait_for_function(
+            "href => window.jupyterapp.shell.currentWidget?.context?.path === href", arg=notebooks[0])
+    finally:
+        page.close()
+        lab.shutdown_kernels()
+
+
+BROKEN = '''
+from utils.notebook import setup
+setup()
+import numpy as np
+from utils.widgets import SliderPanel
+
+def frozen(fig, a):          # ignores its slider: the figure never changes
+    fig.add_subplot().plot([0, 1])
+    return f"a = {a}"
+
+def crashing(fig, a):        # always fails: no figure is ever drawn
+    raise RuntimeError("broken on purpose")
+
+display(SliderPanel(frozen, {"a": (1, 5, 1, 2)}))
+display(SliderPanel(crashing, {"a": (1, 5, 1, 2)}))
+'''
+
+
+def test_the_browser_check_catches_broken_widgets(browser, lab):
+    """Break two panels on purpose: the same check that passes the workbook must flag both."""
+    folder = ARTIFACTS / "broken"
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(textwrap.dedent(BROKEN))])
+    nb.metadata["kernelspec"] = dict(KERNEL)
+    nbformat.write(nb, folder / "broken_widgets.ipynb")
+    problems, _ = exercise_notebook(browser, lab, "test-artifacts/broken/broken_widgets.ipynb",
+                                    ARTIFACTS / "broken" / "broken_widgets.png")
+    text = "; ".join(problems)
+    assert "panel 0: moving 'a' did not change the figure" in text
+    assert "panel 1 shows no figure (message: " in text and "broken on purpose" in text

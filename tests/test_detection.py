@@ -311,3 +311,15 @@ def test_heatmap_to_boxes_maps_windows_back_to_original_pixels():
     boxes, scores = heatmap_to_boxes(hm, window=10, stride=4, threshold=0.5, scale=0.5)
     np.testing.assert_allclose(boxes, [[8, 0, 28, 20], [0, 8, 20, 28]])
     np.testing.assert_allclose(scores, [0.9, 0.6])
+
+
+def test_kmeans_anchors_recovers_two_clusters_of_box_shapes():
+    from utils.detection import kmeans_anchors
+
+    rng = np.random.default_rng(0)
+    small = rng.normal([0.1, 0.1], 0.005, (50, 2))
+    wide = rng.normal([0.4, 0.2], 0.005, (50, 2))
+    anchors = kmeans_anchors(np.vstack([small, wide]), 2)
+    np.testing.assert_allclose(anchors, [[0.1, 0.1], [0.4, 0.2]], atol=0.01)
+    with pytest.raises(ValueError, match="at least"):
+        kmeans_anchors(small[:1], 2)

@@ -205,6 +205,26 @@ def wh_iou(wh: Any, anchors: Any) -> np.ndarray:
     return inter / np.maximum(union, 1e-12)
 
 
+def kmeans_anchors(wh: Any, k: int, iterations: int = 50, seed: int = 0) -> np.ndarray:
+    """Anchor shapes by k-means on box sizes with the distance 1 - IoU (as YOLOv2), sorted by area.
+
+    Inputs: wh (n, 2) box sizes (w, h), n >= k. Returns: anchors (k, 2).
+    """
+    wh = as_array(wh, "wh", shape=(None, 2))
+    k = check_positive_int(k, "k")
+    if wh.shape[0] < k or (wh <= 0).any():
+        raise ValueError(f"need at least k = {k} positive box sizes, got {wh.shape[0]}")
+    rng = np.random.default_rng(seed)
+    centres = wh[rng.choice(wh.shape[0], k, replace=False)]
+    for _ in range(check_positive_int(iterations, "iterations")):
+        assign = np.argmax(wh_iou(wh, centres), axis=1)
+        new = np.array([np.median(wh[assign == j], axis=0) if (assign == j).any() else centres[j] for j in range(k)])
+        if np.allclose(new, centres):
+            break
+        centres = new
+    return centres[np.argsort(centres[:, 0] * centres[:, 1])]
+
+
 def assign_anchors(boxes: Any, anchors: Any) -> np.ndarray:
     """The anchor of highest IoU with each box's shape. Inputs: boxes (k, 4), anchors (B, 2). Returns (k,) ints."""
     _, wh = corners_to_center(boxes)
@@ -647,3 +667,238 @@ def prior_baseline_raw(y_train: Any, anchors: Any) -> np.ndarray:
     freq = (y[..., 5:] * obj[..., None]).sum(axis=(0, 1, 2, 3)) + 1
     raw[..., 5:] = np.log(freq / freq.sum())
     return raw
+
+
+# --- a multi-scale sliding-window detector on a convolutional classifier ------------------------------
+
+def detection_heatmaps(image: Any, conv_model: Any, scales: Sequence[float]) -> list[np.ndarray]:
+    """Run a fully convolutional classifier (``fc_to_conv``) on ``image`` resized by each scale.
+
+    Inputs: image (H, W) grayscale or (H, W, C), floats in [0, 1]; scales: resize factors (> 0).
+    Returns: one score map (H'_s, W'_s) per scale (the first output channel; an empty (0, 0) map when the
+    resized image is smaller than the window).
+    """
+    from skimage.transform import rescale
+
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim not in (2, 3):
+        raise ValueError(f"image must have shape (H, W) or (H, W, C), got {img.shape}")
+    maps = []
+    for s in scales:
+        check_range(s, "scale", 0, None, low_inclusive=False)
+        r = rescale(img, s, anti_aliasing=True, channel_axis=-1 if img.ndim == 3 else None).astype(np.float32)
+        if r.ndim == 2:
+            r = r[..., None]
+        try:
+            maps.append(np.asarray(conv_model(r[None]))[0, ..., 0])
+        except ValueError:  # smaller than the window
+            maps.append(np.zeros((0, 0)))
+    return maps
+
+
+def detect_multiscale(image: Any, conv_model: Any, window: int, stride: int, scales: Sequence[float],
+                      threshold: float = 0.5, iou_threshold: float = 0.3,
+                      max_boxes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Sliding windows at several scales in one convolutional pass each, merged by non-max suppression.
+
+    Inputs: image (H, W[, C]); conv_model from ``fc_to_conv``; window and stride of the classifier (pixels
+    of the resized image); scales; threshold on the window score; iou_threshold and max_boxes for NMS.
+    Returns: boxes (k, 4) in the original image's pixels (x1, y1, x2, y2) and their scores (k,), best first.
+    """
+    boxes, scores = [], []
+    for s, hm in zip(scales, detection_heatmaps(image, conv_model, scales)):
+        if hm.size:
+            b, sc = heatmap_to_boxes(hm, window, stride, threshold, s)
+            boxes.append(b)
+            scores.append(sc)
+    B = np.concatenate(boxes) if boxes else np.zeros((0, 4))
+    S = np.concatenate(scores) if scores else np.zeros(0)
+    keep = non_max_suppression(B, S, max_boxes, iou_threshold)
+    return B[keep], S[keep]
+
+
+def hard_negatives(images: Sequence[Any], conv_model: Any, window: int, stride: int, scales: Sequence[float],
+                   threshold: float = 0.5, per_image: int = 50, seed: int = 0) -> np.ndarray:
+    """Windows that the classifier wrongly scores above ``threshold`` on images known to hold no target
+    (hard-negative mining, as in Viola-Jones and sliding-window detectors).
+
+    Returns: crops (k, window, window[, C]) from the resized images, at most ``per_image`` per image.
+    """
+    from skimage.transform import rescale
+
+    rng = np.random.default_rng(seed)
+    crops = []
+    for img in images:
+        img = np.asarray(img, dtype=np.float32)
+        for s, hm in zip(scales, detection_heatmaps(img, conv_model, scales)):
+            rows, cols = np.nonzero(hm >= threshold)
+            if rows.size == 0:
+                continue
+            r = rescale(img, s, anti_aliasing=True, channel_axis=-1 if img.ndim == 3 else None)
+            fits = (rows * stride + window <= r.shape[0]) & (cols * stride + window <= r.shape[1])
+            rows, cols = rows[fits], cols[fits]  # pooling floors can give one extra, partial window
+            pick = rng.permutation(rows.size)[:per_image]
+            crops += [r[i * stride:i * stride + window, j * stride:j * stride + window]
+                      for i, j in zip(rows[pick], cols[pick])]
+    if not crops:
+        return np.zeros((0, window, window) + np.shape(images[0])[2:], dtype=np.float32)
+    return np.stack(crops).astype(np.float32)
+
+
+def multiply_adds(model: Any, input_shape: tuple[int, ...]) -> int:
+    """Multiply-adds of one forward pass of a Keras model made of Conv2D and Dense layers (others are free).
+
+    Inputs: input_shape (H, W, C) without the batch axis. Returns: the count (an int).
+    """
+    import keras
+
+    total = 0
+    shape = (1, *input_shape)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        out = layer.compute_output_shape(shape)
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw = layer.kernel_size
+            total += int(np.prod(out[1:])) * kh * kw * int(shape[-1])
+        elif isinstance(layer, keras.layers.Dense):
+            total += int(np.prod(out[1:])) * int(shape[-1])
+        shape = out
+    return int(total)
+
+
+# --- drawing ------------------------------------------------------------------------------------------
+
+def draw_boxes(ax: Any, boxes: Any, labels: Sequence[str] | None = None, color: str | Sequence[str] = "lime",
+               linewidth: float = 1.5, fontsize: int = 7, pixel_offset: float = -0.5) -> Any:
+    """Draw corner boxes (k, 4) on a matplotlib axes (over an ``imshow``), each with an optional label.
+
+    ``pixel_offset`` shifts the corners by half a pixel so a box drawn over ``imshow`` covers its pixels.
+    ``color`` is one colour or one per box. Returns ax.
+    """
+    import matplotlib.patches as patches
+
+    b = check_boxes(boxes)
+    colors = [color] * b.shape[0] if isinstance(color, str) else list(color)
+    if labels is not None and len(labels) != b.shape[0]:
+        raise ValueError(f"got {len(labels)} labels for {b.shape[0]} boxes")
+    if len(colors) != b.shape[0]:
+        raise ValueError(f"got {len(colors)} colours for {b.shape[0]} boxes")
+    for k, (x1, y1, x2, y2) in enumerate(b + pixel_offset):
+        ax.add_patch(patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colors[k],
+                                       linewidth=linewidth))
+        if labels is not None:
+            ax.text(x1, y1, labels[k], color="black", fontsize=fontsize, va="bottom",
+                    bbox=dict(facecolor=colors[k], alpha=0.8, pad=1, edgecolor="none"))
+    return ax
+
+
+# --- a face detector: the Course 1 face / non-face task, as a small CNN slid over photos ---------------
+
+#: Photographs without faces, used for negative windows (the astronaut and the camera man hold faces).
+NEGATIVE_PHOTOS = ("coffee", "chelsea", "china", "flower")
+FACE_WINDOW = 25
+
+
+def face_detector_data(views_per_face: int = 8, negatives_per_scale: int = 100, seed: int = 0):
+    """Training and test windows for a 25 x 25 face / non-face classifier.
+
+    Positives: ``views_per_face`` mildly augmented views (shift, scale, rotation, mirror, contrast) of each
+    training face of ``utils.data.load_faces``. Negatives: its non-face images plus random windows of
+    faceless photos (``NEGATIVE_PHOTOS``) at several scales. The test set is ``load_faces``'s test split.
+    Returns: x_train (m, 25, 25, 1) float32, y_train (m,) float32 in {0, 1}, x_test (50, 25, 25, 1), y_test (50,).
+    """
+    from skimage.color import rgb2gray
+    from skimage.transform import rescale
+
+    from utils.data import load_faces, load_photo
+    from utils.face_verification import make_identity_views
+
+    train_x, train_y, test_x, test_y, _ = load_faces()
+    rng = np.random.default_rng(seed)
+    pos, _ = make_identity_views(train_x[train_y[0] == 1], views_per_face, seed=seed, strength=0.5)
+    neg = [train_x[train_y[0] == 0]]
+    for name in NEGATIVE_PHOTOS:
+        gray = rgb2gray(load_photo(name))
+        for s in (0.1, 0.15, 0.2, 0.3, 0.4):
+            crops, _ = sliding_windows(rescale(gray, s, anti_aliasing=True), FACE_WINDOW, 6)
+            neg.append(crops[rng.permutation(crops.shape[0])[:negatives_per_scale]])
+    neg_x = np.concatenate(neg)
+    x = np.concatenate([pos, neg_x]).astype(np.float32)[..., None]
+    y = np.r_[np.ones(pos.shape[0]), np.zeros(neg_x.shape[0])].astype(np.float32)
+    return x, y, test_x.astype(np.float32)[..., None], test_y[0].astype(np.float32)
+
+
+def build_face_classifier() -> Any:
+    """The small face / non-face CNN: 25 x 25 x 1 -> Conv(8) -> pool -> Conv(16) -> pool -> Dense(32) -> sigmoid.
+
+    A ``Sequential`` of Conv2D, MaxPooling2D, Flatten and Dense, so ``fc_to_conv`` turns it into a
+    detector of stride 4.
+    """
+    import keras
+
+    return keras.Sequential([
+        keras.Input((FACE_WINDOW, FACE_WINDOW, 1)),
+        keras.layers.Conv2D(8, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid", dtype="float32"),
+    ], name="face_classifier")
+
+
+def train_face_detector(epochs: int = 15, batch_size: int = 32, seed: int = 0):
+    """Train ``build_face_classifier`` on ``face_detector_data`` with ``utils.training.fit_model``.
+
+    Returns: (classifier, conv_model, fit_result), with conv_model = ``fc_to_conv(classifier)``.
+    """
+    import keras
+
+    from utils.training import fit_model
+
+    x, y, x_test, y_test = face_detector_data(seed=seed)
+    result = fit_model(build_face_classifier,
+                       {"optimizer": lambda: keras.optimizers.Adam(3e-3), "loss": "binary_crossentropy",
+                        "metrics": ["accuracy"]},
+                       (x, y), (x_test, y_test), epochs=epochs, batch_size=batch_size, seed=seed)
+    return result.model, fc_to_conv(result.model), result
+
+
+def detect_faces(image: Any, conv_model: Any, scales: Sequence[float] = (0.2, 0.25, 0.3), threshold: float = 0.5,
+                 iou_threshold: float = 0.3, max_boxes: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Faces in a photo (H, W) or (H, W, 3) (uint8 or [0, 1] floats) with the convolutional face classifier.
+
+    Returns: boxes (k, 4) in the photo's pixels and scores (k,), best first (see ``detect_multiscale``).
+    """
+    img = _gray01(image)
+    return detect_multiscale(img, conv_model, FACE_WINDOW, 4, scales, threshold, iou_threshold, max_boxes)
+
+
+def _gray01(image: Any) -> np.ndarray:
+    from skimage.color import rgb2gray
+
+    img = np.asarray(image)
+    if img.ndim == 3:
+        img = rgb2gray(img[..., :3])
+    elif img.ndim != 2:
+        raise ValueError(f"image must have shape (H, W) or (H, W, 3), got {img.shape}")
+    img = img.astype(np.float64)
+    return img / 255.0 if img.max() > 1 else img
+
+
+def cascade_faces(image: Any, min_size: int = 60, max_size: int = 300) -> np.ndarray:
+    """Faces found by scikit-image's LBP frontal-face cascade (trained by OpenCV on thousands of faces).
+
+    Returns: boxes (k, 4) corners in pixels.
+    """
+    import skimage.data
+    import skimage.feature
+
+    detector = skimage.feature.Cascade(skimage.data.lbp_frontal_face_cascade_filename())
+    img = np.asarray(image)
+    if img.ndim not in (2, 3):
+        raise ValueError(f"image must have shape (H, W) or (H, W, 3), got {img.shape}")
+    found = detector.detect_multi_scale(img=img, scale_factor=1.2, step_ratio=1,
+                                        min_size=(min_size, min_size), max_size=(max_size, max_size))
+    return np.array([[f["c"], f["r"], f["c"] + f["width"], f["r"] + f["height"]] for f in found],
+                    dtype=np.float64).reshape(-1, 4)

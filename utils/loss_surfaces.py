@@ -172,7 +172,8 @@ def plot_race(surface: Surface, results: dict[str, tuple[np.ndarray, str | None]
         ax.plot(x, y, marker="*", color="gold", markeredgecolor="k", ms=14, zorder=5)
     for name, (path, error) in results.items():
         label = f"{name} (diverged)" if error else name
-        ax.plot(path[:, 0], path[:, 1], "-", marker=".", ms=3, lw=1.3, color=COLORS.get(name), label=label)
+        marker = "." if len(path) <= 150 else None  # markers show the step sizes; too many only slow drawing
+        ax.plot(path[:, 0], path[:, 1], "-", marker=marker, ms=3, lw=1.3, color=COLORS.get(name), label=label)
         if error:
             ax.plot(path[-1, 0], path[-1, 1], "x", color=COLORS.get(name), ms=10, mew=2)
     ax.plot(*surface.start, "ko", ms=5)

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
-from utils.deep_nn import (L_model_backward, compute_cost, cost_from_logits, linear_activation_backward,
-                           linear_activation_forward, linear_backward, num_layers)
+from utils.deep_nn import L_model_backward, compute_cost, cost_from_logits, num_layers
 from utils.initialization import initialize
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)
@@ -141,12 +141,24 @@ def forward_propagation_with_dropout(X: np.ndarray, parameters: Parameters, keep
     keep_prob = check_keep_prob(keep_prob)
     L = num_layers(parameters)
     X = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
+    for l in range(1, L + 1):  # the checks linear_activation_forward would make, once
+        as_array(parameters[f"W{l}"], f"W{l}", ndim=2)
+    return _forward_dropout(X, parameters, L, keep_prob, rng)
+
+
+def _forward_dropout(X: np.ndarray, parameters: Parameters, L: int, keep_prob: float,
+                     rng: np.random.RandomState | None) -> tuple[np.ndarray, Cache]:
+    """``forward_propagation_with_dropout`` without input checks (for the trainer, which checks once).
+
+    Same computation and caches as ``utils.deep_nn.linear_activation_forward`` layer by layer.
+    """
     rand = (rng if rng is not None else np.random).random_sample
     A, caches, masks = X, [], []
     for l in range(1, L + 1):
-        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"],
-                                             "relu" if l < L else "sigmoid")
-        caches.append(cache)
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        Z = W @ A + b
+        caches.append(((A, W, b), Z))
+        A = np.maximum(Z, 0.0) if l < L else expit(Z)
         D = None
         if l < L and keep_prob < 1:
             D = rand(A.shape) < keep_prob
@@ -168,14 +180,27 @@ def backward_propagation_with_dropout(X: np.ndarray, Y: np.ndarray, cache: Cache
         raise ValueError(f"keep_prob {keep_prob} differs from the {cache_keep} the forward pass used")
     Y = check_binary_labels(Y)
     check_same_columns(AL, Y, "A3", "Y")
+    return _backward_dropout(Y, cache)
+
+
+def _backward_dropout(Y: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
+    """``backward_propagation_with_dropout`` without input checks: ``utils.deep_nn.linear_backward`` and
+    ``relu_backward`` layer by layer, with the masks applied to each hidden layer's dA."""
+    AL, caches, masks, keep_prob = cache
     L = len(caches)
+    m = AL.shape[1]
     grads: dict[str, np.ndarray] = {}
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(AL - Y, caches[-1][0])
-    for l in range(L - 1, 0, -1):  # hidden layer l
-        dA = grads[f"dA{l}"]
-        if masks[l - 1] is not None:
-            dA = dA * masks[l - 1] / keep_prob
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA, caches[l - 1], "relu")
+    dZ = AL - Y
+    for l in range(L, 0, -1):
+        (A_prev, W, _), _ = caches[l - 1]
+        grads[f"dW{l}"] = dZ @ A_prev.T / m
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+        dA = W.T @ dZ
+        grads[f"dA{l - 1}"] = dA
+        if l > 1:
+            if masks[l - 2] is not None:
+                dA = dA * masks[l - 2] / keep_prob
+            dZ = np.where(caches[l - 2][1] > 0, dA, 0.0)
     return grads
 
 
@@ -222,13 +247,15 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
     rng = np.random.RandomState(seed)
     costs: list[float] = []
     m = X.shape[1]
+    L = num_layers(parameters)
+    forward_propagation_with_dropout(X, parameters, keep_prob)  # checks the shapes once
     for i in range(num_iterations):
-        AL, cache = forward_propagation_with_dropout(X, parameters, keep_prob, rng)
+        AL, cache = _forward_dropout(X, parameters, L, keep_prob, rng)
         if i % record_every == 0 or i == num_iterations - 1:
             cost = cost_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
             costs.append(check_finite(cost, i))
             if print_cost:
                 print(f"Cost after iteration {i}: {cost:.6f}")
-        grads = _add_l2(backward_propagation_with_dropout(X, Y, cache, keep_prob), cache[1], lambd)
+        grads = _add_l2(_backward_dropout(Y, cache), cache[1], lambd)
         parameters = {k: w - lr * grads["d" + k] for k, w in parameters.items()}
     return parameters, costs

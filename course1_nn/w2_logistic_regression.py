@@ -147,7 +147,6 @@ plt.show()
 # the valley, lands higher up on the other side, and the cost jumps around or grows.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 regimes = {"slow (0.03)": 0.03, "good (3)": 3.0, "too large (100)": 100.0}
 runs = {name: descent_path(w0, b0, x1, train_y, 60, lr) for name, lr in regimes.items()}
 for name, (_, c) in runs.items():

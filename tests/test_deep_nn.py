@@ -126,6 +126,21 @@ def test_linear_backward_matches_numerical_gradients(rng):
 
 
 @pytest.mark.parametrize("activation", HIDDEN)
+def test_linear_activation_backward_matches_tensorflow_autodiff(activation, rng):
+    A, W, b = rng.standard_normal((3, 6)), rng.standard_normal((4, 3)), rng.standard_normal((4, 1))
+    dA = rng.standard_normal((4, 6))
+    _, cache = linear_activation_forward(A, W, b, activation)
+    dA_prev, dW, db = linear_activation_backward(dA, cache, activation)
+    ta, tw, tb = tf.Variable(A), tf.Variable(W), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        out = TF_ACT[activation](tw @ ta + tb)
+    ga, gw, gb = tape.gradient(out, [ta, tw, tb], output_gradients=tf.constant(dA))
+    m = A.shape[1]  # the course averages dW and db over the m examples
+    assert rel_error(dA_prev, ga.numpy()) < 1e-10
+    assert rel_error(dW, gw.numpy() / m) < 1e-10 and rel_error(db, gb.numpy() / m) < 1e-10
+
+
+@pytest.mark.parametrize("activation", HIDDEN)
 def test_linear_activation_backward_matches_numerical_gradients(activation, rng):
     A, W, b = rng.standard_normal((3, 4)), rng.standard_normal((2, 3)), rng.standard_normal((2, 1))
     dA = rng.standard_normal((2, 4))

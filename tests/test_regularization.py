@@ -133,3 +133,13 @@ def test_split_and_diagnosis():
     assert diagnose_bias_variance(15.0, 16.0, base_error=14.0) == "low bias & low variance"
     with pytest.raises(ValueError, match="fractions"):
         train_dev_test_split(X, Y, (0.5, 0.5, 0.5))
+
+
+def test_model_raises_divergence_error_when_weight_decay_overshoots(rng):
+    """With learning_rate * lambd / m > 2 the decay step W -= lr * lambd / m * W flips and grows W every step."""
+    from utils.validation import DivergenceError
+
+    _, X, Y = _net(rng, m=40)
+    with pytest.raises(DivergenceError, match="diverged"):
+        model(X, Y, [3, 6, 4, 1], learning_rate=1.0, lambd=4000.0, num_iterations=400, record_every=1,
+              initialization="he")

@@ -249,13 +249,14 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
     m = X.shape[1]
     L = num_layers(parameters)
     forward_propagation_with_dropout(X, parameters, keep_prob)  # checks the shapes once
-    for i in range(num_iterations):
-        AL, cache = _forward_dropout(X, parameters, L, keep_prob, rng)
-        if i % record_every == 0 or i == num_iterations - 1:
-            cost = cost_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
-            costs.append(check_finite(cost, i))
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost:.6f}")
-        grads = _add_l2(_backward_dropout(Y, cache), cache[1], lambd)
-        parameters = {k: w - lr * grads["d" + k] for k, w in parameters.items()}
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in DivergenceError, not warnings
+        for i in range(num_iterations):
+            AL, cache = _forward_dropout(X, parameters, L, keep_prob, rng)
+            if i % record_every == 0 or i == num_iterations - 1:
+                cost = cost_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
+                costs.append(check_finite(cost, i))
+                if print_cost:
+                    print(f"Cost after iteration {i}: {cost:.6f}")
+            grads = _add_l2(_backward_dropout(Y, cache), cache[1], lambd)
+            parameters = {k: w - lr * grads["d" + k] for k, w in parameters.items()}
     return parameters, costs

@@ -38,8 +38,8 @@ import torch
 
 from utils.cifar import load_blitz_data
 from utils.plotting import plot_costs, plot_image_grid
-from utils.torch_nets import (BLITZ_MEAN, BLITZ_STD, Net, best_device, evaluate, make_loader,
-                              plot_confusion_matrix, train)
+from utils.torch_nets import (BLITZ_MEAN, BLITZ_STD, Net, best_device, blitz_transform, evaluate, has_torchvision,
+                              make_loader, plot_confusion_matrix, train)
 
 device = best_device()
 if device.type == "cpu":
@@ -67,9 +67,12 @@ plt.show()
 # %% [markdown]
 # ## Normalize and batch
 #
-# `make_loader` converts the uint8 (N, 32, 32, 3) arrays once into float tensors of shape (N, 3, 32, 32) with
-# $(x / 255 - 0.5) / 0.5$ per channel, the numbers torchvision's `ToTensor()` + `Normalize((0.5,) * 3, (0.5,) * 3)`
-# give, and serves shuffled mini-batches of 4 (the test loader uses large batches: no gradients there).
+# `make_loader` keeps the images as uint8 in memory, in PyTorch's channels-first layout (N, 3, 32, 32), and
+# normalizes each mini-batch as it serves it: $(x / 255 - 0.5) / 0.5$ per channel, which maps [0, 255] to [-1, 1].
+# These are the numbers the blitz's per-image transform gives (torchvision's `ToTensor()` +
+# `Normalize((0.5,) * 3, (0.5,) * 3)`; `blitz_transform()` uses torchvision when it is installed, and an equivalent
+# function otherwise). Training batches hold 4 shuffled images; the test loader uses large batches, since
+# evaluation computes no gradients.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -79,9 +82,15 @@ trainloader = make_loader(data.x_train, data.y_train, batch_size=batch_size, shu
 testloader = make_loader(data.x_test, data.y_test, batch_size=500, shuffle=False)
 images, labels = next(iter(trainloader))
 print("one mini-batch:", tuple(images.shape), images.dtype, "| labels:", tuple(labels.shape), labels.dtype)
-x_all = trainloader.dataset.tensors[0]
-assert -1.0 <= x_all.min() and x_all.max() <= 1.0
-print("normalized values lie in [-1, 1]:", bool(-1.0 <= x_all.min() and x_all.max() <= 1.0))
+test_images, _ = next(iter(testloader))
+in_range = bool(-1.0 <= test_images.min() and test_images.max() <= 1.0)
+same_as_blitz = torch.allclose(test_images[0], blitz_transform()(data.x_test[0]), rtol=0, atol=1e-6)
+print("normalized values lie in [-1, 1]:", in_range, "| equal to the blitz's per-image transform:", same_as_blitz)
+assert in_range and same_as_blitz
+
+# %%
+print("blitz_transform uses", "torchvision" if has_torchvision() else "the workbook's equivalent (torchvision is not installed)")
+
 
 # %% [markdown]
 # ## Train
@@ -119,10 +128,10 @@ for name, acc in sorted(zip(data.classes, result.per_class), key=lambda t: -t[1]
 
 # %% [markdown]
 # The claims, checked: on CIFAR-10 the recipe must land where public runs of the blitz do (about 52-56 %; we
-# require at least 50 %); on the stand-in it must beat chance (10 %) by a wide margin (we require 35 %).
+# require at least 50 %); on the stand-in it must beat chance (10 %) by a wide margin (we require 45 %).
 
 # %%
-threshold = 0.50 if data.is_cifar10 else 0.35
+threshold = 0.50 if data.is_cifar10 else 0.45
 assert result.accuracy > threshold, f"{data.name}: {result.accuracy:.3f} <= {threshold}"
 print(f"{data.name}: accuracy above {threshold:.0%}: {result.accuracy > threshold}")
 

@@ -2,7 +2,6 @@
 (no network: pre-placed files and file:// URLs), and the offline stand-in."""
 
 import hashlib
-import io
 import tarfile
 
 import numpy as np
@@ -210,3 +209,18 @@ def test_load_blitz_data_prefers_cifar10_in_the_cache_and_otherwise_says_it_is_t
     real = cifar.load_blitz_data(root=tmp_path)
     assert real.is_cifar10 and real.name == "CIFAR-10" and real.classes == cifar.CIFAR10_CLASSES
     assert real.x_train.shape == (15, 32, 32, 3) and "real CIFAR-10" in real.description
+
+
+def test_load_blitz_data_refuses_an_archive_in_the_cache_whose_hash_is_wrong(tmp_path, rng, monkeypatch):
+    monkeypatch.setattr(cifar, "RECORDS_PER_FILE", 3)
+    folder = tmp_path / "src" / cifar.CIFAR10_FOLDER
+    _write_batches(folder, rng)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    archive = cache / cifar.CIFAR10_ARCHIVE
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname=cifar.CIFAR10_FOLDER)
+    with pytest.raises(ValueError, match="refusing to use it"):
+        cifar.load_blitz_data(root=cache)  # a well-formed archive, but not the one whose SHA256 is pinned
+    known = "sha256:" + hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert cifar.load_blitz_data(root=cache, known_hash=known).x_test.shape == (3, 32, 32, 3)

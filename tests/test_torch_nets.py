@@ -86,6 +86,19 @@ def test_make_loader_yields_mini_batches_in_a_seeded_order(rng):
     assert in_order == labels.tolist()
     with pytest.raises(ValueError, match="10 images but 9 labels"):
         make_loader(images, labels[:9])
+    with pytest.raises(ValueError, match=r"uint8 of shape \(N, H, W, C\)"):
+        make_loader(images.astype(np.float32), labels)
+
+
+def test_make_loader_serves_the_same_numbers_as_to_tensor_normalize(rng):
+    images = rng.integers(0, 256, size=(9, 32, 32, 3), dtype=np.uint8)
+    mean, std = (0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261)
+    loader = make_loader(images, np.zeros(9), batch_size=4, shuffle=False, mean=mean, std=std)
+    served = torch.cat([x for x, _ in loader])
+    assert served.dtype == torch.float32 and loader.dataset.tensors[0].dtype == torch.uint8  # stored as bytes
+    assert torch.equal(served, to_tensor_normalize(images, mean, std))
+    with pytest.raises(ValueError, match="one value per channel"):
+        make_loader(images, np.zeros(9), mean=(0.5, 0.5), std=(0.5, 0.5))
 
 
 def test_one_training_step_lowers_the_loss_on_a_fixed_batch(rng):

@@ -352,16 +352,20 @@ def make_standin(n_train: int = 5000, n_test: int = 1000, seed: int = 0, test_fr
 
 
 def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root: str | Path | None = None,
-                    cifar_limit: int | None = None) -> ImageSet:
+                    cifar_limit: int | None = None, known_hash: str | None = CIFAR10_KNOWN_HASH) -> ImageSet:
     """CIFAR-10 when it is in the cache (``root``, default ``cache_dir()``), else the offline stand-in.
 
-    Never downloads. ``n_train``, ``n_test`` and ``seed`` size the stand-in; ``cifar_limit`` optionally
+    Never downloads. An archive in the cache is first checked against ``known_hash`` (ValueError when it
+    differs; None skips the check); an extracted ``cifar-10-batches-bin`` folder gets the reader's size and
+    label checks only. ``n_train``, ``n_test`` and ``seed`` size the stand-in; ``cifar_limit`` optionally
     keeps the first images of each CIFAR-10 split (None: all 50,000 + 10,000).
     Returns an ImageSet whose ``name`` and ``description`` say which data it holds.
     """
     found = find_cifar10(root)
     if found is None:
         return make_standin(n_train, n_test, seed)
+    if found.is_file() and known_hash is not None:
+        verify_file(found, known_hash)
     x_train, y_train = load_cifar10(found, "train", limit=cifar_limit)
     x_test, y_test = load_cifar10(found, "test", limit=cifar_limit)
     return ImageSet(x_train, y_train, x_test, y_test, classes=CIFAR10_CLASSES, name="CIFAR-10",

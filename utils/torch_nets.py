@@ -122,25 +122,43 @@ def blitz_transform(mean: Sequence[float] = BLITZ_MEAN, std: Sequence[float] = B
     return lambda image: to_tensor_normalize(image, mean, std)
 
 
+class NormalizeBatch:
+    """A DataLoader ``collate_fn``: stack uint8 (C, H, W) images and their labels, then compute
+    (x / 255 - mean) / std per channel, the arithmetic of ``to_tensor_normalize``, one mini-batch at a time."""
+
+    def __init__(self, mean: Sequence[float] = BLITZ_MEAN, std: Sequence[float] = BLITZ_STD):
+        self.mean, self.std = _check_mean_std(mean, std, len(mean))
+
+    def __call__(self, batch: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.stack([item[0] for item in batch]).to(torch.float32).div(255)
+        return x.sub(self.mean).div(self.std), torch.stack([item[1] for item in batch])
+
+
 def make_loader(images: Any, labels: Any, batch_size: int = 4, shuffle: bool = True, seed: int = 0,
                 mean: Sequence[float] = BLITZ_MEAN, std: Sequence[float] = BLITZ_STD) -> DataLoader:
-    """A DataLoader over numpy arrays, normalized once up front (fast: no per-image transform).
+    """A DataLoader over numpy arrays that normalizes each mini-batch as it is served.
 
+    The images stay uint8 in memory (CIFAR-10's 50,000 training images: 150 MB instead of 600 MB as floats).
     Inputs:
-    - images: uint8 (N, H, W, C); labels: integers of shape (N,).
+    - images: uint8 (N, H, W, C); labels: integers in 0..n_classes-1, shape (N,).
     - batch_size: examples per mini-batch (the blitz uses 4).
     - shuffle: reshuffle every epoch, with a generator seeded by ``seed`` (reproducible order).
+    - mean, std: per-channel normalization after scaling to [0, 1] (the blitz: 0.5 and 0.5).
     Returns: a DataLoader yielding (x of shape (batch, C, H, W) float32, y of shape (batch,) int64).
     """
-    x = to_tensor_normalize(images, mean, std)
-    if x.dim() != 4:
-        raise ValueError(f"images must have shape (N, H, W, C), got shape {np.shape(images)}")
+    arr = np.asarray(images)
+    if arr.dtype != np.uint8 or arr.ndim != 4:
+        raise ValueError(f"images must be uint8 of shape (N, H, W, C), got {arr.dtype} of shape {arr.shape}")
+    collate = NormalizeBatch(mean, std)
+    if len(collate.mean.reshape(-1)) != arr.shape[-1]:
+        raise ValueError(f"mean and std need one value per channel ({arr.shape[-1]}), got {len(mean)}")
+    x = torch.from_numpy(np.ascontiguousarray(arr.transpose(0, 3, 1, 2)))
     y = torch.as_tensor(as_array(labels, "labels", ndim=1, dtype=np.int64))
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"got {x.shape[0]} images but {y.shape[0]} labels: need one label per image")
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(TensorDataset(x, y), batch_size=check_positive_int(batch_size, "batch_size"),
-                      shuffle=shuffle, generator=generator)
+                      shuffle=shuffle, generator=generator, collate_fn=collate)
 
 
 # --- training and evaluation -----------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import pytest
 from utils.detection import (BH, BW, BX, BY, PC, assign_anchors, average_precision, check_boxes, corners_to_center,
                              count_collisions, decode_yolo_labels, encode_yolo_labels, fc_to_conv, grid_cell,
                              heatmap_to_boxes, iou, iou_matrix, localization_label, localization_loss,
-                             mean_average_precision, network_stride, non_max_suppression, prior_baseline_raw,
-                             sliding_windows, wh_iou, yolo_boxes_to_corners, yolo_eval, yolo_filter_boxes, yolo_head,
+                             mean_average_precision, multiply_adds, network_stride, non_max_suppression,
+                             prior_baseline_raw, sliding_windows, wh_iou, yolo_boxes_to_corners, yolo_eval, yolo_filter_boxes, yolo_head,
                              yolo_loss, yolo_non_max_suppression)
 
 ANCHORS = np.array([[0.2, 0.2], [0.5, 0.3]])
@@ -323,3 +323,93 @@ def test_kmeans_anchors_recovers_two_clusters_of_box_shapes():
     np.testing.assert_allclose(anchors, [[0.1, 0.1], [0.4, 0.2]], atol=0.01)
     with pytest.raises(ValueError, match="at least"):
         kmeans_anchors(small[:1], 2)
+
+
+# --- the multi-scale detector and its helpers ---------------------------------------------------------
+
+def bright_spot_model(x):
+    """A stand-in convolutional detector of stride 4 and window 8: the mean of each 8 x 8 window, every 4 pixels."""
+    x = np.asarray(x)[0, ..., 0]
+    n = (x.shape[0] - 8) // 4 + 1
+    m = (x.shape[1] - 8) // 4 + 1
+    if n < 1 or m < 1:
+        raise ValueError("image smaller than the window")
+    out = np.array([[x[4 * i:4 * i + 8, 4 * j:4 * j + 8].mean() for j in range(m)] for i in range(n)])
+    return out[None, ..., None]
+
+
+def test_detect_multiscale_finds_a_bright_square_in_original_pixels():
+    from utils.detection import detect_multiscale, detection_heatmaps
+
+    img = np.zeros((40, 40))
+    img[16:24, 20:28] = 1.0
+    boxes, scores = detect_multiscale(img, bright_spot_model, window=8, stride=4, scales=(1.0,), threshold=0.9)
+    np.testing.assert_allclose(boxes, [[20, 16, 28, 24]])
+    assert scores[0] == pytest.approx(1.0)
+    boxes, _ = detect_multiscale(img, bright_spot_model, window=8, stride=4, scales=(1.0, 0.5), threshold=0.2,
+                                 iou_threshold=0.3, max_boxes=3)
+    assert iou(boxes[0], (20, 16, 28, 24)) > 0.3
+    assert detection_heatmaps(img, bright_spot_model, (0.1,))[0].size == 0  # smaller than the window
+
+
+def test_hard_negatives_returns_the_windows_that_fire():
+    from utils.detection import hard_negatives
+
+    img = np.zeros((40, 40))
+    img[16:24, 20:28] = 1.0
+    crops = hard_negatives([img], bright_spot_model, window=8, stride=4, scales=(1.0,), threshold=0.9)
+    assert crops.shape == (1, 8, 8) and crops.min() == 1.0
+    none = hard_negatives([np.zeros((40, 40))], bright_spot_model, 8, 4, (1.0,), 0.9)
+    assert none.shape == (0, 8, 8)
+
+
+def test_multiply_adds_counts_conv_and_dense_layers_by_hand():
+    import keras
+
+    model = keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(4)])
+    assert multiply_adds(model, (5, 5, 1)) == 3 * 3 * 2 * 9 + 18 * 4
+
+
+def test_face_classifier_turns_into_a_stride_4_detector():
+    from utils.detection import build_face_classifier
+
+    clf = build_face_classifier()
+    assert network_stride(clf) == 4
+    conv = fc_to_conv(clf)
+    x = np.random.default_rng(0).uniform(size=(1, 33, 33, 1)).astype(np.float32)
+    out = np.asarray(conv(x))
+    assert out.shape == (1, 3, 3, 1)
+    np.testing.assert_allclose(out[0, 2, 1, 0], np.asarray(clf(x[:, 8:33, 4:29]))[0, 0], rtol=1e-5, atol=1e-6)
+
+
+def test_face_detector_data_has_faces_and_more_non_faces():
+    from utils.detection import face_detector_data
+
+    x, y, x_test, y_test = face_detector_data(views_per_face=2, negatives_per_scale=10)
+    assert x.shape[1:] == (25, 25, 1) and x.shape[0] == y.size and x.dtype == np.float32
+    assert y.sum() == 75 * 2 and (y == 0).sum() > y.sum()
+    assert x_test.shape == (50, 25, 25, 1) and y_test.sum() == 25
+
+
+def test_cascade_finds_the_astronauts_face():
+    from utils.data import load_photo
+    from utils.detection import cascade_faces
+
+    faces = cascade_faces(load_photo("astronaut"))
+    assert faces.shape == (1, 4)
+    assert 150 < faces[0, 0] < 200 and 50 < faces[0, 1] < 100  # the face, near (175, 70)
+    with pytest.raises(ValueError, match="shape"):
+        cascade_faces(np.zeros(5))
+
+
+def test_draw_boxes_adds_one_rectangle_per_box_and_checks_labels():
+    import matplotlib.pyplot as plt
+
+    from utils.detection import draw_boxes
+
+    _, ax = plt.subplots()
+    draw_boxes(ax, np.array([[0, 0, 2, 2], [1, 1, 3, 3]]), ["a", "b"])
+    assert len(ax.patches) == 2 and len(ax.texts) == 2
+    with pytest.raises(ValueError, match="labels"):
+        draw_boxes(ax, np.array([[0, 0, 2, 2]]), ["a", "b"])

@@ -530,13 +530,11 @@ def fc_to_conv(model: Any, channels: int | None = None) -> Any:
     c = channels or int(in_shape[-1])
     x = inp = keras.Input((None, None, c))
     feat_shape = None
-    shape = tuple(int(s) for s in in_shape)
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if isinstance(layer, keras.layers.Flatten):
-            feat_shape = layer.input.shape[1:] if hasattr(layer, "input") else None
-            feat_shape = tuple(int(s) for s in feat_shape)
+            feat_shape = tuple(int(s) for s in layer.input.shape[1:])
             continue
         if isinstance(layer, keras.layers.Dense):
             W, b = layer.get_weights()
@@ -559,7 +557,6 @@ def fc_to_conv(model: Any, channels: int | None = None) -> Any:
             clone.set_weights(layer.get_weights())
             continue
         raise ValueError(f"fc_to_conv handles Conv2D, pooling, Flatten and Dense layers, not {type(layer).__name__}")
-    del shape
     return keras.Model(inp, x, name=f"{model.name}_convolutional")
 
 

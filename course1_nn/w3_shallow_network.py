@@ -140,7 +140,7 @@ plt.show()
 
 # %%
 sizes = [1, 2, 3, 4, 5, 20, 50]
-sweep = {n: train_nn(X, Y, n_h=n, num_iterations=5000)[0] for n in sizes}
+sweep = {n: nn_model(X, Y, n_h=n, num_iterations=5000) for n in sizes}
 sweep_acc = {n: accuracy(predict(p, X), Y) for n, p in sweep.items()}
 for n in sizes:
     print(f"{n:3d} hidden units: accuracy {sweep_acc[n]:.2f} %")

@@ -202,3 +202,27 @@ def test_build_encoder_outputs_unit_vectors():
     out = encode(np.random.default_rng(0).uniform(size=(3, 12, 12)), enc)
     assert out.shape == (3, 6)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+
+
+def test_lfw_loader_returns_none_when_lfw_is_not_cached_and_never_downloads(tmp_path, monkeypatch):
+    from utils.face_verification import load_lfw_identities
+
+    monkeypatch.setenv("FACEAPP_DATA", str(tmp_path))
+    assert load_lfw_identities(download=False) is None
+    assert not any(tmp_path.rglob("*.tgz"))  # nothing fetched
+    data = load_face_identities(use_lfw=True, download=False, n_views=1)
+    assert data.source.startswith("offline")
+
+
+def test_saved_encoder_loads_back_with_the_same_encodings(tmp_path):
+    from utils.face_verification import load_encoder, load_or_train_encoder, save_encoder
+
+    enc = build_encoder((12, 12, 1), embedding_dim=4, width=4)
+    x = np.random.default_rng(0).uniform(size=(3, 12, 12))
+    path = save_encoder(enc, tmp_path / "encoder.keras")
+    np.testing.assert_allclose(encode(x, load_encoder(path)), encode(x, enc), atol=1e-6)
+    np.testing.assert_allclose(encode(x, load_or_train_encoder(path, None, None)), encode(x, enc), atol=1e-6)
+    with pytest.raises(ValueError, match=".keras"):
+        save_encoder(enc, tmp_path / "encoder.h5")
+    with pytest.raises(ValueError, match="no saved encoder"):
+        load_encoder(tmp_path / "missing.keras")

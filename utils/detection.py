@@ -314,6 +314,11 @@ def decode_yolo_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
     return yolo_boxes_to_corners(xy, wh).reshape(-1, 4), np.argmax(v[:, 5:], axis=1).astype(np.int64)
 
 
+def _to_numpy(t: Any) -> np.ndarray:
+    """A framework tensor (or array) as a numpy array."""
+    return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(0.5 * z))
 
@@ -687,7 +692,7 @@ def detection_heatmaps(image: Any, conv_model: Any, scales: Sequence[float]) -> 
         if r.ndim == 2:
             r = r[..., None]
         try:
-            maps.append(np.asarray(conv_model(r[None]))[0, ..., 0])
+            maps.append(_to_numpy(conv_model(r[None]))[0, ..., 0])
         except ValueError:  # smaller than the window
             maps.append(np.zeros((0, 0)))
     return maps

@@ -196,6 +196,11 @@ class EncoderResult:
     seconds: float
 
 
+def _to_numpy(t: Any) -> np.ndarray:
+    """A framework tensor (or array) as a numpy array."""
+    return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+
+
 def _as_images(images: Any, name: str = "images") -> np.ndarray:
     X = np.asarray(images, dtype=np.float32)
     if X.ndim == 3:
@@ -256,6 +261,42 @@ def train_encoder(images: Any, labels: Any, rounds: int = 10, strategy: str = "s
     return result
 
 
+def save_encoder(encoder: Any, path: Any) -> Any:
+    """Save a trained encoder (Keras ``.keras`` file) so the face app can reuse it. Returns the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"the encoder file must end in .keras, got {path.name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoder.save(path)
+    return path
+
+
+def load_encoder(path: Any) -> Any:
+    """Load an encoder saved by ``save_encoder`` (raises ValueError when the file does not exist)."""
+    from pathlib import Path
+
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no saved encoder at {path}: train one with train_encoder and save_encoder")
+    return keras.saving.load_model(path, compile=False)
+
+
+def load_or_train_encoder(path: Any, images: Any, labels: Any, **train_kwargs: Any) -> Any:
+    """The encoder saved at ``path`` if there is one, else ``train_encoder(images, labels, **train_kwargs)``
+    saved there. Returns the encoder."""
+    from pathlib import Path
+
+    if Path(path).is_file():
+        return load_encoder(path)
+    encoder = train_encoder(images, labels, **train_kwargs).encoder
+    save_encoder(encoder, path)
+    return encoder
+
+
 def encode(images: Any, model: Any, batch_size: int = 256) -> np.ndarray:
     """Encodings f(x) of a batch of images: (m, H, W[, C]) -> (m, d), with a Keras encoder or any callable."""
     X = _as_images(images)
@@ -264,10 +305,10 @@ def encode(images: Any, model: Any, batch_size: int = 256) -> np.ndarray:
         if tuple(X.shape[1:]) != want:
             raise ValueError(f"images must have shape (m, {', '.join(map(str, want))}) for this encoder, "
                              f"got {X.shape}")
-        out = np.concatenate([np.asarray(model(X[i:i + batch_size], training=False))
+        out = np.concatenate([_to_numpy(model(X[i:i + batch_size], training=False))
                               for i in range(0, X.shape[0], batch_size)]) if X.shape[0] else np.zeros((0, 1))
     else:
-        out = np.asarray(model(X))
+        out = _to_numpy(model(X))
     if out.ndim != 2 or out.shape[0] != X.shape[0]:
         raise ValueError(f"the model must return encodings of shape (m, d), got {out.shape} for {X.shape[0]} images")
     return out.astype(np.float64)

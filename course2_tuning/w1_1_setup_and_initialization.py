@@ -73,8 +73,9 @@ for m in (10_000, 1_000_000):
 # The moons data below have overlapping classes (noise 0.3), so even the best classifier errs on some
 # points. We estimate that base error by the dev error of a 16-unit network trained on all 800 training
 # examples. Each network here has one hidden layer of `units` ReLU units and trains for 2,000 steps of
-# gradient descent (`utils.regularization.model`). The dev set has 700 examples, so an error rate near 10 %
-# is known to about +-1.1 points (one standard error); we call a gap "well above" beyond 3 points.
+# gradient descent (`utils.regularization.model`). The dev set has 700 examples, so a dev error is only
+# known to within its standard error sqrt(p (1 - p) / 700) (printed below); we call a gap "well above" beyond
+# 3 points, a few standard errors.
 
 # %%
 @lru_cache(maxsize=None)
@@ -87,7 +88,8 @@ def fit_errors(units: int, m: int) -> tuple[float, float, dict]:
 
 base_error = fit_errors(16, 800)[1]
 TOLERANCE = 3.0  # points of error
-print(f"estimated base error: {base_error:.1f} %")
+standard_error = 100 * np.sqrt(base_error / 100 * (1 - base_error / 100) / X_dev.shape[1])
+print(f"estimated base error: {base_error:.1f} %, standard error of a dev error near it: {standard_error:.1f} points")
 
 # %% [markdown]
 # Three corners of the picture: a tiny network (it cannot bend its boundary around the moons), a big
@@ -209,8 +211,8 @@ def draw_signal(fig, gain, depth, activation):
     act, grad = signal_through_depth(X_signal, depth=depth, gain=gain, activation=activation)
     ax = fig.subplots()
     layers = np.arange(1, depth + 1)
-    ax.semilogy(layers, act, marker="o", ms=3, label="std of activations A_l")
-    ax.semilogy(layers, grad, marker="s", ms=3, label="std of gradient dA_{l-1}")
+    ax.semilogy(layers, act, marker="o", ms=3, label="std of the activations $A_l$")
+    ax.semilogy(layers, grad, marker="s", ms=3, label="std of the gradient $dA_{l-1}$ reaching layer $l$")
     ax.set(title=f"Signal through {depth} {activation} layers, gain {gain:.2f}", xlabel="layer l",
            ylabel="standard deviation (log)")
     ax.legend()

@@ -389,7 +389,8 @@ def model_runs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], runs: list[
     (R, number of parameters) buffer (the weights are views into it). Each step does one forward/backward pass
     for all runs, then calls the update rules of this module once per optimizer, on the block of rows that
     use it, with one learning rate per run. Equal to calling ``model`` once per run (tested), several times
-    faster.
+    faster. (Its costs come from the logits: where a sigmoid saturates on a wrong answer, ``model``'s
+    ``compute_cost`` gives inf and raises ``DivergenceError``, ``model_runs`` records a large finite cost.)
     Inputs: as ``model``; runs: list of dicts with "optimizer" and optionally "learning_rate" (0.0007),
     "decay" (None or a decay function), "decay_rate" (1.0), and "beta", "beta1", "beta2" to override the
     shared values for that run (for hyperparameter searches).

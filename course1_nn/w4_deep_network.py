@@ -196,8 +196,10 @@ for k, v in hyperparameters.items():
 # Choosing hyperparameters is an empirical loop (idea, code, experiment), the subject of Course 2. Try it
 # here: the widget trains the network you describe (every hidden layer gets the same number of units) and
 # shows its test-set boundary and cost curve. Training is cached and continued in steps of 100 iterations,
-# so raising the iteration count only trains the extra iterations. Things to try: one hidden layer with
-# many units against three with few; a learning rate of 0.03 (slow) or 3 (diverges: the message says so).
+# so raising the iteration count only trains the extra iterations; a new architecture or learning rate trains
+# from scratch, which takes longer (the whole training run). Things to try: one hidden layer with
+# many units against three with few; a learning rate of 0.03 (slow), or 3 (too large: the cost jumps up,
+# many ReLU units end up "dead", outputting 0 for every point, and training stalls).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -221,13 +223,13 @@ def draw_deep(fig, hidden_layers, units, learning_rate, iterations):
     test = accuracy(predict(test_X, params), test_Y)
     plot_decision_boundary(lambda P: predict_proba(P, params), test_X, test_Y, ax=ax1, resolution=90,
                            title=f"{layer_dims_of(params)}: test {test:.1f} %")
-    plot_costs(costs, ax=ax2, title="Training cost", xlabel="recorded cost (every 10 iterations)")
+    plot_costs(costs, every=10, ax=ax2, title="Training cost")
     n_params = sum(v.size for v in params.values())
     return f"{n_params} parameters; train {accuracy(predict(train_X, params), train_Y):.1f} %, test {test:.1f} %"
 
 
 panel = SliderPanel(draw_deep, {"hidden_layers": (1, 4, 1, 3), "units": (2, 32, 2, 16),
-                                "learning_rate": ("log", 0.01, 3.0, 0.3), "iterations": (100, 3000, 100, 1000)},
+                                "learning_rate": ("log", 0.01, 10.0, 0.3), "iterations": (100, 3000, 100, 2000)},
                     figsize=(10, 4), columns=2)
 panel
 

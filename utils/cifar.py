@@ -15,6 +15,7 @@ Course 4) and labels as int64 of shape (N,).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import sys
@@ -252,19 +253,25 @@ def download_cifar10(cache: str | Path | None = None, url: str = CIFAR10_URL,
 
 # --- the offline stand-in -----------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=None)
 def _load_standin_photo(source: str) -> np.ndarray:
-    """One of the STANDIN_PHOTOS as uint8 (H, W, 3), from the package's own files (no download)."""
+    """One of the STANDIN_PHOTOS as uint8 (H, W, 3), from the package's own files (no download).
+
+    Decoded once per session (cached) and returned read-only."""
     package, name = source.split(":")
     if package == "sklearn":
         from sklearn.datasets import load_sample_image
 
-        return load_sample_image(f"{name}.jpg")
-    import skimage.data
+        image = load_sample_image(f"{name}.jpg")
+    else:
+        import skimage.data
 
-    image = getattr(skimage.data, name)()
+        image = getattr(skimage.data, name)()
     if name == "stereo_motorcycle":
         image = image[0]  # (left view, right view, disparity): the left photograph
-    return np.ascontiguousarray(image[..., :3])
+    image = np.ascontiguousarray(image[..., :3])
+    image.flags.writeable = False
+    return image
 
 
 def _split_cells(shape: tuple[int, ...], cell: int, test_fraction: float,

@@ -18,7 +18,7 @@ from utils.validation import (as_array, check_binary_labels, check_finite, check
                               check_same_columns)
 
 __all__ = ["sigmoid", "initialize_with_zeros", "propagate", "propagate_loop", "optimize", "descent_path",
-           "predict", "predict_proba", "model", "cost_surface"]
+           "predict", "predict_proba", "model", "cost_surface", "plot_cost_surface"]
 
 
 def initialize_with_zeros(dim: int) -> tuple[np.ndarray, float]:

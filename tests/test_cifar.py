@@ -224,3 +224,17 @@ def test_load_blitz_data_refuses_an_archive_in_the_cache_whose_hash_is_wrong(tmp
         cifar.load_blitz_data(root=cache)  # a well-formed archive, but not the one whose SHA256 is pinned
     known = "sha256:" + hashlib.sha256(archive.read_bytes()).hexdigest()
     assert cifar.load_blitz_data(root=cache, known_hash=known).x_test.shape == (3, 32, 32, 3)
+
+
+def test_command_line_reports_the_cache_and_prints_usage(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FACEAPP_DATA", str(tmp_path))
+    assert cifar.main(["where"]) == 0
+    assert f"CIFAR-10 is not in {tmp_path}" in capsys.readouterr().out
+    assert cifar.main([]) == 2 and "download" in capsys.readouterr().out
+
+
+def test_file_hash_equals_hashlib(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * (3 << 20))  # several 1 MiB chunks
+    assert cifar.file_hash(path) == hashlib.sha256(b"x" * (3 << 20)).hexdigest()
+    assert cifar.file_hash(path, "md5") == hashlib.md5(b"x" * (3 << 20)).hexdigest()

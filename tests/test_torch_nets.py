@@ -6,9 +6,9 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from utils.torch_nets import (Net, blitz_transform, count_parameters, data_parallel, ddp_gradients, evaluate,
-                              make_loader, parameter_table, per_class_accuracy, predict, time_training,
-                              to_tensor_normalize, train)
+from utils.torch_nets import (Net, best_device, blitz_transform, count_parameters, data_parallel, ddp_gradients,
+                              evaluate, has_torchvision, make_loader, parameter_table, per_class_accuracy,
+                              plot_confusion_matrix, predict, time_training, to_tensor_normalize, train)
 from utils.validation import DivergenceError
 
 
@@ -211,3 +211,18 @@ def test_ddp_with_one_process_gives_the_plain_gradients():
 
 def test_time_training_measures_a_positive_throughput():
     assert time_training(Net, "cpu", batch_size=8, steps=2, warmup=1) > 0
+
+
+def test_plot_confusion_matrix_writes_every_count_and_labels_the_axes():
+    cm = np.array([[5, 1, 0], [2, 3, 0], [0, 0, 4]])
+    ax = plot_confusion_matrix(cm, ["a", "b", "c"])
+    assert sorted(int(t.get_text()) for t in ax.texts) == sorted(cm.ravel().tolist())
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class" and ax.get_title()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match=r"shape \(2, 2\) for 2 classes"):
+        plot_confusion_matrix(cm, ["a", "b"])
+
+
+def test_best_device_is_cuda_exactly_when_torch_sees_a_gpu():
+    assert best_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert isinstance(has_torchvision(), bool)

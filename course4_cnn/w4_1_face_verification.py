@@ -58,7 +58,6 @@ from utils.widgets import SliderPanel
 
 # %%
 data = load_face_identities(use_lfw=True, download=os.environ.get("FACEAPP_DOWNLOAD_LFW") == "1", n_views=10, seed=0)
-is_lfw = data.source.startswith("LFW")
 n_ids = np.unique(data.labels).size
 print(f"this run uses: {data.source}")
 print(f"{data.images.shape[0]} images of {data.images.shape[1]} x {data.images.shape[2]} pixels, {n_ids} identities")

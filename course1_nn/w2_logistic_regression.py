@@ -189,9 +189,10 @@ def draw_descent(fig, learning_rate, iterations):
     ax1, ax2 = fig.subplots(1, 2)
     plot_cost_surface(x1, train_y, {f"α = {learning_rate:.3g}": path}, ax=ax1, w_range=(-10, 10), resolution=50)
     plot_costs(costs, ax=ax2, title="Cost per iteration")
-    verdict = ("diverging: the cost went up" if costs.max() > costs[0] else
-               "slow: still far from the minimum" if costs[-1] > costs.min() + 0.05 or costs[-1] > 1.0 else
-               "converged")
+    verdict = ("diverging: the cost rose above its starting value" if costs.max() > costs[0] else
+               "overshooting: the cost went up at some steps" if np.any(np.diff(costs) > 1e-9) else
+               "slow: still descending" if costs[-1] > good[-1] + 0.01 else
+               "converged to the minimum")
     return f"cost {costs[0]:.3f} -> {costs[-1]:.3f} ({verdict})"
 
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from utils.detection import (BH, BW, BX, BY, PC, assign_anchors, average_precision, check_boxes, corners_to_center,
-                             count_collisions, decode_yolo_labels, encode_yolo_labels, fc_to_conv, grid_cell,
-                             heatmap_to_boxes, iou, iou_matrix, localization_label, localization_loss,
+from utils.detection import (BH, BW, BX, BY, PC, assign_anchors, average_precision, build_yolo_model, check_boxes,
+                             corners_to_center, count_collisions, decode_yolo_labels, encode_yolo_labels, fc_to_conv,
+                             grid_cell, heatmap_to_boxes, iou, iou_matrix, localization_label, localization_loss,
                              mean_average_precision, multiply_adds, network_stride, non_max_suppression,
-                             prior_baseline_raw, sliding_windows, wh_iou, yolo_boxes_to_corners, yolo_eval, yolo_filter_boxes, yolo_head,
-                             yolo_loss, yolo_non_max_suppression)
+                             prior_baseline_raw, sliding_windows, wh_iou, yolo_boxes_to_corners, yolo_eval,
+                             yolo_filter_boxes, yolo_head, yolo_loss, yolo_non_max_suppression)
 
 ANCHORS = np.array([[0.2, 0.2], [0.5, 0.3]])
 
@@ -413,3 +413,41 @@ def test_draw_boxes_adds_one_rectangle_per_box_and_checks_labels():
     assert len(ax.patches) == 2 and len(ax.texts) == 2
     with pytest.raises(ValueError, match="labels"):
         draw_boxes(ax, np.array([[0, 0, 2, 2]]), ["a", "b"])
+
+
+def window_mean_model(x):
+    """A stand-in for a convolutional face detector: the mean of each 25 x 25 window, every 4 pixels."""
+    x = np.asarray(x)[0, ..., 0]
+    n, m = (x.shape[0] - 25) // 4 + 1, (x.shape[1] - 25) // 4 + 1
+    out = np.array([[x[4 * i:4 * i + 25, 4 * j:4 * j + 25].mean() for j in range(m)] for i in range(n)])
+    return out[None, ..., None]
+
+
+def test_detect_faces_takes_uint8_rgb_photos_and_returns_original_pixel_boxes():
+    from utils.detection import detect_faces
+
+    photo = np.zeros((100, 120, 3), dtype=np.uint8)
+    photo[40:60, 60:80] = 255  # a bright 20 x 20 patch; at scale 1.0 the best 25 x 25 window covers it
+    boxes, scores = detect_faces(photo, window_mean_model, scales=(1.0,), threshold=0.5, max_boxes=1)
+    assert boxes.shape == (1, 4) and scores[0] == pytest.approx(400 / 625)
+    x1, y1, x2, y2 = boxes[0]
+    assert x1 <= 60 and y1 <= 40 and x2 >= 80 and y2 >= 60
+    with pytest.raises(ValueError, match="shape"):
+        detect_faces(np.zeros((2, 3, 4, 5)), window_mean_model)
+
+
+def test_build_yolo_model_outputs_the_label_volume_and_checks_sizes():
+    model = build_yolo_model(32, 4, 2, 3, width=4)
+    out = np.asarray(model(np.zeros((2, 32, 32, 3), np.float32)))
+    assert out.shape == (2, 4, 4, 2, 8)
+    with pytest.raises(ValueError, match="grid_size"):
+        build_yolo_model(48, 5, 2, 3)
+
+
+def test_train_face_detector_returns_a_classifier_and_its_convolutional_copy():
+    from utils.detection import train_face_detector
+
+    classifier, conv, fit = train_face_detector(epochs=1, seed=0)
+    assert fit.epochs == 1 and "val_accuracy" in fit.history
+    x = np.random.default_rng(0).uniform(size=(1, 25, 25, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(conv(x)).ravel(), np.asarray(classifier(x)).ravel(), rtol=1e-5, atol=1e-6)

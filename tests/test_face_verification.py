@@ -1,4 +1,4 @@
-"""utils.face_verification: triplet loss (numpy == TensorFlow == direct), selection, verify/who_is_it, ROC, baselines."""
+"""utils.face_verification: triplet loss (numpy == TF == direct), selection, verify/who_is_it, ROC, baselines."""
 
 import numpy as np
 import pytest

@@ -41,15 +41,25 @@ def silence_tensorflow() -> None:
     logging.getLogger("absl").setLevel(logging.ERROR)
 
 
-def setup(seed: int = 0) -> None:
+def setup(seed: int = 0, blas_threads: int | None = 1) -> None:
     """The uniform first cell: silence TensorFlow, seed Python/numpy (and frameworks already imported),
-    apply the workbook's figure style, and use the inline backend's PNG output."""
+    apply the workbook's figure style, and limit numpy's BLAS to ``blas_threads`` threads.
+
+    The workbook's matrices are small: one BLAS thread runs them fastest and keeps two notebooks (or a
+    notebook and a browser) from fighting over a 2-core CPU. ``blas_threads=None`` leaves BLAS alone.
+    """
     silence_tensorflow()
     from utils.plotting import use_style
     from utils.reproducibility import set_seed
 
     use_style()
     set_seed(seed)
+    if blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        if isinstance(blas_threads, bool) or not isinstance(blas_threads, int) or blas_threads < 1:
+            raise ValueError(f"blas_threads must be a positive integer or None, got {blas_threads!r}")
+        threadpool_limits(blas_threads, user_api="blas")
 
 
 # --- notebook tooling ---------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ assert focus["big network, L2 alpha = 1 (h = 64)"] == "none"
 # ## Play: noise level and network size
 #
 # Move the noise (the Bayes error) and the network size. The left panel shows the learned boundary on the
-# training data; the right panel the three errors with the two gaps; the text under the figure is the
+# training data (dashed: the clean rule, the best possible boundary); the right panel the three errors with the two gaps; the text under the figure is the
 # diagnosis and the knobs to turn. (Each new setting trains one network, under a second; settings you have
 # visited are cached.)
 
@@ -177,6 +177,8 @@ def draw(fig, noise, hidden_units, l2_alpha):
     ax1, ax2 = fig.subplots(1, 2)
     plot_decision_boundary(lambda P: net.predict(P.T), X_train.T, y_train, ax=ax1, resolution=120,
                            title=f"h = {hidden_units}, noise = {noise:.2f}")
+    t = np.linspace(-2, 2, 200)
+    ax1.plot(t, 0.6 * np.sin(3 * t), "k--", lw=1)  # the clean rule, the Bayes-optimal boundary
     bayes = bayes_error(noise)
     bars = ax2.bar(["Bayes", "train", "dev"], [100 * bayes, 100 * tr, 100 * dv],
                    color=["0.6", "tab:blue", "tab:orange"])

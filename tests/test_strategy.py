@@ -5,7 +5,8 @@ import pytest
 
 from utils.strategy import (BIAS_KNOBS, MISMATCH_KNOBS, VARIANCE_KNOBS, NoModelMeetsConstraintsError,
                             diagnose_bias_variance, diagnose_mismatch, dev_test_sizes, error_analysis, fix_ceiling,
-                            flip_labels, image_properties, make_region_data, pareto_front, prob_dev_picks_better,
+                            flip_labels, image_properties, init_from_pretrained, make_region_data, mlp_features,
+                            pareto_front, prob_dev_picks_better,
                             select_model, shuffled_split, split_by_group, tag_lowest, time_per_example)
 
 COURSE = {"A": {"accuracy": 0.90, "latency_ms": 80}, "B": {"accuracy": 0.92, "latency_ms": 95},
@@ -209,3 +210,50 @@ def test_time_per_example_measures_a_slow_predict():
     assert 0.0015 < t < 0.05
     with pytest.raises(ValueError, match="examples along axis 0"):
         time_per_example(slow, np.zeros((0, 3)))
+
+
+def _digits_split():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X, y = d.data / 16.0, d.target
+    return X[y < 5], y[y < 5], X[y >= 5], y[y >= 5] - 5
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_mlp_features_match_a_manual_forward_pass_and_feed_the_output_layer():
+    from sklearn.neural_network import MLPClassifier
+
+    Xs, ys, _, _ = _digits_split()
+    net = MLPClassifier((12, 7), max_iter=50, random_state=0).fit(Xs[:200], ys[:200])
+    h1 = np.maximum(Xs[:5] @ net.coefs_[0] + net.intercepts_[0], 0)
+    np.testing.assert_allclose(mlp_features(net, Xs[:5]), h1)
+    h2 = mlp_features(net, Xs[:50], n_layers=2)
+    logits = h2 @ net.coefs_[2] + net.intercepts_[2]
+    np.testing.assert_array_equal(net.classes_[logits.argmax(axis=1)], net.predict(Xs[:50]))
+    with pytest.raises(ValueError, match="2 hidden layers"):
+        mlp_features(net, Xs[:5], n_layers=3)
+    with pytest.raises(ValueError, match="not fitted"):
+        mlp_features(MLPClassifier(), Xs[:5])
+    with pytest.raises(ValueError, match=r"shape \(m, 64\)"):
+        mlp_features(net, Xs[:5, :10])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_init_from_pretrained_copies_the_body_and_keeps_a_new_head():
+    from sklearn.neural_network import MLPClassifier
+
+    Xs, ys, Xt, yt = _digits_split()
+    source = MLPClassifier((16,), max_iter=30, random_state=0).fit(Xs, ys)
+    net = init_from_pretrained(MLPClassifier((16,), max_iter=7, random_state=1), source, Xt[:50], yt[:50])
+    np.testing.assert_array_equal(net.coefs_[0], source.coefs_[0])
+    assert net.coefs_[1].shape == (16, 5) and net.max_iter == 7 and net.warm_start
+    net.partial_fit(Xt[:50], yt[:50])
+    assert not np.array_equal(net.coefs_[0], source.coefs_[0])  # fine-tuning moves the body
+    tuned = init_from_pretrained(MLPClassifier((16,), max_iter=40, random_state=1), source, Xt[:50], yt[:50])
+    tuned.fit(Xt[:50], yt[:50])
+    assert tuned.n_iter_ > 20  # the one-iteration warm-up's loss history does not stop fine-tuning early
+    with pytest.raises(ValueError, match=r"layer 1: net has weights \(64, 8\), source \(64, 16\)"):
+        init_from_pretrained(MLPClassifier((8,)), source, Xt[:50], yt[:50])
+    with pytest.raises(ValueError, match="not fitted"):
+        init_from_pretrained(MLPClassifier((16,)), MLPClassifier((16,)), Xt[:50], yt[:50])

@@ -483,3 +483,58 @@ def time_per_example(predict: Callable[[np.ndarray], Any], X: Any, n_examples: i
             predict(X[i:i + batch_size])
         times.append((time.perf_counter() - start) / n)
     return float(np.median(times))
+
+
+# --- transfer learning with scikit-learn networks ---------------------------------------------------------
+
+def mlp_features(net: Any, X: Any, n_layers: int = 1) -> np.ndarray:
+    """The activations of the first ``n_layers`` hidden layers of a fitted ``MLPClassifier`` (ReLU, tanh or
+    logistic), i.e. what a frozen pre-trained body hands to a new head.
+
+    Inputs: net (fitted), X (m, n_x). Returns: A of shape (m, n_h) for the ``n_layers``-th hidden layer.
+    """
+    coefs = getattr(net, "coefs_", None)
+    if coefs is None:
+        raise ValueError("net is not fitted: call net.fit(X, y) first")
+    n_hidden = len(coefs) - 1
+    n_layers = check_positive_int(n_layers, "n_layers")
+    if n_layers > n_hidden:
+        raise ValueError(f"net has {n_hidden} hidden layers, asked for the first {n_layers}")
+    A = as_array(X, "X", shape=(None, coefs[0].shape[0]))
+    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "identity": lambda z: z,
+           "logistic": lambda z: 1 / (1 + np.exp(-z))}[net.activation]
+    for W, b in zip(coefs[:n_layers], net.intercepts_[:n_layers]):
+        A = act(A @ W + b)
+    return A
+
+
+def init_from_pretrained(net: Any, source: Any, X: Any, y: Any, n_layers: int = 1) -> Any:
+    """Prepare ``net`` (an unfitted ``MLPClassifier``) for fine-tuning: copy the first ``n_layers`` layers of
+    the fitted ``source``, keep a fresh output layer for the new task, and turn on warm starts.
+
+    Inputs: net and source with the same hidden sizes for the copied layers; X (m, n_x), y (m,) of the new task
+    (used once to create the new output layer, one iteration). Returns: net, ready for ``fit`` or ``partial_fit``.
+    """
+    import warnings
+
+    src = getattr(source, "coefs_", None)
+    if src is None:
+        raise ValueError("source is not fitted: pre-train it first")
+    n_layers = check_positive_int(n_layers, "n_layers")
+    max_iter = net.max_iter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net.set_params(max_iter=1, warm_start=True)
+        net.fit(X, y)
+    if n_layers > len(net.coefs_) - 1:
+        raise ValueError(f"net has {len(net.coefs_) - 1} hidden layers, cannot copy {n_layers}")
+    for i in range(n_layers):
+        if net.coefs_[i].shape != src[i].shape:
+            raise ValueError(f"layer {i + 1}: net has weights {net.coefs_[i].shape}, source {src[i].shape}")
+        net.coefs_[i] = src[i].copy()
+        net.intercepts_[i] = source.intercepts_[i].copy()
+    # forget the one-iteration run's loss history, or its stopping rule (no improvement on best_loss_ for
+    # n_iter_no_change epochs) would stop fine-tuning after a few epochs
+    net.best_loss_, net._no_improvement_count, net.loss_curve_ = np.inf, 0, []
+    net.set_params(max_iter=max_iter)
+    return net

@@ -272,7 +272,7 @@ ax = fig.add_subplot(gs[0])
 ax.imshow(face_swap(astro.photo, astro.cnn, db, exclude=["astronaut"]))
 ax.grid(False)
 ax.set(title="face swap with each face's nearest look-alike", xlabel="x (pixels)", ylabel="y (pixels)")
-draw_gallery(fig, astro.cnn, db, models.recognition_threshold, cell=gs[1])
+draw_gallery(fig.add_subplot(gs[1]), astro.cnn, db, models.recognition_threshold)
 fig.suptitle("Right: each CNN face and its 3 nearest enrollments (green: below the recognition threshold)", fontsize=9)
 plt.show()
 
@@ -313,10 +313,10 @@ def draw_app(fig, threshold, photo, effect, upload):
     a = current(photo, upload)
     recs = face_app.recognize(a, threshold)
     gs = fig.add_gridspec(1, 2, width_ratios=(1, 1.2))
-    shown = face_swap(a.photo, a.faces, face_app.db) if effect == "face swap" else a.photo
+    shown = face_app.swapped(a) if effect == "face swap" else a.photo
     draw_detections(fig.add_subplot(gs[0]), shown, a.cnn, a.cascade, recs,
                     title=f"{a.source}: threshold {threshold:.2f}")
-    draw_gallery(fig, a.faces, face_app.db, threshold, cell=gs[1])
+    draw_gallery(fig.add_subplot(gs[1]), a.faces, face_app.db, threshold)
     return summarize(a, recs, threshold)
 
 
@@ -325,8 +325,7 @@ panel = SliderPanel(draw_app, {"threshold": (0.1, 2.0, 0.02, round(models.recogn
 
 
 def on_upload(_change):
-    panel.controls["photo"].value = "your upload"
-    panel.redraw()
+    panel.controls["photo"].value = "your upload"  # redraws (the upload itself already redrew)
 
 
 upload.observe(on_upload, names="value")

@@ -325,3 +325,17 @@ def test_default_database_path_is_under_the_cache_dir_not_the_repository(monkeyp
     assert Path(tmp_path) in path.parents
     assert not str(path).startswith(str(Path(__file__).resolve().parent.parent))
     assert os.path.basename(path) == "faces.npz"
+
+
+def test_gallery_mosaic_shows_each_face_with_its_nearest_enrollments_framed_green_below_threshold(rng):
+    db = make_db(rng)
+    face = fa.Face(np.zeros(4), "cnn", 0.9, np.full((25, 25), 0.5), db.encodings[1])
+    mosaic, captions = fa.gallery_mosaic([face, face], db, threshold=1e-3, k=2, gap=14)
+    assert mosaic.shape == (2 * 39, 3 * 39, 3)
+    texts = [c[2] for c in captions]
+    assert texts[:3] == ["face #1", "bob 0.00", texts[2]] and texts[2].startswith("ada")
+    assert [c[3] for c in captions[:3]] == [False, True, False]  # only bob is below the threshold
+    green = (mosaic[..., 1] > 0.5) & (mosaic[..., 0] < 0.1)
+    assert green[:, 39:78].any() and not green[:, 78:].any() and not green[:, :39].any()
+    _, empty = fa.gallery_mosaic([face], FaceDatabase(), 0.5)
+    assert [c[2] for c in empty] == ["face #1", "database empty"]

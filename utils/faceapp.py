@@ -681,45 +681,61 @@ def draw_detections(ax: Any, photo: Any, cnn: Sequence[Face], cascade: Sequence[
     return ax
 
 
-def draw_gallery(fig: Any, faces: Sequence[Face], db: FaceDatabase, threshold: float, k: int = 3,
-                 cell: Any | None = None) -> list:
-    """The "who do I look like" gallery: each face's crop beside its ``k`` most similar enrollments, each titled
-    with its name and distance, green when below the threshold. Draws in ``cell`` (a SubplotSpec) or the whole
-    figure. Returns the axes."""
+def gallery_mosaic(faces: Sequence[Face], db: FaceDatabase, threshold: float, k: int = 3, gap: int = 14
+                   ) -> tuple[np.ndarray, list[tuple[float, float, str, bool]]]:
+    """The gallery as one RGB image: a row per face, its crop then its ``k`` most similar enrollments, with a
+    green frame around those below ``threshold``.
+
+    Returns: mosaic (rows * (25 + gap), (k + 1) * (25 + gap), 3) floats in [0, 1], and the captions
+    (x, y, text, below_threshold) to write above the tiles, in the mosaic's pixels.
+    """
     rows = max(1, len(faces))
-    gs = (cell.subgridspec(rows, k + 1, hspace=0.7, wspace=0.15) if cell is not None
-          else fig.add_gridspec(rows, k + 1, hspace=0.7, wspace=0.15))
-    axes = []
-    for r in range(rows):
-        for c in range(k + 1):
-            ax = fig.add_subplot(gs[r, c])
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            axes.append(ax)
-            if not faces:
-                if c == 0:
-                    ax.set_title("no face", fontsize=8)
-                continue
-            f = faces[r]
-            if c == 0:
-                ax.imshow(f.crop, cmap="gray", vmin=0, vmax=1)
-                ax.set_title(f"face #{r + 1}", fontsize=8)
-                ax.set_ylabel("25 x 25 input", fontsize=7)
-                continue
-            idx = db.most_similar(f.encoding, k) if len(db) else []
-            if c - 1 < len(idx):
-                j = idx[c - 1]
-                d = float(np.linalg.norm(db.encodings[j] - f.encoding))
-                ax.imshow(db.faces[j], cmap="gray", vmin=0, vmax=1)
-                ok = d < threshold
-                ax.set_title(f"{db.names[j][:12]}\nd={d:.2f}", fontsize=6, color="green" if ok else "gray")
-                for s in ax.spines.values():
-                    s.set_edgecolor("green" if ok else "lightgray")
-                    s.set_linewidth(2 if ok else 1)
-            elif c == 1 and not len(db):
-                ax.set_title("database empty", fontsize=7)
-    return axes
+    step = FACE_SIZE + gap
+    top = gap - 3  # captions sit above the tiles' frames
+    mosaic = np.ones((rows * step, (k + 1) * step, 3))
+    captions: list[tuple[float, float, str, bool]] = []
+
+    def put(r: int, c: int, tile: np.ndarray, frame: str | None = None) -> None:
+        y, x = r * step + gap, c * step + gap // 2
+        mosaic[y:y + FACE_SIZE, x:x + FACE_SIZE] = np.asarray(tile)[..., None]
+        if frame is not None:
+            color = np.array([0.0, 0.6, 0.0])
+            mosaic[y - 2:y, x - 2:x + FACE_SIZE + 2] = color
+            mosaic[y + FACE_SIZE:y + FACE_SIZE + 2, x - 2:x + FACE_SIZE + 2] = color
+            mosaic[y - 2:y + FACE_SIZE + 2, x - 2:x] = color
+            mosaic[y - 2:y + FACE_SIZE + 2, x + FACE_SIZE:x + FACE_SIZE + 2] = color
+
+    if not faces:
+        captions.append((gap / 2, top, "no face found", False))
+    for r, f in enumerate(faces):
+        put(r, 0, f.crop)
+        captions.append((gap / 2, r * step + top, f"face #{r + 1}", False))
+        if not len(db):
+            captions.append((step + gap / 2, r * step + top, "database empty", False))
+            continue
+        for c, j in enumerate(db.most_similar(f.encoding, k), start=1):
+            d = float(np.linalg.norm(db.encodings[j] - f.encoding))
+            ok = d < threshold
+            put(r, c, db.faces[j], "green" if ok else None)
+            captions.append((c * step + gap / 2, r * step + top, f"{db.names[j][:10]} {d:.2f}", ok))
+    return mosaic, captions
+
+
+def draw_gallery(ax: Any, faces: Sequence[Face], db: FaceDatabase, threshold: float, k: int = 3) -> Any:
+    """The "who do I look like" gallery on one axes: each face's 25 x 25 crop beside its ``k`` most similar
+    enrollments, captioned with name and distance, framed and captioned in green when below the threshold.
+    (One image rather than a grid of axes, so a slider redraws it fast.) Returns ax."""
+    mosaic, captions = gallery_mosaic(faces, db, threshold, k)
+    ax.imshow(mosaic, interpolation="nearest")
+    ax.grid(False)
+    for x, y, text, ok in captions:
+        ax.text(x, y, text, fontsize=6, va="bottom", color="green" if ok else "dimgray",
+                fontweight="bold" if ok else "normal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set(title=f"nearest enrollments (green: d < {threshold:.2f})", xlabel=f"face, then its {k} most similar",
+           ylabel="one row per CNN face")
+    return ax
 
 
 def face_swap(photo: Any, faces: Sequence[Face], db: FaceDatabase, feather: float = 0.25,
@@ -772,6 +788,7 @@ class Analysis:
     source: str
     cnn: list[Face]
     cascade: list[Face]
+    key: str = ""
 
     @property
     def faces(self) -> list[Face]:
@@ -791,6 +808,8 @@ class FaceApp:
         self.max_faces = max_faces
         self.detector_threshold = detector_threshold
         self._cache: dict[str, Analysis] = {}
+        self._swap_key: tuple | None = None
+        self._swap: np.ndarray | None = None
         self.save_error: str | None = None
 
     def analyze(self, photo: Any, key: str, source: str = "") -> Analysis:
@@ -798,8 +817,15 @@ class FaceApp:
         if key not in self._cache:
             img, _ = work_copy(photo)
             cnn, ref = find_faces(img, self.models, self.max_faces, self.detector_threshold)
-            self._cache[key] = Analysis(img, source or key, cnn, ref)
+            self._cache[key] = Analysis(img, source or key, cnn, ref, key)
         return self._cache[key]
+
+    def swapped(self, analysis: Analysis) -> np.ndarray:
+        """``face_swap`` of an analysed photo with the current database (cached until the database changes)."""
+        key = (analysis.key, len(self.db), tuple(self.db.names[-1:]))
+        if self._swap_key != key:
+            self._swap_key, self._swap = key, face_swap(analysis.photo, analysis.faces, self.db)
+        return self._swap
 
     def analyze_offline(self, name: str) -> Analysis:
         """An offline photo (``utils.data.PHOTOS``) through the pipeline."""

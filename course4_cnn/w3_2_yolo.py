@@ -29,11 +29,11 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.detection import (BH, BW, BX, BY, PC, assign_anchors, build_yolo_model, count_collisions,
+from utils.detection import (PC, assign_anchors, build_yolo_model, corners_to_center, count_collisions,
                              decode_yolo_labels, draw_boxes, encode_yolo_labels, grid_cell, iou, kmeans_anchors,
                              mean_average_precision, non_max_suppression, prior_baseline_raw, wh_iou,
                              yolo_boxes_to_corners, yolo_eval, yolo_filter_boxes, yolo_head, yolo_loss,
-                             yolo_non_max_suppression, corners_to_center)
+                             yolo_non_max_suppression)
 from utils.plotting import plot_history
 from utils.scenes import CLASS_NAMES, make_scenes
 from utils.training import fit_model, scale_for_device
@@ -165,7 +165,8 @@ panel
 # NBVAL_CHECK_OUTPUT
 y0 = encode_yolo_labels(test.relative_boxes()[0], test.classes[0], S, anchors, C)
 rows, cols, slots = np.nonzero(y0[..., PC])
-print(f"label shape {y0.shape}; objects in (row, col, anchor): {list(zip(rows.tolist(), cols.tolist(), slots.tolist()))}")
+owners = list(zip(rows.tolist(), cols.tolist(), slots.tolist()))
+print(f"label shape {y0.shape}; objects in (row, col, anchor): {owners}")
 for r, c, b in zip(rows, cols, slots):
     print(f"  y[{r}, {c}, {b}] = {np.round(y0[r, c, b], 2)}")
 boxes_back, classes_back = decode_yolo_labels(y0)
@@ -184,7 +185,8 @@ def encode_all(scenes):
 
 y_train, y_test = encode_all(train), encode_all(test)
 lost = sum(count_collisions(b, S, anchors) for b in test.relative_boxes())
-print(f"y_test: {y_test.shape}; test objects that lose their slot to another: {lost} of {sum(len(b) for b in test.boxes)}")
+n_objects = sum(len(b) for b in test.boxes)
+print(f"y_test: {y_test.shape}; test objects that lose their slot to another: {lost} of {n_objects}")
 
 # %% [markdown]
 # ## From the network's output to boxes: the course's three steps

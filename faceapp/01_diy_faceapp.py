@@ -289,10 +289,11 @@ app_db, db_problem = open_app_database()
 if db_problem is None and len(app_db) == 0:
     for n, e, f in zip(db.names, db.encodings, db.faces):
         app_db.enroll(n, e, f)
+    app_db.encoder_version = models.version
     app_db.save()
-face_app = FaceApp(models, app_db)
+face_app = FaceApp(models, app_db)  # re-encodes the enrollments if the models changed since they were saved
 face_app.save_error = db_problem
-print(db_problem or f"the app's database: {app_db}")
+print(db_problem or f"the app's database: {app_db}. {face_app.notice}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -339,3 +339,82 @@ def test_gallery_mosaic_shows_each_face_with_its_nearest_enrollments_framed_gree
     assert green[:, 39:78].any() and not green[:, 78:].any() and not green[:, :39].any()
     _, empty = fa.gallery_mosaic([face], FaceDatabase(), 0.5)
     assert [c[2] for c in empty] == ["face #1", "database empty"]
+
+
+def test_read_upload_converts_rgba_and_16_bit_png_to_rgb_uint8():
+    rgba = np.zeros((60, 60, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[..., 3] = 255
+    out = read_upload(image_bytes(rgba, "PNG"))
+    assert out.shape == (60, 60, 3) and out[0, 0, 0] == 200
+    deep = (np.arange(60 * 60, dtype=np.uint16).reshape(60, 60) * 18)
+    out = read_upload(image_bytes(deep, "PNG"))
+    assert out.shape == (60, 60, 3) and out.dtype == np.uint8 and out.min() == 0 and out.max() == 255
+
+
+def test_work_copy_shrinks_large_photos_and_keeps_small_ones():
+    small = np.zeros((100, 150, 3), np.uint8)
+    out, f = fa.work_copy(small)
+    assert f == 1.0 and out.shape == (100, 150, 3)
+    out, f = fa.work_copy(np.zeros((1000, 2000), np.uint8), max_side=500)
+    assert out.shape == (250, 500, 3) and f == pytest.approx(0.25) and out.dtype == np.uint8
+    with pytest.raises(PhotoError, match="shape"):
+        fa.work_copy(np.zeros((10, 10, 2)))
+
+
+def test_open_set_split_enrolls_half_the_people_and_probes_every_other_view():
+    images = np.arange(4 * 3 * 25 * 25, dtype=np.float32).reshape(12, 25, 25) / (12 * 625)
+    labels = np.repeat(np.arange(4), 3)
+    flat = lambda x: np.asarray(x).reshape(len(x), -1)[:, :32]  # noqa: E731 - a stand-in encoder
+    db, probes, truth, probe_images = fa.open_set_split(images, labels, flat, n_enroll_views=2)
+    assert db.names == ["person 0", "person 0", "person 1", "person 1"]
+    assert truth.tolist() == ["person 0", "person 1", UNKNOWN, UNKNOWN]
+    assert probes.shape == (4, 32) and probe_images.shape == (4, 25, 25)
+    np.testing.assert_array_equal(probe_images[0], images[2])
+
+
+def test_choose_recognition_threshold_lies_between_known_and_stranger_distances(rng):
+    db = make_db(rng)
+    probes = np.stack([db.encodings[0], db.encodings[1], -db.encodings[0], -db.encodings[1]])
+    truth = np.array(["ada", "bob", UNKNOWN, UNKNOWN])
+    t = fa.choose_recognition_threshold(db, probes, truth)
+    stranger = min(db.recognize(p, 0.5).distance for p in probes[2:])
+    assert 0 < t <= stranger
+    k, u = open_set_rates(db, probes, truth, [t])
+    assert k[0] == 1.0 and u[0] == 1.0
+
+
+def test_draw_detections_draws_every_box_and_labels_the_recognized_ones(rng):
+    import matplotlib.pyplot as plt
+
+    db = make_db(rng)
+    faces = [fa.Face(np.array([10.0, 10.0, 40.0, 40.0]), "cnn", 0.9, np.zeros((25, 25)), db.encodings[1]),
+             fa.Face(np.array([50.0, 10.0, 80.0, 40.0]), "cnn", 0.8, np.zeros((25, 25)), -db.encodings[1])]
+    ref = [fa.Face(np.array([12.0, 12.0, 42.0, 42.0]), "cascade", float("nan"), np.zeros((25, 25)), db.encodings[1])]
+    recs = [db.recognize(f.encoding, 0.5) for f in faces]
+    fig, ax = plt.subplots()
+    draw_detections = fa.draw_detections
+    draw_detections(ax, np.zeros((60, 100, 3), np.uint8), faces, ref, recs)
+    assert len(ax.patches) == 3 and ax.patches[0].get_linestyle() == "--"
+    texts = [t.get_text() for t in ax.texts]
+    assert "#1 bob 0.00" in texts and any(t.startswith("#2 unknown") for t in texts)
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    assert fa.match_to_reference(faces, ref)[0] > 0.7 and fa.match_to_reference(faces, ref)[1] == 0
+
+
+def test_the_app_models_choose_a_stricter_threshold_for_recognition_than_for_verification(models):
+    assert 0 < models.recognition_threshold < models.threshold < 2
+    assert models.info["detector_test_accuracy"] > 0.85 and models.info["dev_auc"] > 0.85
+
+
+def test_the_app_re_encodes_a_database_saved_with_another_encoder(models, astronaut, tmp_path):
+    db = FaceDatabase(path=tmp_path / "db.npz", encoder_version="an-older-encoder")
+    f = astronaut.cnn[0]
+    db.enroll("someone", np.roll(f.encoding, 1), f.crop)  # stale encoding from "another encoder"
+    db.save()
+    app = FaceApp(models, FaceDatabase.load(tmp_path / "db.npz"))
+    assert "re-encoded" in app.notice
+    np.testing.assert_allclose(app.db.encodings[0], f.encoding, atol=1e-5)
+    again = FaceDatabase.load(tmp_path / "db.npz")
+    assert again.encoder_version == models.version and np.allclose(again.encodings, app.db.encodings)
+    assert FaceApp(models, again).notice == ""

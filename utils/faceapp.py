@@ -133,6 +133,10 @@ def read_upload(data: bytes | bytearray | memoryview, max_bytes: int = MAX_UPLOA
                 raise PhotoError(f"the photo is {w} x {h} pixels; it must be at least {MIN_UPLOAD_SIDE} pixels "
                                  f"on each side to hold a face")
             im = ImageOps.exif_transpose(im)
+            if im.mode.startswith("I"):  # 16-bit or 32-bit integer grayscale PNG: stretch to 8 bits
+                a = np.asarray(im, dtype=np.float64)
+                a = (a - a.min()) / max(a.max() - a.min(), 1e-12) * 255
+                return np.stack([a.round().astype(np.uint8)] * 3, axis=-1)
             rgb = np.asarray(im.convert("RGB"))
     except PhotoError:
         raise
@@ -192,6 +196,7 @@ class FaceModels:
     threshold: float
     info: dict = field(default_factory=dict)
     recognition_threshold: float = float("nan")
+    version: str = MODEL_VERSION
 
 
 def model_dir(version: str = MODEL_VERSION) -> Path:
@@ -326,7 +331,8 @@ def load_models(version: str = MODEL_VERSION, detector_epochs: int = 15, encoder
             encoder.load_weights(folder / "encoder.weights.h5")
             info["from_cache"] = True
             return _with_recognition_threshold(FaceModels(classifier, fc_to_conv(classifier), encoder,
-                                                          float(info["threshold"]), info), seed)
+                                                          float(info["threshold"]), info,
+                                                          version=f"{version}/{key}"), seed)
         except Exception:  # noqa: BLE001 - damaged cached weights: train again (they are a cache, not data)
             pass
     classifier, encoder, info = _train_models(detector_epochs, encoder_rounds, seed)
@@ -337,7 +343,8 @@ def load_models(version: str = MODEL_VERSION, detector_epochs: int = 15, encoder
         _write_atomically(folder / "meta.json", json.dumps(info, indent=1).encode())
     info["from_cache"] = False
     return _with_recognition_threshold(FaceModels(classifier, fc_to_conv(classifier), encoder,
-                                                  float(info["threshold"]), info), seed)
+                                                  float(info["threshold"]), info, version=f"{version}/{key}"),
+                                       seed)
 
 
 def _with_recognition_threshold(models: FaceModels, seed: int) -> FaceModels:
@@ -485,10 +492,11 @@ class FaceDatabase:
     """Enrolled faces: several (encoding, 25 x 25 thumbnail) enrollments per name.
 
     Attributes: names (list of str, one per enrollment), encodings (n, d), faces (n, 25, 25) float32 in [0, 1],
-    path (where ``save`` writes; None for an in-memory database), encoder_version.
+    path (where ``save`` writes; None for an in-memory database), encoder_version (``FaceModels.version`` of the
+    encoder that made the encodings; "" when not stamped yet: ``FaceApp`` stamps it).
     """
 
-    def __init__(self, dim: int = 32, path: str | Path | None = None, encoder_version: str = MODEL_VERSION):
+    def __init__(self, dim: int = 32, path: str | Path | None = None, encoder_version: str = ""):
         self.dim = int(dim)
         self.names: list[str] = []
         self.encodings = np.zeros((0, self.dim))
@@ -811,6 +819,26 @@ class FaceApp:
         self._swap_key: tuple | None = None
         self._swap: np.ndarray | None = None
         self.save_error: str | None = None
+        self.notice = ""
+        if not db.encoder_version:
+            db.encoder_version = models.version  # not stamped: the caller encoded with these models
+        elif db.encoder_version != models.version:
+            self.notice = self.reencode()
+
+    def reencode(self) -> str:
+        """Re-encode every enrollment from its stored 25 x 25 face with the current encoder (after the models
+        changed: encodings of two encoders cannot be compared) and save. Returns a message."""
+        from utils.face_verification import encode
+
+        old = self.db.encoder_version
+        self.db.encoder_version = self.models.version
+        if not len(self.db):
+            return ""
+        self.db.encodings = encode(self.db.faces.astype(np.float32), self.models.encoder)
+        self.db.dim = self.db.encodings.shape[1]
+        if self.db.path is not None and self.save_error is None:
+            self.db.save()
+        return f"the database's {len(self.db)} enrollments were re-encoded for the current encoder (was {old!r})"
 
     def analyze(self, photo: Any, key: str, source: str = "") -> Analysis:
         """Run the pipeline on a photo (cached under ``key``)."""
@@ -857,6 +885,7 @@ class FaceApp:
         count = self.db.enroll(name, f.encoding, f.crop)
         where = "kept in memory only (the database file could not be used)"
         if self.db.path is not None and self.save_error is None:
+            self.db.encoder_version = self.models.version
             self.db.save()
             where = f"saved to {self.db.path}"
         return f"enrolled face #{face_number} of {analysis.source} as {name.strip()!r} ({count} enrollment(s)); {where}"

@@ -15,8 +15,9 @@
 # - **End-to-end learning**: map input straight to output and skip the hand-designed pipeline. It needs a
 #   lot of data; with little data, hand-designed components carry knowledge the data cannot.
 #
-# All networks here are scikit-learn `MLPClassifier`s (small and fast on a CPU); `utils.strategy` adds two
-# helpers to reuse a trained network's hidden layer (`mlp_features`, `init_from_pretrained`).
+# Most networks here are scikit-learn `MLPClassifier`s (small and fast on a CPU); `utils.strategy` adds two
+# helpers to reuse a trained network's hidden layer (`mlp_features`, `init_from_pretrained`). The multi-task
+# network with missing labels is the Course 1 numpy network (`utils.deep_nn`) with four sigmoid outputs.
 
 # %% [markdown]
 # ## Setup
@@ -35,8 +36,9 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from utils.data import load_digits, load_faces
+from utils.deep_nn import predict_proba
 from utils.metrics import accuracy
-from utils.strategy import init_from_pretrained, mlp_features
+from utils.strategy import init_from_pretrained, mlp_features, train_multitask
 
 threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -260,6 +262,36 @@ print(f"weights: one multi-task network {n_weights[0]:,}, four separate networks
 # The course's rule of thumb: multi-task
 # learning helps when the tasks share low-level features, each task has similar (and not huge) amounts
 # of data, and the network is big enough to do all of them well.
+
+# %% [markdown]
+# ### Missing labels: the "?" in the course's label matrix
+#
+# Labelers often answer only some of the questions for an image. The course's multi-task cost simply sums
+# over the labels that exist. `utils.strategy.multitask_cost` does that (missing labels are NaN; their
+# gradient is zero; gradient-checked in the tests), and `train_multitask` trains the Course 1 numpy network
+# (`utils.deep_nn`) with four sigmoid outputs on it. We hide half of the 1,200 training labels at random
+# and compare: training on every image with whatever labels it has, training only on the images whose four
+# labels are all known, and (as a reference) training with no label hidden.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+Y_partial = Ym_tr.T.astype(float)                                   # (4, 300): one row per question
+Y_partial[np.random.default_rng(5).random(Y_partial.shape) < 0.5] = np.nan
+complete = ~np.isnan(Y_partial).any(axis=0)
+print(f"labels hidden: {100 * np.isnan(Y_partial).mean():.0f} %; images with all 4 labels: {complete.sum()} of 300")
+setups = {"all labels (reference)": (Xm_tr.T, Ym_tr.T.astype(float)),
+          "partial labels, masked cost": (Xm_tr.T, Y_partial),
+          "only fully labelled images": (Xm_tr.T[:, complete], Y_partial[:, complete])}
+acc_missing = {}
+for name, (Xs_, Ys_) in setups.items():
+    params, _ = train_multitask(Xs_, Ys_, [128, 32, 4], learning_rate=0.1, num_iterations=1500, seed=1)
+    acc_missing[name] = np.mean((predict_proba(Xm_te.T, params) > 0.5) == Ym_te.T)
+    print(f"{name:28s} mean test accuracy over the 4 questions: {100 * acc_missing[name]:.1f} %")
+assert acc_missing["partial labels, masked cost"] > acc_missing["only fully labelled images"] + 0.03
+
+# %% [markdown]
+# Throwing away every image with a "?" leaves a handful of images; the masked cost uses every label that
+# exists and gets much closer to the fully labelled reference.
 #
 # ## End-to-end vs a pipeline
 #

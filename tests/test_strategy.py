@@ -6,6 +6,7 @@ import pytest
 from utils.strategy import (BIAS_KNOBS, MISMATCH_KNOBS, VARIANCE_KNOBS, NoModelMeetsConstraintsError,
                             diagnose_bias_variance, diagnose_mismatch, dev_test_sizes, error_analysis, fix_ceiling,
                             flip_labels, image_properties, init_from_pretrained, make_region_data, mlp_features,
+                            multitask_cost, multitask_gradients, train_multitask,
                             pareto_front, prob_dev_picks_better,
                             select_model, shuffled_split, split_by_group, tag_lowest, time_per_example)
 
@@ -257,3 +258,57 @@ def test_init_from_pretrained_copies_the_body_and_keeps_a_new_head():
         init_from_pretrained(MLPClassifier((8,)), source, Xt[:50], yt[:50])
     with pytest.raises(ValueError, match="not fitted"):
         init_from_pretrained(MLPClassifier((16,)), MLPClassifier((16,)), Xt[:50], yt[:50])
+
+
+def _multitask_problem(rng, K=3, m=7):
+    Y = (rng.random((K, m)) < 0.5).astype(float)
+    Y[rng.random((K, m)) < 0.3] = np.nan
+    Y[:, 0] = [0, 1, 0][:K]  # at least one known label per row
+    return Y
+
+
+def test_multitask_cost_matches_keras_binary_crossentropy_on_known_labels(rng):
+    import keras
+
+    Z, Y = rng.standard_normal((3, 7)), _multitask_problem(rng)
+    J, _ = multitask_cost(Z, Y)
+    known = ~np.isnan(Y)
+    bce = keras.ops.convert_to_numpy(keras.losses.binary_crossentropy(Y[known][:, None], Z[known][:, None],
+                                                                      from_logits=True))
+    assert J == pytest.approx(bce.sum() / Y.shape[1], rel=1e-5)
+
+
+def test_multitask_cost_gradient_passes_gradcheck_and_ignores_missing_labels(rng):
+    from utils.gradcheck import check_gradient
+
+    Z, Y = rng.standard_normal((3, 7)), _multitask_problem(rng)
+    _, dZ = multitask_cost(Z, Y)
+    assert check_gradient(lambda z: multitask_cost(z, Y)[0], Z, dZ) < 1e-7
+    assert np.all(dZ[np.isnan(Y)] == 0)
+
+
+def test_multitask_gradients_pass_gradcheck_for_every_parameter(rng):
+    from utils.deep_nn import initialize_parameters_deep
+    from utils.gradcheck import check_gradient
+
+    X, Y = rng.standard_normal((4, 7)), _multitask_problem(rng)
+    params = initialize_parameters_deep([4, 5, 3], init="he", seed=0)
+    _, grads = multitask_gradients(X, Y, params)
+    for key in params:
+        def cost_of(value, key=key):
+            return multitask_gradients(X, Y, {**params, key: value})[0]
+        assert check_gradient(cost_of, params[key], grads["d" + key]) < 1e-6, key
+
+
+def test_train_multitask_lowers_the_cost_and_rejects_bad_input(rng):
+    X = rng.standard_normal((2, 60))
+    Y = np.vstack([X[0] > 0, X[1] > 0, X.sum(0) > 0]).astype(float)
+    Y[0, :20] = np.nan
+    _, costs = train_multitask(X, Y, [2, 8, 3], learning_rate=0.5, num_iterations=300)
+    assert costs[-1] < 0.5 * costs[0]
+    with pytest.raises(ValueError, match="end with K = 3"):
+        train_multitask(X, Y, [2, 8, 2])
+    with pytest.raises(ValueError, match="every label is missing"):
+        multitask_cost(np.zeros((1, 2)), np.full((1, 2), np.nan))
+    with pytest.raises(ValueError, match="0, 1 or NaN"):
+        multitask_cost(np.zeros((1, 2)), np.array([[0.0, 2.0]]))

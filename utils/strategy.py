@@ -538,3 +538,81 @@ def init_from_pretrained(net: Any, source: Any, X: Any, y: Any, n_layers: int = 
     net.best_loss_, net._no_improvement_count, net.loss_curve_ = np.inf, 0, []
     net.set_params(max_iter=max_iter)
     return net
+
+
+# --- multi-task learning with missing labels (the Course 1 numpy network, several sigmoid outputs) --------
+
+def multitask_cost(ZL: Any, Y: Any) -> tuple[float, np.ndarray]:
+    """The course's multi-task cost: logistic loss summed over the K sigmoid outputs, averaged over the m
+    examples, skipping missing labels (the course's "?"), and its gradient with respect to the logits.
+
+    J = (1/m) sum_i sum_j [y_ji known] * L(sigmoid(z_ji), y_ji), computed from the logits (stable).
+    Inputs: ZL (K, m) logits of the output layer; Y (K, m) with entries 0, 1 or NaN (missing).
+    Returns: (J, dZL) with dZL (K, m) = [known] * (sigmoid(ZL) - Y) / m.
+    """
+    Z = as_array(ZL, "ZL", ndim=2)
+    Yarr = as_array(Y, "Y", shape=Z.shape)
+    known = ~np.isnan(Yarr)
+    if not known.any():
+        raise ValueError("every label is missing (NaN): nothing to learn from")
+    bad = known & ~np.isin(Yarr, (0.0, 1.0))
+    if bad.any():
+        raise ValueError(f"Y must hold 0, 1 or NaN (missing), found {np.unique(Yarr[bad])[:5].tolist()}")
+    Y0 = np.where(known, Yarr, 0.0)
+    m = Z.shape[1]
+    losses = np.maximum(Z, 0) - Z * Y0 + np.log1p(np.exp(-np.abs(Z)))  # -[y log a + (1-y) log(1-a)]
+    J = float(np.sum(losses * known) / m)
+    dZ = known * (1 / (1 + np.exp(-Z)) - Y0) / m
+    return J, dZ
+
+
+def multitask_gradients(X: Any, Y: Any, parameters: dict, hidden_activation: str = "relu"
+                        ) -> tuple[float, dict]:
+    """Cost and gradients of an L-layer network (``utils.deep_nn``) with K sigmoid outputs and missing labels.
+
+    Inputs: X (n_x, m); Y (K, m) with 0, 1 or NaN; parameters W1, b1, ..., WL, bL with WL of shape (K, n_{L-1}).
+    Returns: (cost, grads) with grads dW1, db1, ..., dWL, dbL of the parameters' shapes.
+    """
+    from utils.deep_nn import L_model_forward, linear_activation_backward, linear_backward
+
+    AL, caches = L_model_forward(X, parameters, hidden_activation)
+    linear_cache, ZL = caches[-1]
+    if np.shape(Y) != ZL.shape:
+        raise ValueError(f"Y must have shape (K, m) = {ZL.shape} (one row per output), got {np.shape(Y)}")
+    cost, dZ = multitask_cost(ZL, Y)
+    L = len(caches)
+    grads = {}
+    # linear_backward averages over m; dZ is already divided by m, so multiply back
+    dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ * ZL.shape[1], linear_cache)
+    for layer in range(L - 1, 0, -1):
+        dA, grads[f"dW{layer}"], grads[f"db{layer}"] = linear_activation_backward(dA, caches[layer - 1],
+                                                                                  hidden_activation)
+    return cost, grads
+
+
+def train_multitask(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: float = 0.5,
+                    num_iterations: int = 2000, seed: int = 1, record_every: int = 100) -> tuple[dict, list]:
+    """Batch gradient descent on ``multitask_cost`` for an L-layer network with K = layers_dims[-1] outputs.
+
+    Inputs: X (n_x, m); Y (K, m) with 0, 1 or NaN (missing); layers_dims [n_x, ..., K].
+    Returns: (parameters, costs recorded every ``record_every`` iterations). Raises DivergenceError on NaN/inf.
+    """
+    from utils.deep_nn import initialize_parameters_deep
+    from utils.validation import check_finite
+
+    X = as_array(X, "X", ndim=2)
+    dims = list(layers_dims)
+    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != np.shape(Y)[0]:
+        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} and end with K = {np.shape(Y)[0]} "
+                         f"(rows of Y), got {dims}")
+    learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    num_iterations = check_positive_int(num_iterations, "num_iterations")
+    parameters = initialize_parameters_deep(dims, init="he", seed=seed)
+    costs = []
+    for i in range(num_iterations):
+        cost, grads = multitask_gradients(X, Y, parameters)
+        check_finite(cost, i)
+        parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
+        if i % record_every == 0 or i == num_iterations - 1:
+            costs.append(cost)
+    return parameters, costs

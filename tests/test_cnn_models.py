@@ -177,3 +177,12 @@ def test_layer_table_lists_shapes_and_counts_that_sum_to_the_total():
     assert [r[0] for r in cm.layer_table(model, skip_zero=True)] == ["conv1", "conv2", "fc3", "fc4", "predictions_logits"]
     text = cm.describe_layers(model)
     assert text.splitlines()[-1].split()[-1] == "61,706"
+
+
+def test_feature_extractor_options_flatten_and_no_batch_norm():
+    pooled = cm.feature_extractor((16, 16, 1), (4, 8))
+    flat = cm.feature_extractor((16, 16, 1), (4, 8), batch_norm=False, flatten=True)
+    assert pooled.output_shape == (None, 8) and flat.output_shape == (None, 4 * 4 * 8)
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in flat.layers)
+    bns = [l for l in pooled.layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert len(bns) == 2 and all(l.momentum == cm.BN_MOMENTUM for l in bns)

@@ -16,6 +16,17 @@ from collections.abc import Sequence
 
 from utils.validation import check_positive_int
 
+#: Momentum of the moving mean and variance of every BatchNormalization layer built here. Keras's default,
+#: 0.99, averages over the last ~100 steps and lags far behind the weights when a small data set trains for
+#: only a few hundred steps (the network then fails at inference although it fits its training set); 0.9
+#: averages over ~10 steps.
+BN_MOMENTUM = 0.9
+
+
+def _bn(layers, name: str):
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
+
+
 #: Parameter counts as quoted by the course (from the papers), to compare with the built models.
 PAPER_PARAMS = {"LeNet-5": 60_000, "AlexNet": 60_000_000, "VGG-16": 138_000_000}
 
@@ -195,11 +206,11 @@ def identity_block(X, f: int, filters: Sequence[int], name: str = "id"):
                          f"so F3 must be {X.shape[-1]}, got filters {tuple(filters)} (use convolutional_block)")
     shortcut = X
     X = L.Conv2D(F1, 1, name=f"{name}_a")(X)
-    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_a_bn")(X))
+    X = L.Activation("relu")(_bn(L, name=f"{name}_a_bn")(X))
     X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
-    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_b_bn")(X))
+    X = L.Activation("relu")(_bn(L, name=f"{name}_b_bn")(X))
     X = L.Conv2D(F3, 1, name=f"{name}_c")(X)
-    X = L.BatchNormalization(name=f"{name}_c_bn")(X)
+    X = _bn(L, name=f"{name}_c_bn")(X)
     return L.Activation("relu")(L.Add(name=f"{name}_add")([X, shortcut]))
 
 
@@ -214,13 +225,13 @@ def convolutional_block(X, f: int, filters: Sequence[int], s: int = 2, name: str
 
     L = keras.layers
     F1, F2, F3 = filters
-    shortcut = L.BatchNormalization(name=f"{name}_short_bn")(L.Conv2D(F3, 1, strides=s, name=f"{name}_short")(X))
+    shortcut = _bn(L, name=f"{name}_short_bn")(L.Conv2D(F3, 1, strides=s, name=f"{name}_short")(X))
     X = L.Conv2D(F1, 1, strides=s, name=f"{name}_a")(X)
-    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_a_bn")(X))
+    X = L.Activation("relu")(_bn(L, name=f"{name}_a_bn")(X))
     X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
-    X = L.Activation("relu")(L.BatchNormalization(name=f"{name}_b_bn")(X))
+    X = L.Activation("relu")(_bn(L, name=f"{name}_b_bn")(X))
     X = L.Conv2D(F3, 1, name=f"{name}_c")(X)
-    X = L.BatchNormalization(name=f"{name}_c_bn")(X)
+    X = _bn(L, name=f"{name}_c_bn")(X)
     return L.Activation("relu")(L.Add(name=f"{name}_add")([X, shortcut]))
 
 
@@ -237,7 +248,7 @@ def small_resnet(input_shape: Sequence[int] = (16, 16, 1), n_classes: int = 10,
     L = keras.layers
     inputs = keras.Input(tuple(input_shape))
     X = L.Conv2D(stages[0][0], 3, padding="same", name="stem")(inputs)
-    X = L.Activation("relu")(L.BatchNormalization(name="stem_bn")(X))
+    X = L.Activation("relu")(_bn(L, name="stem_bn")(X))
     for i, (channels, n_identity) in enumerate(stages):
         filt = (max(channels // 2, 1), max(channels // 2, 1), channels)
         X = convolutional_block(X, 3, filt, s=1 if i == 0 else 2, name=f"stage{i + 1}_conv")
@@ -266,11 +277,11 @@ def deep_net(input_shape: Sequence[int] = (8, 8, 1), n_classes: int = 10, n_bloc
         shortcut = X
         X = L.Conv2D(channels, 3, padding="same", name=f"block{i + 1}_a")(X)
         if batch_norm:
-            X = L.BatchNormalization(name=f"block{i + 1}_a_bn")(X)
+            X = _bn(L, name=f"block{i + 1}_a_bn")(X)
         X = L.Activation("relu")(X)
         X = L.Conv2D(channels, 3, padding="same", name=f"block{i + 1}_b")(X)
         if batch_norm:
-            X = L.BatchNormalization(name=f"block{i + 1}_b_bn")(X)
+            X = _bn(L, name=f"block{i + 1}_b_bn")(X)
         if residual:
             X = L.Add(name=f"block{i + 1}_add")([X, shortcut])
         X = L.Activation("relu")(X)
@@ -322,10 +333,11 @@ def inception_model(input_shape: Sequence[int] = (28, 28, 192), filters: dict[st
 # --- transfer learning -----------------------------------------------------------------------------------
 
 def feature_extractor(input_shape: Sequence[int] = (16, 16, 1), filters: Sequence[int] = (16, 32),
-                      name: str = "features"):
-    """A small convolutional base [CONV 3x3 -> BN -> ReLU -> MAXPOOL 2] x len(filters) -> global average pool.
+                      batch_norm: bool = True, flatten: bool = False, name: str = "features"):
+    """A small convolutional base [CONV 3x3 -> (BN) -> ReLU -> MAXPOOL 2] x len(filters), then global average
+    pooling (or FLATTEN with ``flatten=True``, which keeps where in the image a feature was found).
 
-    Returns: a keras.Model mapping (m, *input_shape) to features (m, filters[-1]); reuse it in ``with_head``.
+    Returns: a keras.Model mapping (m, *input_shape) to features (m, n_features); reuse it in ``with_head``.
     """
     import keras
 
@@ -334,9 +346,12 @@ def feature_extractor(input_shape: Sequence[int] = (16, 16, 1), filters: Sequenc
     x = inputs
     for i, n in enumerate(filters, start=1):
         x = L.Conv2D(n, 3, padding="same", name=f"{name}_conv{i}")(x)
-        x = L.Activation("relu")(L.BatchNormalization(name=f"{name}_bn{i}")(x))
+        if batch_norm:
+            x = _bn(L, name=f"{name}_bn{i}")(x)
+        x = L.Activation("relu")(x)
         x = L.MaxPooling2D(2, name=f"{name}_pool{i}")(x)
-    return keras.Model(inputs, L.GlobalAveragePooling2D()(x), name=name)
+    x = L.Flatten()(x) if flatten else L.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, x, name=name)
 
 
 def with_head(base, n_classes: int, trainable_base: bool = True, name: str = "classifier"):

@@ -418,3 +418,13 @@ def test_the_app_re_encodes_a_database_saved_with_another_encoder(models, astron
     again = FaceDatabase.load(tmp_path / "db.npz")
     assert again.encoder_version == models.version and np.allclose(again.encodings, app.db.encodings)
     assert FaceApp(models, again).notice == ""
+
+
+def test_an_empty_database_and_unicode_names_survive_the_round_trip(rng, tmp_path):
+    empty = FaceDatabase(path=tmp_path / "empty.npz")
+    empty.save()
+    assert FaceDatabase.load(tmp_path / "empty.npz") == empty
+    db = FaceDatabase(path=tmp_path / "u.npz")
+    db.enroll("Zoë Ångström-李", unit(rng, 1)[0])
+    db.save()
+    assert FaceDatabase.load(tmp_path / "u.npz").names == ["Zoë Ångström-李"]

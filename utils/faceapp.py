@@ -234,7 +234,8 @@ def _train_models(detector_epochs: int, encoder_rounds: int, seed: int) -> tuple
     import time
 
     from utils.detection import train_face_detector
-    from utils.face_verification import make_pairs, pair_distances, roc_curve, auc, encode, train_encoder, choose_threshold
+    from utils.face_verification import (auc, choose_threshold, encode, make_pairs, pair_distances, roc_curve,
+                                         train_encoder)
 
     info: dict = {}
     t0 = time.perf_counter()
@@ -252,7 +253,8 @@ def _train_models(detector_epochs: int, encoder_rounds: int, seed: int) -> tuple
     return classifier, res.encoder, info
 
 
-def open_set_split(images: Any, labels: Any, encoder: Any, n_enrolled: int | None = None, n_enroll_views: int = 2):
+def open_set_split(images: Any, labels: Any, encoder: Any, n_enrolled: int | None = None,
+                   n_enroll_views: int = 2) -> tuple[FaceDatabase, np.ndarray, np.ndarray, np.ndarray]:
     """An open-set recognition trial: the first half of the people (or ``n_enrolled``) enroll ``n_enroll_views``
     views each; every other view of every person is a probe, whose truth is the name or "unknown".
 
@@ -264,10 +266,8 @@ def open_set_split(images: Any, labels: Any, encoder: Any, n_enrolled: int | Non
     y = np.asarray(labels).reshape(-1)
     people = np.unique(y)
     n_enrolled = len(people) // 2 if n_enrolled is None else int(n_enrolled)
-    db = FaceDatabase()
     E = encode(np.asarray(images, np.float32), encoder)
-    db.dim = E.shape[1]
-    db.encodings = np.zeros((0, db.dim))
+    db = FaceDatabase(dim=E.shape[1])
     probes, truth, imgs = [], [], []
     for k, person in enumerate(people):
         views = np.flatnonzero(y == person)
@@ -313,8 +313,8 @@ def load_models(version: str = MODEL_VERSION, detector_epochs: int = 15, encoder
     """The app's detector and encoder: trained once, then loaded from ``model_dir(version)``.
 
     Inputs: version (the cache key; change it, or the settings, to retrain); detector_epochs and
-    encoder_rounds (the training budget: about 15 s + 25 s on a 2-core CPU); seed; use_cache (False: train
-    and do not read or write the cache).
+    encoder_rounds (the training budget: about a minute in all on a 2-core CPU); seed; use_cache (False:
+    train and do not read or write the cache).
     Returns: FaceModels. The result is also kept for the session (lru_cache), so the app starts at once.
     """
     from utils.detection import build_face_classifier, fc_to_conv
@@ -613,7 +613,8 @@ class FaceDatabase:
             with np.load(path, allow_pickle=False) as z:
                 fmt = str(z["format"])
                 if fmt != DB_FORMAT:
-                    raise DatabaseError(f"{path} is not a face database of format {DB_FORMAT!r} (found {fmt!r}); {hint}")
+                    raise DatabaseError(f"{path} is not a face database of format {DB_FORMAT!r} "
+                                        f"(found {fmt!r}); {hint}")
                 names = [str(n) for n in z["names"]]
                 enc = np.asarray(z["encodings"], dtype=np.float64)
                 faces = np.asarray(z["faces"], dtype=np.float32)
@@ -624,7 +625,8 @@ class FaceDatabase:
             raise DatabaseError(f"the face database {path} is corrupted or truncated "
                                 f"({type(exc).__name__}: {exc}); {hint}") from None
         n = len(names)
-        if enc.ndim != 2 or enc.shape[0] != n or faces.shape != (n, FACE_SIZE, FACE_SIZE) or not np.all(np.isfinite(enc)):
+        if (enc.ndim != 2 or enc.shape[0] != n or faces.shape != (n, FACE_SIZE, FACE_SIZE)
+                or not np.all(np.isfinite(enc))):
             raise DatabaseError(f"the face database {path} is inconsistent ({n} names, encodings {enc.shape}, "
                                 f"faces {faces.shape}); {hint}")
         db = cls(dim=enc.shape[1] if enc.shape[1] else 32, path=path, encoder_version=version)

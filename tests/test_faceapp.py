@@ -428,3 +428,21 @@ def test_an_empty_database_and_unicode_names_survive_the_round_trip(rng, tmp_pat
     db.enroll("Zoë Ångström-李", unit(rng, 1)[0])
     db.save()
     assert FaceDatabase.load(tmp_path / "u.npz").names == ["Zoë Ångström-李"]
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels, with no pixel data (as a decompression bomb starts)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("side", [5000, 20000])
+def test_read_upload_refuses_huge_images_from_the_header_before_decoding(side):
+    with pytest.raises(PhotoError, match="megapixels"):
+        read_upload(png_header_only(side, side))

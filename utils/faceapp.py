@@ -32,6 +32,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -122,7 +123,7 @@ def read_upload(data: bytes | bytearray | memoryview, max_bytes: int = MAX_UPLOA
         what = "not an image the app knows" if kind == "unknown" else f"a {kind} file"
         raise PhotoError(f"this is {what}: please upload a JPEG or PNG photo")
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:
             if im.format not in ("JPEG", "PNG"):
                 raise PhotoError(f"this is a {im.format} file: please upload a JPEG or PNG photo")
             w, h = im.size
@@ -140,7 +141,10 @@ def read_upload(data: bytes | bytearray | memoryview, max_bytes: int = MAX_UPLOA
             rgb = np.asarray(im.convert("RGB"))
     except PhotoError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise PhotoError(f"the photo is far too large (more than {Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels); "
+                         f"the app accepts up to {max_pixels / 1e6:.0f} megapixels: shrink it first") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise PhotoError(f"the {kind} file is damaged or truncated and cannot be read ({exc})") from None
     return rgb
 

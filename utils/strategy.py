@@ -10,8 +10,14 @@
 - Error analysis: ``image_properties``, ``tag_lowest``, ``error_analysis`` (count error categories and the
   ceiling of each fix).
 - ``time_per_example``: measured per-example latency of a predict function.
+- Transfer learning with scikit-learn networks: ``mlp_features`` (a frozen body's activations) and
+  ``init_from_pretrained`` (copy a trained body under a new head, for fine-tuning).
+- Multi-task learning with missing labels on the Course 1 numpy network (``utils.deep_nn``):
+  ``multitask_cost`` (logistic loss summed over K sigmoid outputs, NaN labels skipped), ``multitask_gradients``,
+  ``train_multitask``.
 
-Tabular data here is examples-first, X of shape (m, n) (scikit-learn's layout); labels are (m,).
+Tabular data here is examples-first, X of shape (m, n) (scikit-learn's layout); labels are (m,). The
+multi-task network follows Course 1: X (n_x, m), Y (K, m).
 """
 
 from __future__ import annotations

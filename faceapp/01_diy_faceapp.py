@@ -51,9 +51,9 @@ from utils.widgets import SliderPanel
 # `load_models()` trains the Course 4 face / non-face CNN (`train_face_detector`, 15 epochs) and the
 # triplet-loss encoder (`train_encoder`, 8 rounds of semi-hard triplets on 60 of the 100 offline identities),
 # chooses the verification threshold on 20 other people (`choose_threshold` on dev pairs), and saves the
-# weights under `utils.data.cache_dir()`, keyed by a version string. The first run trains (about a minute on
-# a 2-core CPU); later runs load the weights in a second. Whether this run trained or loaded, and how long it
-# took, is printed below.
+# weights under `utils.data.cache_dir()`, keyed by a version string. Only the first run trains; later runs
+# (and the tests) load the saved weights. Whether this run trained or loaded, and how long training took, is
+# printed below.
 
 # %%
 models = load_models()

@@ -1,0 +1,233 @@
+# %% [markdown]
+# # ResNets: skip connections make depth trainable
+#
+# > The identity and convolutional blocks built in Keras, a plain deep network against a residual one of the same depth and parameters (the plain one does not train), and a small ResNet trained on real digits.
+#
+# ## Introduction
+#
+# In theory a deeper network can do at least as well as a shallower one: the extra layers could learn the
+# identity. In practice a deep *plain* network (layers simply stacked) trains worse as it gets deeper: the
+# gradient reaching the first layers vanishes, and the training error goes **up** with depth. He et al. (2015)
+# fixed this with a *skip connection* that adds a block's input to its output:
+#
+# a[l+2] = g(z[l+2] + a[l])
+#
+# If the block's weights shrink to zero, the block computes the identity, so adding blocks cannot hurt, and
+# the gradient has a short path back to the early layers. The course builds two blocks:
+#
+# - the **identity block**, when the input and output have the same shape;
+# - the **convolutional block**, with a 1x1 convolution on the shortcut when the shape changes.
+#
+# Models come from `utils.cnn_models`; training goes through `utils.training.fit_model`.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+from utils.notebook import setup
+setup(seed=1)
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+from utils.cnn_models import convolutional_block, deep_net, describe_layers, identity_block, small_resnet
+from utils.data import load_digits
+from utils.plotting import plot_costs, plot_history
+from utils.training import fit_model, scale_for_device
+
+rng = np.random.default_rng(1)
+
+# %% [markdown]
+# ## The identity block
+#
+# Main path: CONV 1x1 -> BN -> ReLU -> CONV fxf "same" -> BN -> ReLU -> CONV 1x1 -> BN, then the input is added
+# and a final ReLU applied. Input and output shapes are equal:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+X_in = keras.Input((8, 8, 16))
+block = keras.Model(X_in, identity_block(X_in, f=3, filters=(4, 4, 16), name="id"))
+x = rng.random((2, 8, 8, 16)).astype("float32")
+print("input", x.shape, "-> output", block(x).shape)
+
+# %% [markdown]
+# **It can learn the identity.** Set the last BatchNormalization's scale and shift (gamma, beta) to zero: the
+# main path then outputs zero and the block returns ReLU(input), which is the input itself for the
+# non-negative activations that come out of a previous ReLU.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+bn = block.get_layer("id_c_bn")
+gamma, beta, mean, var = bn.get_weights()
+bn.set_weights([np.zeros_like(gamma), np.zeros_like(beta), mean, var])
+out = block(x, training=False).numpy()
+print("block(x) == x with the main path switched off:", np.allclose(out, x))
+assert np.allclose(out, x)
+
+# %% [markdown]
+# ## The convolutional block
+#
+# When the block halves the image (stride s = 2) or changes the number of channels, the shortcut cannot be
+# added as is: a CONV 1x1 with stride s (and BN) resizes it.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+X_in = keras.Input((8, 8, 16))
+conv_block = keras.Model(X_in, convolutional_block(X_in, f=3, filters=(8, 8, 32), s=2, name="cb"))
+print("input", x.shape, "-> output", conv_block(x).shape)
+print("shortcut kernel:", conv_block.get_layer("cb_short").get_weights()[0].shape)
+
+# %% [markdown]
+# ## Plain against residual, same depth
+#
+# `deep_net` stacks n two-layer blocks [CONV 3x3 -> ReLU -> CONV 3x3] (+ skip) -> ReLU between a stem
+# convolution and a softmax head. With `residual=False` it is the plain network with exactly the same layers and
+# parameters. (No batch normalization here, to see the effect of the skip connection alone.) The data:
+# scikit-learn's 8x8 handwritten digits, 1,400 for training.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+images, labels = load_digits()
+X = (images / 16.0)[..., None]
+order = np.random.RandomState(0).permutation(len(X))
+X, Y = X[order], labels[order]
+X_train, Y_train, X_test, Y_test = X[:1400], Y[:1400], X[1400:], Y[1400:]
+print("X_train:", X_train.shape, "X_test:", X_test.shape)
+
+DEEP_BLOCKS, CHANNELS = 10, 8
+builders = {
+    "plain, 6 layers": lambda: deep_net((8, 8, 1), 10, n_blocks=2, channels=CHANNELS, residual=False),
+    f"plain, {2 * DEEP_BLOCKS + 2} layers": lambda: deep_net((8, 8, 1), 10, DEEP_BLOCKS, CHANNELS, residual=False),
+    f"residual, {2 * DEEP_BLOCKS + 2} layers": lambda: deep_net((8, 8, 1), 10, DEEP_BLOCKS, CHANNELS, residual=True),
+}
+deep_names = list(builders)[1:]
+n_params = {name: build().count_params() for name, build in builders.items()}
+for name, n in n_params.items():
+    print(f"{name:22s}: {n:,} parameters")
+assert n_params[deep_names[0]] == n_params[deep_names[1]]
+
+# %% [markdown]
+# ### The gradient at initialization
+#
+# Before any training: the size (L2 norm) of the gradient of the loss with respect to each layer's kernel, on
+# one batch. In the plain network the signal already fades in the forward pass (each ReLU layer with this
+# initialization shrinks the activations), so the output barely depends on the weights and every layer's
+# gradient is tiny. The skip connections carry the input forward and the gradient back, so every layer of the
+# residual network gets a usable gradient. (The colours match the training curves below.)
+
+# %%
+def kernel_gradient_norms(model, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    kernels = [w for w in model.trainable_weights if len(w.shape) == 4]
+    return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)]
+
+
+keras.utils.set_random_seed(1)
+norms = {name: kernel_gradient_norms(builders[name](), X_train[:128].astype("float32"), Y_train[:128])
+         for name in deep_names}
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+for i, (name, values) in enumerate(norms.items(), start=1):
+    ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3, color=f"C{i}", label=name)
+ax.set_yscale("log")
+ax.set(title="Gradient norm per conv layer, at initialization", xlabel="conv layer (1 = next to the input)",
+       ylabel="||dJ/dW|| (log scale)")
+ax.legend()
+plt.show()
+
+# %%
+ratio = norms[deep_names[1]][0] / norms[deep_names[0]][0]
+print(f"first conv layer: the residual network's gradient is {ratio:,.0f} times the plain network's")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"first-layer gradient: residual / plain > 10: {ratio > 10}")
+assert ratio > 10
+
+# %% [markdown]
+# ### Training both
+#
+# The same optimizer, data, seed and epochs for the three networks (the number of epochs is chosen for this
+# machine by `scale_for_device`). Look at the **training** loss: a deeper plain network fits its own training
+# set worse than the shallow one; the residual network of the same depth does not have that problem.
+
+# %%
+scale = scale_for_device(cpu_epochs=10, gpu_epochs=30, batch_size=64)
+print(scale)
+compile_kwargs = {"optimizer": lambda: keras.optimizers.Adam(1e-3), "loss": "sparse_categorical_crossentropy",
+                  "metrics": ["accuracy"]}
+runs = {}
+for name, build in builders.items():
+    runs[name] = fit_model(build, compile_kwargs, (X_train, Y_train), (X_test, Y_test), epochs=scale.epochs,
+                           batch_size=scale.batch_size, seed=1)
+    print(f"{name:22s}: {runs[name].summary()}")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+plot_costs({name: r.history["loss"] for name, r in runs.items()}, ax=axes[0], title="Training loss",
+           xlabel="epoch", ylabel="cross-entropy")
+plot_costs({name: r.history["val_accuracy"] for name, r in runs.items()}, ax=axes[1], title="Test accuracy",
+           xlabel="epoch", ylabel="accuracy")
+plt.show()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+final = {name: r.history["loss"][-1] for name, r in runs.items()}
+shallow, plain, residual = final.values()
+print("deep plain trains worse than shallow plain (degradation):", plain > shallow)
+print("deep residual trains better than deep plain:", residual < plain - 0.3)
+assert plain > shallow and residual < plain - 0.3
+
+# %% [markdown]
+# Without batch normalization the deep plain network hardly moves from its initial loss at this depth; with
+# batch normalization (as in the ResNet paper) plain networks do train, and the same degradation appears only
+# at larger depths and longer training (the paper's 34-layer plain net against its 18-layer one, on ImageNet).
+
+# %% [markdown]
+# ## A small ResNet on real data
+#
+# `small_resnet`: a 3x3 stem, then two stages, each one convolutional block (the second with stride 2) followed
+# by an identity block, with batch normalization, global average pooling and softmax: the ResNet-50 recipe,
+# scaled down to 8x8 digits.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def build_resnet():
+    return small_resnet((8, 8, 1), 10, stages=((16, 1), (32, 1)))
+
+
+print(describe_layers(build_resnet(), skip_zero=True))
+
+# %%
+res_scale = scale_for_device(cpu_epochs=10, gpu_epochs=30, batch_size=64)
+res = fit_model(build_resnet, {**compile_kwargs, "optimizer": lambda: keras.optimizers.Adam(3e-3)},
+                (X_train, Y_train), (X_test, Y_test), epochs=res_scale.epochs, batch_size=res_scale.batch_size, seed=1)
+print(res.summary())
+fig = plot_history(res.history, title="Small ResNet on scikit-learn digits")
+plt.show()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+res_acc = res.model.evaluate(X_test, Y_test, verbose=0)[1]
+print("small ResNet test accuracy above 90 %:", res_acc > 0.90)
+assert res_acc > 0.90
+
+# %% [markdown]
+# ## What a GPU changes
+#
+# Each `fit_model` line above reports the device, the seconds per epoch and the examples per second measured in
+# this run. On this machine's CPU the first epoch is dominated by TensorFlow tracing the training step; the
+# later ones by the convolutions. With a GPU `scale_for_device` chooses more epochs (printed above), a batch of
+# 64 per GPU and mixed precision, and the deeper comparison (more blocks, more channels) becomes affordable.
+
+# %% [markdown]
+# ## Conclusion
+#
+# - The identity block adds its input to its output; switching its main path off leaves the identity, so
+#   extra blocks cannot make the network worse. The convolutional block resizes the shortcut with a 1x1 conv.
+# - A plain network of the same depth and parameters as a residual one receives far smaller gradients in its
+#   early layers and, here, fails to train, while the residual one trains (measured and asserted above).
+# - A small ResNet with batch normalization classifies real digits on a CPU in seconds.
+# - Next: [1x1 convolutions, Inception and transfer learning](w2_3_inception_and_transfer.ipynb).

@@ -40,7 +40,8 @@ threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-
 
 # %%
 # NBVAL_CHECK_OUTPUT
-X, y, region = make_region_data(n_regions=8, n_per_region=600, n_features=10, shift=1.0, boundary_shift=1.0, label_noise=0.3, seed=0)
+X, y, region = make_region_data(n_regions=8, n_per_region=600, n_features=10, shift=1.0, boundary_shift=1.0,
+                                 label_noise=0.3, seed=0)
 print("X", X.shape, "y", y.shape, "regions", np.unique(region).tolist())
 print("positives per region (%):", [round(100 * y[region == k].mean()) for k in range(8)])
 
@@ -152,7 +153,8 @@ for m in (1_000, 10_000, 1_000_000):
 # %%
 # NBVAL_CHECK_OUTPUT
 sizes = [100, 1_000, 10_000, 100_000]
-pick = {gap: [prob_dev_picks_better(0.90 + gap, 0.90, n, n_trials=20_000, seed=0) for n in sizes] for gap in (0.01, 0.001)}
+pick = {gap: [prob_dev_picks_better(0.90 + gap, 0.90, n, n_trials=20_000, seed=0) for n in sizes]
+        for gap in (0.01, 0.001)}
 for gap, probs in pick.items():
     print(f"{100 * gap:.1f}-point difference: " + ", ".join(f"n = {n:,}: {p:.2f}" for n, p in zip(sizes, probs)))
 assert pick[0.01][2] > 0.95 and pick[0.01][0] < 0.75  # 10,000 examples separate 1 point; 100 do not

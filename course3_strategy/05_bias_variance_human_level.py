@@ -165,9 +165,9 @@ assert focus["big network, L2 alpha = 1 (h = 64)"] == "none"
 #
 # ## Play: noise level and network size
 #
-# Move the noise (the Bayes error) and the network size. The left panel shows the learned boundary on the
-# training data (dashed: the clean rule, the best possible boundary); the right panel the three errors with the two gaps; the text under the figure is the
-# diagnosis and the knobs to turn. (Each new setting trains one network, under a second; settings you have
+# Move the noise (the Bayes error), the network size and the L2 strength. The left panel shows the learned
+# boundary on the training data (dashed: the clean rule, the best possible boundary); the right panel the
+# three errors; the text under the figure gives the two gaps, the diagnosis and the knobs to turn. (Each new setting trains one network, under a second; settings you have
 # visited are cached.)
 
 # %%

@@ -165,7 +165,8 @@ def normalized(imgs):
 
 
 after = error_rate(y, cv_predict(phone, features=normalized))
-print(f"dev error before: {100 * overall:.1f} %, ceiling of the fix: {100 * ceiling:.1f} %, after the fix: {100 * after:.1f} %")
+print(f"dev error before: {100 * overall:.1f} %, ceiling of the fix: {100 * ceiling:.1f} %, "
+      f"after the fix: {100 * after:.1f} %")
 assert after < overall
 
 # %% [markdown]

@@ -306,7 +306,8 @@ from skimage.feature import hog
 
 fx_tr, fy_tr, fx_te, fy_te, _ = load_faces()
 fy_tr, fy_te = fy_tr.ravel(), fy_te.ravel()
-hog_tr, hog_te = (np.array([hog(im, pixels_per_cell=(5, 5), cells_per_block=(2, 2)) for im in s]) for s in (fx_tr, fx_te))
+hog_tr, hog_te = (np.array([hog(im, pixels_per_cell=(5, 5), cells_per_block=(2, 2)) for im in imgs])
+                  for imgs in (fx_tr, fx_te))
 sizes = [20, 50, 100, 150]
 e2e = {"pipeline (HOG + logistic regression)": [], "end-to-end (network on pixels)": []}
 for n in sizes:

@@ -159,7 +159,8 @@ def test_image_properties_separate_darkening_fading_and_blur(rng):
     p = image_properties(np.concatenate([img, dark, faded, blurry]), eps=1e-9)
     assert p["brightness"][0] == pytest.approx(img.mean()) and p["brightness"][1] == pytest.approx(0.3 * img.mean())
     assert p["contrast"][1] == pytest.approx(p["contrast"][0]) and p["contrast"][2] < 0.5 * p["contrast"][0]
-    assert p["sharpness"][1] == pytest.approx(p["sharpness"][0]) and p["sharpness"][2] == pytest.approx(p["sharpness"][0])
+    assert p["sharpness"][1] == pytest.approx(p["sharpness"][0])
+    assert p["sharpness"][2] == pytest.approx(p["sharpness"][0])
     assert p["sharpness"][3] < 0.5 * p["sharpness"][0]
     with pytest.raises(ValueError, match=r"shape \(k, H, W\)"):
         image_properties(np.zeros((2, 2, 2)))
@@ -181,7 +182,8 @@ def test_tag_lowest_can_take_its_threshold_from_a_reference_set():
 
 def test_error_analysis_counts_categories_and_ceilings():
     errors = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], bool)
-    tags = {"dark": np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1], bool), "blurry": np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 0], bool)}
+    tags = {"dark": np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1], bool),
+            "blurry": np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 0], bool)}
     overall, rows = error_analysis(errors, tags)
     assert overall == pytest.approx(0.4) and [r.name for r in rows] == ["dark", "blurry"]
     assert rows[0].count == 3 and rows[0].fraction_of_errors == pytest.approx(0.75)

@@ -293,6 +293,19 @@ class LabPage:
         return SliderResult(index, control, latency, changed, text_after != text_before,
                             text_before, text_after, msg)
 
+    def wait_for_panel_change(self, index: int, text_before: str, timeout_s: float = 120) -> tuple[str, str]:
+        """Wait until panel ``index`` prints something new or shows a message; return (text, message)."""
+        panel = self.page.locator(".faceapp-panel").nth(index)
+        try:
+            self.page.wait_for_function(
+                "([p, before]) => p.querySelector('.faceapp-text').innerText.trim() !== before || "
+                "p.querySelector('.faceapp-message').innerText.trim() !== ''",
+                arg=[panel.element_handle(), text_before], timeout=timeout_s * 1000)
+        except Exception:  # noqa: BLE001 - the caller reports what it saw
+            pass
+        return (panel.locator(".faceapp-text").inner_text().strip(),
+                panel.locator(".faceapp-message").inner_text().strip())
+
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path))

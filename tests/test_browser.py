@@ -41,6 +41,48 @@ def browser():
         b.close()
 
 
+def faceapp_upload_steps(page: LabPage, tmp: Path) -> list[str]:
+    """The capstone as a learner uses it: a bad upload, a real photo, then the threshold from low to high."""
+    import numpy as np
+    from PIL import Image
+
+    from utils.data import load_photo
+
+    problems = []
+    panel = page.page.locator(".faceapp-panel").first
+    upload = panel.locator("input[type=file]").first
+    bad = tmp / "notes.png"
+    bad.write_bytes(b"this is a text file, not a photo")
+    text = panel.locator(".faceapp-text").inner_text().strip()
+    upload.set_input_files(str(bad))
+    text, message = page.wait_for_panel_change(0, text)
+    if not message:
+        problems.append("a text file uploaded as .png showed no message")
+    good = tmp / "my_photo.jpg"
+    Image.fromarray(np.ascontiguousarray(load_photo("astronaut")[::-1, ::-1][::-1])).save(good, quality=90)
+    upload.set_input_files(str(good))
+    for _ in range(3):  # the photo dropdown switches to "your upload": wait for the upload's analysis
+        text, message = page.wait_for_panel_change(0, text)
+        if "my_photo" in text or "upload" in text:
+            break
+    if message or "CNN face" not in text:
+        problems.append(f"the uploaded photo was not analysed (text {text!r}, message {message!r})")
+    handle = panel.locator(".noUi-handle").first  # the threshold slider
+    handle.focus()
+    handle.press("Home")
+    low, _ = page.wait_for_panel_change(0, text)
+    handle.press("End")
+    high, _ = page.wait_for_panel_change(0, low)
+    if "unknown" not in low or low == high:
+        problems.append(f"moving the threshold from lowest to highest did not change the decision "
+                        f"({low!r} -> {high!r})")
+    return problems
+
+
+#: Extra learner steps for notebooks whose widgets do more than redraw on a slider.
+EXTRA_STEPS = {"faceapp/01_diy_faceapp.ipynb": faceapp_upload_steps}
+
+
 def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path) -> tuple[list[str], list[dict]]:
     """Open, run all, check widgets, move every panel's first control. Returns (problems, slider records)."""
     page = LabPage(browser, lab, rel)
@@ -60,6 +102,8 @@ def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path) -> tuple[li
             elif result.text_before and not result.text_changed:
                 problems.append(f"panel {i}: moving '{result.control}' did not change the printed values "
                                 f"({result.text_before!r})")
+        if rel in EXTRA_STEPS:
+            problems += EXTRA_STEPS[rel](page, shot.parent)
         page.screenshot(shot)
     finally:
         page.close()
@@ -70,7 +114,7 @@ def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path) -> tuple[li
 @pytest.mark.parametrize("path", WIDGET_NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in WIDGET_NOTEBOOKS])
 def test_widgets_render_and_sliders_redraw_in_the_browser(browser, lab, path):
     rel = path.relative_to(ROOT).as_posix()
-    problems, records = exercise_notebook(browser, lab, rel, ARTIFACTS / "browser" / f"{path.stem}.png")
+    problems, records = exercise_notebook(browser, lab, rel, ARTIFACTS / "browser" / f"{path.parent.name}__{path.stem}.png")
     out = ARTIFACTS / "widget_latency" / f"{path.parent.name}__{path.stem}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"notebook": rel, "viewport": VIEWPORT, "sliders": records}, indent=1))

@@ -47,6 +47,8 @@ def test_plot_image_grid_lays_out_rows_and_titles(rng):
     fig = plot_image_grid(rng.random((10, 5, 5)), titles=[str(i) for i in range(10)], ncols=4, title="grid")
     assert len(fig.axes) == 12 and fig.axes[0].get_title() == "0"
     plot_image_grid(rng.random((2, 5, 5, 3)))
+    fixed = plot_image_grid(np.full((2, 4, 4), 0.1), vmin=0, vmax=1)
+    assert fixed.axes[0].images[0].get_clim() == (0, 1)
     with pytest.raises(ValueError, match="2 titles for 3 images"):
         plot_image_grid(rng.random((3, 4, 4)), titles=["a", "b"])
     with pytest.raises(ValueError, match=r"shape \(H, W\)"):

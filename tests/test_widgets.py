@@ -31,9 +31,10 @@ def test_panel_shows_a_message_not_a_traceback_when_training_diverges():
     good = panel.image.value
     panel.set(lr=1.5)
     assert "diverged" in panel.message.value and "iteration 12" in panel.message.value
-    assert panel.image.value == good  # the last good figure stays
+    assert panel.image.value == good and panel.image.layout.opacity == "0.35"  # the last good figure, dimmed
+    assert panel.text.value == ""  # its summary no longer applies
     panel.set(lr=0.3)
-    assert panel.message.value == ""
+    assert panel.message.value == "" and panel.image.layout.opacity == "1"
 
 
 def test_panel_turns_any_error_into_a_message():

@@ -10,6 +10,18 @@ Topic modules (import what you need; none of them imports TensorFlow or torch at
 - ``utils.data``: offline datasets (faces vs non-faces, digits, photos, planar flower, circles, moons).
 - ``utils.widgets``: ``SliderPanel``, a slider panel that redraws one figure and shows messages, not tracebacks.
 - ``utils.device``: CPU/GPU report, the ``tf.distribute`` strategy, mixed precision on GPU only.
+- ``utils.results``: numbers notebooks record for the benchmark's "course numbers reproduced" table.
+
+Course 1 (examples are columns, X of shape (n_x, m)): ``activations``, ``logistic`` (week 2),
+``shallow_nn`` (week 3), ``deep_nn`` (week 4).
+Course 2: ``initialization``, ``regularization``, ``gradient_checking``, ``optimizers``, ``loss_surfaces``,
+``batchnorm``, ``softmax``.
+Course 3: ``metrics``, ``strategy``.
+Course 4 (examples first, channels last, (m, n_H, n_W, n_C)): ``conv`` (numpy convolution and pooling),
+``training`` (the device-aware Keras training helper), ``cnn_models``, ``detection``, ``scenes``,
+``face_verification``.
+PyTorch blitz: ``cifar`` (CIFAR-10 binary reader, offline stand-in), ``torch_nets``.
+Capstone: ``faceapp``.
 """
 
 __version__ = "0.1.0"

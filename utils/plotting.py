@@ -125,8 +125,12 @@ def plot_history(history: Mapping[str, Sequence[float]], metrics: Sequence[str] 
 
 def plot_image_grid(images: np.ndarray | Sequence[np.ndarray], titles: Sequence[str] | None = None,
                     ncols: int = 8, cmap: str = "gray", title: str | None = None,
-                    size: float = 1.3) -> plt.Figure:
-    """Show images in a grid. ``images``: (k, H, W) grayscale or (k, H, W, 3) colour, or a list of them."""
+                    size: float = 1.3, vmin: float | None = None, vmax: float | None = None) -> plt.Figure:
+    """Show images in a grid. ``images``: (k, H, W) grayscale or (k, H, W, 3) colour, or a list of them.
+
+    Grayscale images are each stretched to their own range unless ``vmin``/``vmax`` fix a common one
+    (e.g. ``vmin=0, vmax=1`` so that a dark image looks dark).
+    """
     imgs = list(images)
     if not imgs:
         raise ValueError("images is empty: nothing to plot")
@@ -145,7 +149,7 @@ def plot_image_grid(images: np.ndarray | Sequence[np.ndarray], titles: Sequence[
             img = np.asarray(imgs[i])
             if img.ndim == 3 and img.shape[-1] == 1:
                 img = img[..., 0]
-            ax.imshow(img, cmap=cmap if img.ndim == 2 else None)
+            ax.imshow(img, cmap=cmap if img.ndim == 2 else None, vmin=vmin, vmax=vmax)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=8, fontweight="normal")
     if title:

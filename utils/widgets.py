@@ -4,7 +4,8 @@
 calls ``draw(fig, **values)`` on a reused matplotlib figure whenever a control changes, and shows the
 figure as a PNG in an ``Image`` widget (swapping bytes, so it does not flicker). Whatever ``draw``
 returns (a string) is printed under the figure. Any exception raised by ``draw``, such as a
-``DivergenceError`` when a learning rate is too high, is shown as a message instead of a traceback.
+``DivergenceError`` when a learning rate is too high, is shown as a message instead of a traceback,
+above the last good figure (dimmed, so it is not mistaken for the current one).
 """
 
 from __future__ import annotations
@@ -133,9 +134,13 @@ class SliderPanel:
         self.image.value = buf.getvalue()
         self.text.value = f"<pre style='margin:0'>{html.escape(summary)}</pre>" if summary else ""
         self.message.value = ""
+        self.image.layout.opacity = "1"
         self.latencies.append(time.perf_counter() - start)
 
     def _show_message(self, text: str) -> None:
+        # The last good figure stays (dimmed) so the learner sees what worked; its summary no longer applies.
+        self.text.value = ""
+        self.image.layout.opacity = "0.35"
         self.message.value = (f"<div class='faceapp-warning' style='color:#8a4b00;background:#fff4e0;"
                               f"padding:4px 8px;border-radius:4px'>&#9888; {html.escape(text)}</div>")
 

@@ -123,6 +123,9 @@ print(f"cost after iteration 9000: {costs[-1]:.6f}")
 print(f"accuracy with 4 hidden units: {acc_nn:.2f} % (the course prints 90.75 %)")
 print(f"logistic regression: {acc_logistic:.0f} %")
 assert acc_nn >= 90
+from utils.results import record  # extra code: the numbers for the benchmark report (prints nothing)
+_ = record("planar flower: logistic regression accuracy", acc_logistic, reference=47, unit=" %")
+_ = record("planar flower: 4 hidden units, accuracy", acc_nn, reference=90.75, unit=" %")
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))

@@ -28,7 +28,6 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from utils.activations import relu, relu_backward
 from utils.data import load_digits
@@ -36,7 +35,6 @@ from utils.deep_nn import (L_layer_model, accuracy, initialize_parameters_deep, 
                            linear_activation_forward, predict, update_parameters)
 from utils.plotting import plot_image_grid
 
-_ = threadpool_limits(1, user_api="blas")  # extra code: small matrices run fastest on one BLAS thread
 
 # %% [markdown]
 # ## One neuron: house prices

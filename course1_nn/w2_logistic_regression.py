@@ -29,7 +29,6 @@ from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from utils.data import load_faces
 from utils.gradcheck import check_gradient
@@ -38,7 +37,6 @@ from utils.logistic import (descent_path, initialize_with_zeros, model, optimize
 from utils.plotting import plot_costs, plot_image_grid
 from utils.widgets import SliderPanel
 
-_ = threadpool_limits(1, user_api="blas")  # extra code: small matrices run fastest on one BLAS thread
 
 # %% [markdown]
 # ## The data: faces and non-faces

@@ -25,7 +25,6 @@ from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from utils import activations, logistic
 from utils.data import load_planar_dataset
@@ -36,7 +35,6 @@ from utils.shallow_nn import (accuracy, backward_propagation, compute_cost, equi
                               predict_proba, train_nn)
 from utils.widgets import SliderPanel
 
-_ = threadpool_limits(1, user_api="blas")  # extra code: small matrices run fastest on one BLAS thread
 
 # %% [markdown]
 # ## The flower

@@ -30,7 +30,6 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
-from threadpoolctl import threadpool_limits
 
 from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, accuracy, compute_cost,
                            initialize_parameters_deep, layer_dims_of, linear_activation_forward, linear_forward,
@@ -41,7 +40,6 @@ from utils.reproducibility import set_seed
 from utils.widgets import SliderPanel
 
 set_seed(1)  # TensorFlow is imported now: seed it too
-_ = threadpool_limits(1, user_api="blas")  # extra code: small matrices run fastest on one BLAS thread
 
 # %% [markdown]
 # ## The building blocks

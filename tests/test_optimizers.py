@@ -337,3 +337,43 @@ def test_model_can_record_every_mini_batch_cost():
     np.testing.assert_allclose(per_epoch, np.array(per_batch).reshape(3, 4) @ weights)
     with pytest.raises(ValueError, match="record must be"):
         model(X, Y, [2, 5, 2, 1], "gd", num_epochs=1, record="step")
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "rmsprop", "adam"])
+def test_optimizer_step_equals_the_named_update_rule(name):
+    from utils.optimizers import initialize_optimizer, optimizer_step
+
+    rng = np.random.default_rng(3)
+    params = {"W1": rng.standard_normal((3, 2)), "b1": rng.standard_normal((3, 1))}
+    grads = {"dW1": rng.standard_normal((3, 2)), "db1": rng.standard_normal((3, 1))}
+    state = initialize_optimizer(params, name)
+    got, state = optimizer_step(name, params, grads, state, 0.1)
+    got, state = optimizer_step(name, got, grads, state, 0.1)
+    if name == "gd":
+        want = update_parameters_with_gd(update_parameters_with_gd(params, grads, 0.1), grads, 0.1)
+    elif name == "momentum":
+        v = initialize_velocity(params)
+        want, v = update_parameters_with_momentum(params, grads, v, 0.9, 0.1)
+        want, v = update_parameters_with_momentum(want, grads, v, 0.9, 0.1)
+    elif name == "rmsprop":
+        from utils.optimizers import initialize_rmsprop, update_parameters_with_rmsprop
+
+        s = initialize_rmsprop(params)
+        want, s = update_parameters_with_rmsprop(params, grads, s, 0.999, 0.1, 1e-8)
+        want, s = update_parameters_with_rmsprop(want, grads, s, 0.999, 0.1, 1e-8)
+    else:
+        v, s = initialize_adam(params)
+        want, v, s, _, _ = update_parameters_with_adam(params, grads, v, s, 1, 0.1, 0.9, 0.999, 1e-8)
+        want, v, s, _, _ = update_parameters_with_adam(want, grads, v, s, 2, 0.1, 0.9, 0.999, 1e-8)
+    assert state["t"] == 2
+    for key in params:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12)
+
+
+def test_optimizer_step_rejects_unknown_rules():
+    from utils.optimizers import initialize_optimizer, optimizer_step
+
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        initialize_optimizer({"W1": np.zeros(1)}, "adagrad")
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        optimizer_step("adagrad", {"W1": np.zeros(1)}, {"dW1": np.zeros(1)}, {"t": 0}, 0.1)

@@ -14,12 +14,9 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.optimizers import (initialize_adam, initialize_rmsprop, initialize_velocity, update_parameters_with_adam,
-                              update_parameters_with_gd, update_parameters_with_momentum,
-                              update_parameters_with_rmsprop)
+from utils.optimizers import OPTIMIZERS, initialize_optimizer, optimizer_step
 from utils.validation import DivergenceError, as_array, check_finite, check_positive_int
 
-OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 #: A path that leaves this radius, or a loss above this value, counts as diverged.
 DIVERGENCE_RADIUS = 1e6
 
@@ -97,22 +94,12 @@ def run_optimizer(surface: Surface, optimizer: str, learning_rate: float, num_st
     num_steps = check_positive_int(num_steps, "num_steps")
     p0 = as_array(surface.start if start is None else start, "start", shape=(2,))
     params = {"p": p0.copy()}
-    v = initialize_velocity(params)
-    s = initialize_rmsprop(params)
-    v_adam, s_adam = initialize_adam(params)
+    state = initialize_optimizer(params, optimizer)
     path = np.empty((num_steps + 1, 2))
     path[0] = p0
     for t in range(1, num_steps + 1):
         grads = {"dp": surface.grad(params["p"])}
-        if optimizer == "gd":
-            params = update_parameters_with_gd(params, grads, learning_rate)
-        elif optimizer == "momentum":
-            params, v = update_parameters_with_momentum(params, grads, v, beta, learning_rate)
-        elif optimizer == "rmsprop":
-            params, s = update_parameters_with_rmsprop(params, grads, s, beta2, learning_rate, epsilon)
-        else:
-            params, v_adam, s_adam, _, _ = update_parameters_with_adam(params, grads, v_adam, s_adam, t,
-                                                                       learning_rate, beta1, beta2, epsilon)
+        params, state = optimizer_step(optimizer, params, grads, state, learning_rate, beta, beta1, beta2, epsilon)
         p = params["p"]
         with np.errstate(all="ignore"):
             loss = surface.loss(p)

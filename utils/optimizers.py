@@ -14,6 +14,7 @@ The course's momentum is ``v = beta * v + (1 - beta) * dW; W -= lr * v``. Keras'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -288,6 +289,42 @@ def _check_optimizer(optimizer: str) -> str:
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 
+def initialize_optimizer(parameters: Mapping[str, np.ndarray], optimizer: str) -> dict[str, Any]:
+    """The state ``optimizer_step`` carries: {"t": 0} plus velocity (momentum), s (RMSprop) or v, s (Adam)."""
+    _check_optimizer(optimizer)
+    state: dict[str, Any] = {"t": 0}
+    if optimizer == "momentum":
+        state["v"] = initialize_velocity(parameters)
+    elif optimizer == "rmsprop":
+        state["s"] = initialize_rmsprop(parameters)
+    elif optimizer == "adam":
+        state["v"], state["s"] = initialize_adam(parameters)
+    return state
+
+
+def optimizer_step(optimizer: str, parameters: Params, grads: Mapping[str, np.ndarray], state: dict[str, Any],
+                   learning_rate: float, beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
+                   epsilon: float = 1e-8) -> tuple[Params, dict[str, Any]]:
+    """One update with the named rule; ``state`` from ``initialize_optimizer`` (Adam's t counts the steps from 1).
+
+    Returns (new parameters, new state). The one dispatch the trainers and the 2-D optimizer race share.
+    """
+    state = dict(state, t=state["t"] + 1)
+    if optimizer == "gd":
+        parameters = update_parameters_with_gd(parameters, grads, learning_rate)
+    elif optimizer == "momentum":
+        parameters, state["v"] = update_parameters_with_momentum(parameters, grads, state["v"], beta, learning_rate)
+    elif optimizer == "rmsprop":
+        parameters, state["s"] = update_parameters_with_rmsprop(parameters, grads, state["s"], beta2, learning_rate,
+                                                                epsilon)
+    elif optimizer == "adam":
+        parameters, state["v"], state["s"], _, _ = update_parameters_with_adam(
+            parameters, grads, state["v"], state["s"], state["t"], learning_rate, beta1, beta2, epsilon)
+    else:
+        _check_optimizer(optimizer)
+    return parameters, state
+
+
 def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, learning_rate: float = 0.0007,
           mini_batch_size: int = 64, beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
           epsilon: float = 1e-8, num_epochs: int = 5000, print_cost: bool = False, decay: DecayFn | None = None,
@@ -317,10 +354,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
     if record not in ("epoch", "batch"):
         raise ValueError(f"record must be 'epoch' or 'batch', got {record!r}")
     parameters = initialize_parameters_deep(dims, init="he", seed=3)
-    v = initialize_velocity(parameters)
-    s = initialize_rmsprop(parameters)
-    v_adam, s_adam = initialize_adam(parameters)
-    lr, lr0, t, m, costs = learning_rate, learning_rate, 0, X.shape[1], []
+    state = initialize_optimizer(parameters, optimizer)
+    lr, lr0, m, costs = learning_rate, learning_rate, X.shape[1], []
     for i in range(num_epochs):
         cost_total = 0.0
         for mb_X, mb_Y in random_mini_batches(X, Y, mini_batch_size, seed + i + 1):
@@ -330,16 +365,7 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
             if record == "batch":
                 costs.append(check_finite(batch_cost, i))
             grads = L_model_backward(AL, mb_Y, caches)
-            if optimizer == "gd":
-                parameters = update_parameters_with_gd(parameters, grads, lr)
-            elif optimizer == "momentum":
-                parameters, v = update_parameters_with_momentum(parameters, grads, v, beta, lr)
-            elif optimizer == "rmsprop":
-                parameters, s = update_parameters_with_rmsprop(parameters, grads, s, beta2, lr, epsilon)
-            else:
-                t += 1
-                parameters, v_adam, s_adam, _, _ = update_parameters_with_adam(parameters, grads, v_adam, s_adam, t,
-                                                                               lr, beta1, beta2, epsilon)
+            parameters, state = optimizer_step(optimizer, parameters, grads, state, lr, beta, beta1, beta2, epsilon)
         cost = check_finite(cost_total / m, i)
         if decay is not None:
             lr = decay(lr0, i, decay_rate)

@@ -191,7 +191,7 @@ def draw_descent(fig, learning_rate, iterations):
                "overshooting: the cost went up at some steps" if np.any(np.diff(costs) > 1e-9) else
                "slow: still descending" if costs[-1] > good[-1] + 0.01 else
                "converged to the minimum")
-    return f"cost {costs[0]:.3f} -> {costs[-1]:.3f} ({verdict})"
+    return f"α = {learning_rate:.3g}, {iterations} iterations: cost {costs[0]:.3f} -> {costs[-1]:.3f} ({verdict})"
 
 
 panel = SliderPanel(draw_descent, {"learning_rate": ("log", 0.01, 300.0, 3.0), "iterations": (10, 200, 10, 60)},

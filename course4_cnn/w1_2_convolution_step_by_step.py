@@ -196,7 +196,7 @@ def draw_edges(fig, photo, kind):
     ax_edges.set(title=f"{kind} filter", xlabel="column", ylabel="row")
     for ax in (ax_img, ax_edges):
         ax.grid(False)
-    return f"{kind} filter:\n{EDGE_FILTERS[kind].astype(int)}"
+    return f"{photo}, {kind} filter:\n{EDGE_FILTERS[kind].astype(int)}"
 
 
 edge_panel = SliderPanel(draw_edges, {"photo": list(photos), "kind": list(EDGE_FILTERS)}, figsize=(8, 3.8))

@@ -62,10 +62,12 @@ class LabServer:
 
     def __enter__(self) -> "LabServer":
         settings = self.tmp / "settings"
-        notif = settings / "@jupyterlab" / "apputils-extension"
-        notif.mkdir(parents=True)
-        (notif / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        for plugin, values in {"apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+                               # never write the repo's notebooks back while the test runs them
+                               "docmanager-extension/plugin": {"autosave": False}}.items():
+            path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.tmp / "config"),
                    JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(self.tmp / "ws"),
                    JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"), TF_CPP_MIN_LOG_LEVEL="3",
@@ -266,6 +268,7 @@ class LabPage:
                                 "the panel has no slider or dropdown")
         latency = None
         changed = False
+        first_change: str | None = None  # the figure right after the first change (later presses may cycle back)
         text_after = text_before
         img = panel.locator("img").first
         for attempt in range(max_presses):
@@ -283,24 +286,27 @@ class LabPage:
             t_change = self.page.evaluate("idx => window.__faceappChanged[idx]", self._watch_index)
             if t_change is not None and latency is None:
                 latency = (t_change - t_press) / 1000
+            if t_change is not None and first_change is None:
+                first_change = self.figure_hash(panel)
             changed = changed or t_change is not None
             text_after = text.inner_text().strip() if text.count() else ""
             if changed and (text_after != text_before or not text_before):
                 break
-        after = self.figure_hash(panel)
-        changed = changed and after != before
+        changed = changed and first_change != before
         msg = panel.locator(".faceapp-message").inner_text().strip()
         return SliderResult(index, control, latency, changed, text_after != text_before,
                             text_before, text_after, msg)
 
-    def wait_for_panel_change(self, index: int, text_before: str, timeout_s: float = 120) -> tuple[str, str]:
-        """Wait until panel ``index`` prints something new or shows a message; return (text, message)."""
+    def wait_for_panel_change(self, index: int, text_before: str, timeout_s: float = 120,
+                              expect_message: bool = False) -> tuple[str, str]:
+        """Wait until panel ``index`` shows a message (``expect_message``) or prints something new with no
+        message; return (text, message)."""
         panel = self.page.locator(".faceapp-panel").nth(index)
+        predicate = ("([p, before]) => p.querySelector('.faceapp-message').innerText.trim() !== ''" if expect_message
+                     else "([p, before]) => p.querySelector('.faceapp-text').innerText.trim() !== before && "
+                          "p.querySelector('.faceapp-message').innerText.trim() === ''")
         try:
-            self.page.wait_for_function(
-                "([p, before]) => p.querySelector('.faceapp-text').innerText.trim() !== before || "
-                "p.querySelector('.faceapp-message').innerText.trim() !== ''",
-                arg=[panel.element_handle(), text_before], timeout=timeout_s * 1000)
+            self.page.wait_for_function(predicate, arg=[panel.element_handle(), text_before], timeout=timeout_s * 1000)
         except Exception:  # noqa: BLE001 - the caller reports what it saw
             pass
         return (panel.locator(".faceapp-text").inner_text().strip(),

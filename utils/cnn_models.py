@@ -200,18 +200,11 @@ def identity_block(X, f: int, filters: Sequence[int], name: str = "id"):
     import keras
 
     L = keras.layers
-    F1, F2, F3 = filters
+    _, _, F3 = filters
     if X.shape[-1] != F3:
         raise ValueError(f"identity_block adds its input to its output: the input has {X.shape[-1]} channels, "
                          f"so F3 must be {X.shape[-1]}, got filters {tuple(filters)} (use convolutional_block)")
-    shortcut = X
-    X = L.Conv2D(F1, 1, name=f"{name}_a")(X)
-    X = L.Activation("relu")(_bn(L, name=f"{name}_a_bn")(X))
-    X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
-    X = L.Activation("relu")(_bn(L, name=f"{name}_b_bn")(X))
-    X = L.Conv2D(F3, 1, name=f"{name}_c")(X)
-    X = _bn(L, name=f"{name}_c_bn")(X)
-    return L.Activation("relu")(L.Add(name=f"{name}_add")([X, shortcut]))
+    return _residual_main_path(L, X, X, f, filters, 1, name)
 
 
 def convolutional_block(X, f: int, filters: Sequence[int], s: int = 2, name: str = "conv"):
@@ -224,8 +217,14 @@ def convolutional_block(X, f: int, filters: Sequence[int], s: int = 2, name: str
     import keras
 
     L = keras.layers
-    F1, F2, F3 = filters
+    _, _, F3 = filters
     shortcut = _bn(L, name=f"{name}_short_bn")(L.Conv2D(F3, 1, strides=s, name=f"{name}_short")(X))
+    return _residual_main_path(L, X, shortcut, f, filters, s, name)
+
+
+def _residual_main_path(L, X, shortcut, f: int, filters: Sequence[int], s: int, name: str):
+    """CONV 1x1 (stride s) -> BN -> ReLU -> CONV f x f -> BN -> ReLU -> CONV 1x1 -> BN, + shortcut, ReLU."""
+    F1, F2, F3 = filters
     X = L.Conv2D(F1, 1, strides=s, name=f"{name}_a")(X)
     X = L.Activation("relu")(_bn(L, name=f"{name}_a_bn")(X))
     X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)

@@ -26,7 +26,17 @@ def main() -> int:
         run.update({k: v for k, v in json.loads(previous.read_text()).items() if k not in ("date", "machine")})
     if args.only in (None, "notebooks"):
         paths = [Path(p).resolve() for p in args.notebooks] or notebook_paths()
-        run["notebooks"], run["recorded"] = notebooks.run_all(ROOT, paths)
+        records, recorded = notebooks.run_all(ROOT, paths)
+        if args.notebooks and previous.exists():  # re-measure some notebooks, keep the others' last figures
+            old = json.loads(previous.read_text())
+            rerun = {r["notebook"] for r in records}
+            fresh = {r["notebook"]: r for r in records}
+            order = [p.relative_to(ROOT).as_posix() for p in notebook_paths()]
+            merged = {r["notebook"]: r for r in old.get("notebooks", [])} | fresh
+            records = [merged[n] for n in order if n in merged]
+            recorded = [r for r in old.get("recorded", []) if r["source"] not in rerun] + recorded
+            run["kernels"] = old.get("kernels", run.get("kernels"))
+        run["notebooks"], run["recorded"] = records, recorded
     if args.only in (None, "kernels"):
         run["kernels"] = kernels.run_all()
     print(f"wrote {report.write(ROOT, run)}")

@@ -14,7 +14,12 @@ PROBE = r'''
 import gc as _gc, json as _json
 from utils.widgets import SliderPanel as _SP
 _out = []
-for _i, _p in enumerate([o for o in _gc.get_objects() if isinstance(o, _SP)]):
+def _is_panel(o):
+    try:
+        return isinstance(o, _SP)
+    except Exception:  # some objects (lazy torch modules, proxies) raise on isinstance
+        return False
+for _i, _p in enumerate([o for o in _gc.get_objects() if _is_panel(o)]):
     _name, _c = next(iter(_p.controls.items()))
     _opts = getattr(_c, "options", None)
     _start = _c.value
@@ -77,17 +82,22 @@ def run_notebook(path: Path, root: Path, results_file: Path, timeout: int = 900)
         sampler = _PeakRSS(client.km.provisioner.process.pid)
         sampler.start()
         try:
-            for index, cell in enumerate(nb.cells[:-1]):
-                client.execute_cell(cell, index)
-            record["seconds"] = time.perf_counter() - start
-            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
-            for out in nb.cells[-1].outputs:
-                for line in out.get("text", "").splitlines():
-                    if line.startswith("FACEAPP_PROBE"):
-                        record["widget_latency"] = json.loads(line[len("FACEAPP_PROBE"):])
-        except Exception as exc:  # noqa: BLE001 - a failing notebook is reported, the others still run
-            record["error"] = f"{type(exc).__name__}: {str(exc)[-500:]}"
-            record.setdefault("seconds", time.perf_counter() - start)
+            try:
+                for index, cell in enumerate(nb.cells[:-1]):
+                    client.execute_cell(cell, index)
+                record["seconds"] = time.perf_counter() - start
+            except Exception as exc:  # noqa: BLE001 - a failing notebook is reported, the others still run
+                record["error"] = f"{type(exc).__name__}: {str(exc)[-500:]}"
+                record.setdefault("seconds", time.perf_counter() - start)
+            if record["error"] is None:
+                try:
+                    client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+                    for out in nb.cells[-1].outputs:
+                        for line in out.get("text", "").splitlines():
+                            if line.startswith("FACEAPP_PROBE"):
+                                record["widget_latency"] = json.loads(line[len("FACEAPP_PROBE"):])
+                except Exception as exc:  # noqa: BLE001 - the latency probe failing is not the notebook failing
+                    record["probe_error"] = f"{type(exc).__name__}: {str(exc)[-300:]}"
         finally:
             sampler.stop.set()
             sampler.join()

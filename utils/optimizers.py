@@ -29,22 +29,15 @@ def _check_grads(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.nd
     """Every parameter ``k`` needs a gradient ``"d" + k`` of the same shape."""
     if not parameters:
         raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
-    missing = ["d" + k for k in parameters if "d" + k not in grads]
-    if missing:
-        raise ValueError(f"grads is missing {missing} for parameters {sorted(parameters)} "
-                         f"(grads must hold 'd' + name for every parameter, e.g. dW1 for W1)")
-    for k, value in parameters.items():
-        if np.shape(grads["d" + k]) != np.shape(value):
-            raise ValueError(f"grads['d{k}'] has shape {np.shape(grads['d' + k])} but parameters['{k}'] has shape "
-                             f"{np.shape(value)}")
+    _check_state(parameters, grads, "grads", "grads must hold 'd' + name for every parameter, e.g. dW1 for W1")
 
 
-def _check_state(parameters: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray], name: str) -> None:
-    """An optimizer state dict (v or s) needs ``"d" + k`` of the shape of every parameter ``k``."""
+def _check_state(parameters: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray], name: str,
+                 hint: str = "build it with the matching initialize_* function") -> None:
+    """A dict keyed like the gradients (grads, v or s) needs ``"d" + k`` of the shape of every parameter ``k``."""
     missing = ["d" + k for k in parameters if "d" + k not in state]
     if missing:
-        raise ValueError(f"{name} is missing {missing} for parameters {sorted(parameters)}: "
-                         f"build it with the matching initialize_* function")
+        raise ValueError(f"{name} is missing {missing} for parameters {sorted(parameters)} ({hint})")
     for k, value in parameters.items():
         if np.shape(state["d" + k]) != np.shape(value):
             raise ValueError(f"{name}['d{k}'] has shape {np.shape(state['d' + k])} but parameters['{k}'] has shape "

@@ -29,7 +29,7 @@ import numpy as np
 from utils import activations, logistic
 from utils.data import load_planar_dataset
 from utils.gradcheck import check_gradient
-from utils.plotting import plot_costs, plot_decision_boundary
+from utils.plotting import plot_classes, plot_costs, plot_decision_boundary
 from utils.shallow_nn import (accuracy, backward_propagation, compute_cost, equivalent_logistic,
                               forward_propagation, initialize_parameters, layer_sizes, nn_model, predict,
                               predict_proba, train_nn)
@@ -48,11 +48,7 @@ X, Y = load_planar_dataset()
 print(f"X {X.shape}, Y {Y.shape}, m = {X.shape[1]} examples, {int(Y.sum())} of them blue")
 
 # %%
-fig, ax = plt.subplots(figsize=(4.5, 4))
-for label, color in enumerate(("#d62728", "#1f77b4")):
-    ax.scatter(*X[:, Y[0] == label], s=12, c=color, edgecolors="k", linewidths=0.3, label=f"y = {label}")
-ax.legend()
-_ = ax.set(title="The planar flower data", xlabel="$x_1$", ylabel="$x_2$")
+_ = plot_classes(X, Y, title="The planar flower data", size=12)
 
 # %% [markdown]
 # ## Logistic regression draws a straight line

@@ -35,7 +35,7 @@ from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, acc
                            initialize_parameters_deep, layer_dims_of, linear_activation_forward, linear_forward,
                            predict, predict_proba)
 from utils.gradcheck import check_gradient
-from utils.plotting import plot_costs, plot_decision_boundary
+from utils.plotting import plot_classes, plot_costs, plot_decision_boundary
 from utils.reproducibility import set_seed
 from utils.widgets import SliderPanel
 
@@ -114,11 +114,7 @@ test_X, test_Y = make_spirals(400, seed=1)
 print(f"train_X {train_X.shape}, train_Y {train_Y.shape}, test_X {test_X.shape}, test_Y {test_Y.shape}")
 
 # %%
-fig, ax = plt.subplots(figsize=(4.5, 4))
-for label, color in enumerate(("#d62728", "#1f77b4")):
-    ax.scatter(*train_X[:, train_Y[0] == label], s=10, c=color, edgecolors="k", linewidths=0.2, label=f"y = {label}")
-ax.legend()
-_ = ax.set(title="Two spirals (training set)", xlabel="$x_1$", ylabel="$x_2$")
+_ = plot_classes(train_X, train_Y, title="Two spirals (training set)", size=10)
 
 # %% [markdown]
 # ## Logistic regression, a shallow network, a deep network

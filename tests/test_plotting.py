@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils.plotting import STYLE, plot_costs, plot_decision_boundary, plot_history, plot_image_grid, use_style
+from utils.plotting import STYLE, plot_classes, plot_costs, plot_decision_boundary, plot_history, plot_image_grid, use_style
 
 
 def test_use_style_sets_the_workbook_rcparams():
@@ -54,3 +54,12 @@ def test_plot_image_grid_lays_out_rows_and_titles(rng):
     with pytest.raises(ValueError, match=r"shape \(H, W\)"):
         plot_image_grid([np.zeros(4)])
     plt.close("all")
+
+
+def test_plot_classes_draws_one_labelled_group_per_class():
+    X = np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 0.0]])
+    ax = plot_classes(X, np.array([[0, 1, 1]]), title="toy")
+    assert len(ax.collections) == 2 and ax.get_title() == "toy" and ax.get_xlabel() == "$x_1$"
+    assert [len(c.get_offsets()) for c in ax.collections] == [1, 2]
+    with pytest.raises(ValueError, match="one label per column"):
+        plot_classes(X, np.array([0, 1]))

@@ -69,10 +69,23 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
     cmap = mpl.colors.ListedColormap([c + "33" for c in CLASS_COLORS])
     ax.contourf(xx, yy, (Z > 0.5).astype(float), levels=[-0.5, 0.5, 1.5], cmap=cmap)
     ax.contour(xx, yy, Z, levels=[0.5], colors="k", linewidths=1)
+    plot_classes(X, Y, ax=ax, title=title)
+    ax.set(xlim=(x_min, x_max), ylim=(y_min, y_max))
+    return ax
+
+
+def plot_classes(X: np.ndarray, Y: np.ndarray, ax: plt.Axes | None = None, title: str = "The data",
+                 size: float = 14) -> plt.Axes:
+    """Scatter 2-D points coloured by their 0/1 label. X: (2, m); Y: (1, m) or (m,)."""
+    X = as_array(X, "X", shape=(2, None))
+    Y = as_array(Y, "Y").reshape(-1)
+    if Y.size != X.shape[1]:
+        raise ValueError(f"Y must hold one label per column of X ({X.shape[1]}), got {Y.size}")
+    ax = _axes(ax, figsize=(4.5, 4))
     for label, color in enumerate(CLASS_COLORS):
         pts = X[:, Y == label]
-        ax.scatter(pts[0], pts[1], s=14, c=color, edgecolors="k", linewidths=0.3, label=f"y = {label}")
-    ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", xlim=(x_min, x_max), ylim=(y_min, y_max))
+        ax.scatter(pts[0], pts[1], s=size, c=color, edgecolors="k", linewidths=0.3, label=f"y = {label}")
+    ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$")
     ax.legend(loc="upper right", fontsize=8)
     return ax
 

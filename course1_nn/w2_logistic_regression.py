@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.data import load_faces
+from utils.exercises import show_solution
 from utils.gradcheck import check_gradient
 from utils.logistic import (descent_path, initialize_with_zeros, model, optimize, plot_cost_surface, predict,
                             predict_proba, propagate, propagate_loop, sigmoid)
@@ -77,6 +78,13 @@ assert np.array_equal(train_x[:, 3].reshape(num_px, num_px), train_x_orig[3])  #
 # ## The neuron: sigmoid of a linear function
 #
 # ŷ = a = σ(z) with z = wᵀx + b and σ(z) = 1 / (1 + e^(-z)): a probability that the input is a face.
+# In numpy it is one line; `show_solution` shows the workbook's version (the exercise version of this
+# notebook asks you to write it):
+
+# %%
+show_solution(sigmoid)
+
+# %% [markdown]
 # The course's first check, σ([0, 2]):
 
 # %%

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from utils.validation import as_array, check_range
 
@@ -34,7 +33,12 @@ def sigmoid(z: Any) -> np.ndarray:
     - z: scalar or array of any shape.
     Returns: s, array of the shape of z with values in [0, 1] (a 0-d array for a scalar z).
     """
-    return expit(as_array(z, "z"))
+    z = as_array(z, "z")
+    ### BEGIN SOLUTION
+    with np.errstate(over="ignore", under="ignore"):  # exp(-z) is inf for z < -709: 1 / (1 + inf) = 0
+        s = 1 / (1 + np.exp(-z))
+    ### END SOLUTION
+    return s
 
 
 def tanh(z: Any) -> np.ndarray:

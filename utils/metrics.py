@@ -59,39 +59,47 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Sequence | None = None) -
     classes = np.unique(np.concatenate([t, p])) if labels is None else np.asarray(labels)
     if classes.ndim != 1 or classes.size == 0:
         raise ValueError(f"labels must be a non-empty 1-D sequence, got {labels!r}")
-    index = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
+    index = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}  # class -> row/column
     if len(index) != classes.size:
         raise ValueError(f"labels must not repeat, got {classes.tolist()}")
-    C = np.zeros((classes.size, classes.size), dtype=np.int64)
-    for a, b in zip(t.tolist(), p.tolist()):
-        if a in index and b in index:
-            C[index[a], index[b]] += 1
+    k = classes.size
+    ### BEGIN SOLUTION
+    C = np.zeros((k, k), dtype=np.int64)
+    for true_class, predicted_class in zip(t.tolist(), p.tolist()):
+        if true_class in index and predicted_class in index:  # classes not in `labels` are not counted
+            C[index[true_class], index[predicted_class]] += 1
+    ### END SOLUTION
     return C
-
-
-def _counts(y_true: Any, y_pred: Any) -> tuple[int, int, int, int]:
-    t, p = _binary(y_true, y_pred)
-    (tn, fp), (fn, tp) = confusion_matrix(t, p, labels=[0, 1])
-    return int(tn), int(fp), int(fn), int(tp)
 
 
 def precision(y_true: Any, y_pred: Any) -> float:
     """Of the examples predicted positive, the fraction that are positive: TP / (TP + FP).
 
-    Inputs: binary labels y_true, y_pred of shape (m,) or (1, m). Returns a float in [0, 1];
+    Inputs: binary labels y_true, y_pred of shape (m,) or (1, m) (1 = positive). Returns a float in [0, 1];
     0.0 when nothing is predicted positive (as sklearn with ``zero_division=0``).
     """
-    _, fp, _, tp = _counts(y_true, y_pred)
-    return tp / (tp + fp) if tp + fp else 0.0
+    t, p = _binary(y_true, y_pred)  # (m,) int arrays of 0 and 1
+    ### BEGIN SOLUTION
+    tp = np.sum((p == 1) & (t == 1))  # predicted positive and positive
+    fp = np.sum((p == 1) & (t == 0))  # predicted positive but negative
+    prec = tp / (tp + fp) if tp + fp > 0 else 0.0
+    ### END SOLUTION
+    return float(prec)
 
 
 def recall(y_true: Any, y_pred: Any) -> float:
     """Of the positive examples, the fraction predicted positive: TP / (TP + FN).
 
-    Inputs: binary labels of shape (m,) or (1, m). Returns a float in [0, 1]; 0.0 when there are no positives.
+    Inputs: binary labels of shape (m,) or (1, m) (1 = positive). Returns a float in [0, 1];
+    0.0 when there are no positives (as sklearn with ``zero_division=0``).
     """
-    _, _, fn, tp = _counts(y_true, y_pred)
-    return tp / (tp + fn) if tp + fn else 0.0
+    t, p = _binary(y_true, y_pred)  # (m,) int arrays of 0 and 1
+    ### BEGIN SOLUTION
+    tp = np.sum((p == 1) & (t == 1))  # positive and predicted positive
+    fn = np.sum((p == 0) & (t == 1))  # positive but predicted negative
+    rec = tp / (tp + fn) if tp + fn > 0 else 0.0
+    ### END SOLUTION
+    return float(rec)
 
 
 def f1_from_precision_recall(p: float, r: float) -> float:
@@ -101,7 +109,10 @@ def f1_from_precision_recall(p: float, r: float) -> float:
     """
     p = check_range(p, "precision", 0, 1)
     r = check_range(r, "recall", 0, 1)
-    return 2 * p * r / (p + r) if p + r else 0.0
+    ### BEGIN SOLUTION
+    f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0  # = 2 / (1/P + 1/R), written so P = 0 or R = 0 gives 0
+    ### END SOLUTION
+    return f1
 
 
 def f1_score(y_true: Any, y_pred: Any) -> float:
@@ -116,8 +127,15 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
 
 
 def error_rate(y_true: Any, y_pred: Any) -> float:
-    """1 - accuracy: the fraction of examples misclassified."""
-    return 1.0 - accuracy(y_true, y_pred)
+    """The fraction of examples misclassified (1 - accuracy), any classes.
+
+    Inputs: labels y_true, y_pred of shape (m,) or (1, m). Returns a float in [0, 1].
+    """
+    t, p = _pair(y_true, y_pred)  # (m,) arrays
+    ### BEGIN SOLUTION
+    error = np.mean(t != p)
+    ### END SOLUTION
+    return float(error)
 
 
 def group_errors(y_true: Any, y_pred: Any, groups: Any, names: Sequence | None = None) -> dict:
@@ -151,18 +169,23 @@ def average_group_error(y_true: Any, y_pred: Any, groups: Any, names: Sequence |
     Each group counts equally by default (a small region weighs as much as a big one), unlike the
     pooled error rate, which weighs groups by their number of examples.
     Inputs: as ``group_errors``; weights: optional dict group -> weight >= 0 (e.g. users per region).
-    Returns: a float in [0, 1].
+    Returns: a float in [0, 1]: sum_g w_g * error_g / sum_g w_g (every w_g = 1 when weights is None).
     """
-    errors = group_errors(y_true, y_pred, groups, names)
-    if weights is None:
-        return float(np.mean(list(errors.values())))
-    missing = [n for n in errors if n not in weights]
-    if missing:
-        raise ValueError(f"weights has no entry for groups {missing}")
-    w = np.array([check_range(weights[n], f"weights[{n!r}]", 0, None) for n in errors])
-    if w.sum() == 0:
-        raise ValueError("weights sum to 0: at least one group needs a positive weight")
-    return float(np.dot(w, list(errors.values())) / w.sum())
+    errors = group_errors(y_true, y_pred, groups, names)  # dict group -> error rate of that group
+    if weights is not None:
+        missing = [n for n in errors if n not in weights]
+        if missing:
+            raise ValueError(f"weights has no entry for groups {missing}")
+        for n in errors:
+            check_range(weights[n], f"weights[{n!r}]", 0, None)
+        if sum(weights[n] for n in errors) == 0:
+            raise ValueError("weights sum to 0: at least one group needs a positive weight")
+    ### BEGIN SOLUTION
+    e = np.array([errors[n] for n in errors])  # (G,) one error per group
+    w = np.ones(len(e)) if weights is None else np.array([weights[n] for n in errors], dtype=float)
+    average = np.sum(w * e) / np.sum(w)
+    ### END SOLUTION
+    return float(average)
 
 
 def rankdata(x: Any) -> np.ndarray:

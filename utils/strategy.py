@@ -98,15 +98,14 @@ def select_model(candidates: Mapping[str, Mapping[str, float]], optimize: str,
         missing = [m for m in [optimize, *parsed] if m not in metrics]
         if missing:
             raise ValueError(f"candidate {name!r} has no value for {missing}; it has {sorted(metrics)}")
-    rejected: dict[str, str] = {}
-    feasible = []
-    for name, metrics in candidates.items():
-        broken = [f"{m} = {metrics[m]:.4g} breaks {op} {v:.4g}" for m, (op, v) in parsed.items()
-                  if not _OPS[op](metrics[m], v)]
-        if broken:
-            rejected[name] = broken[0]
-        else:
-            feasible.append(name)
+    # parsed: metric -> (op, budget), e.g. {"time_ms": ("<=", 100.0)}; _OPS[op](value, budget) is True when
+    # the value meets the budget (e.g. _OPS["<="](95, 100) is True)
+    ### BEGIN SOLUTION
+    feasible = [name for name, metrics in candidates.items()  # satisficing: meet every constraint
+                if all(_OPS[op](metrics[metric], budget) for metric, (op, budget) in parsed.items())]
+    sign = -1.0 if maximize else 1.0
+    feasible.sort(key=lambda name: sign * candidates[name][optimize])  # optimizing: best first (stable on ties)
+    ### END SOLUTION
     if not feasible:
         best = []
         for m, (op, v) in parsed.items():
@@ -115,10 +114,22 @@ def select_model(candidates: Mapping[str, Mapping[str, float]], optimize: str,
             best.append(f"{m} {op} {v:.4g} (best candidate: {closest:.4g})")
         raise NoModelMeetsConstraintsError(f"no model meets the constraints: {'; '.join(best)}. "
                                            f"Relax a budget or find a cheaper model.")
-    sign = -1.0 if maximize else 1.0
-    feasible.sort(key=lambda n: sign * float(candidates[n][optimize]))  # stable: ties keep input order
+    return _selection(candidates, feasible, parsed)
+
+
+def _broken(metrics: Mapping[str, float], parsed: Mapping[str, tuple[str, float]]) -> str:
+    """The first constraint ``metrics`` breaks, as text ("time_ms = 1500 breaks <= 100"), or "" if none."""
+    broken = [f"{m} = {metrics[m]:.4g} breaks {op} {v:.4g}" for m, (op, v) in parsed.items()
+              if not _OPS[op](metrics[m], v)]
+    return broken[0] if broken else ""
+
+
+def _selection(candidates: Mapping[str, Mapping[str, float]], feasible: list,
+               parsed: Mapping[str, tuple[str, float]]) -> Selection:
+    """The ``Selection`` for a list of feasible names, best first: the others are listed as rejected."""
+    rejected = {n: _broken(c, parsed) for n, c in candidates.items() if n not in feasible}
     chosen = feasible[0]
-    return Selection(chosen=chosen, metrics=dict(candidates[chosen]), feasible=feasible, rejected=rejected)
+    return Selection(chosen=chosen, metrics=dict(candidates[chosen]), feasible=list(feasible), rejected=rejected)
 
 
 def pareto_front(candidates: Mapping[str, Mapping[str, float]], optimize: str, cost: str,
@@ -192,8 +203,10 @@ def split_by_group(groups: Any, dev_groups: Sequence) -> tuple[np.ndarray, np.nd
 def shuffled_split(m: int, sizes: Sequence[float], seed: int = 0) -> list[np.ndarray]:
     """Shuffle indices 0..m-1 and cut them into consecutive parts: every part from the same distribution.
 
-    Inputs: m examples; sizes: fractions summing to 1 (e.g. (0.98, 0.01, 0.01)) or counts summing to m.
-    Returns: a list of int index arrays, one per part, each non-empty.
+    Inputs: m examples; sizes: fractions summing to 1 (e.g. (0.98, 0.01, 0.01)) or counts summing to m;
+    seed: the shuffle is ``np.random.default_rng(seed).permutation(m)``.
+    Returns: a list of int index arrays, one per part, each non-empty: part i holds counts[i] indices, where
+    counts (the sizes as numbers of examples, summing to m) is computed for you.
     """
     m = check_positive_int(m, "m")
     s = np.asarray(sizes, dtype=np.float64)
@@ -208,27 +221,34 @@ def shuffled_split(m: int, sizes: Sequence[float], seed: int = 0) -> list[np.nda
         raise ValueError(f"sizes must be fractions summing to 1 or counts summing to m = {m}, got {list(sizes)}")
     if np.any(counts < 1):
         raise ValueError(f"sizes {list(sizes)} leave an empty part for m = {m}")
-    perm = np.random.default_rng(seed).permutation(m)
-    return list(np.split(perm, np.cumsum(counts)[:-1]))
+    ### BEGIN SOLUTION
+    perm = np.random.default_rng(seed).permutation(m)  # shuffle first...
+    parts = np.split(perm, np.cumsum(counts)[:-1])      # ...then cut: counts (6, 2, 2) cut at 6 and 8
+    ### END SOLUTION
+    return list(parts)
 
 
 def dev_test_sizes(m: int, large: int = 100_000, dev_size: int = 10_000) -> tuple[int, int, int]:
     """The course's rule of thumb for (train, dev, test) sizes.
 
     Small data (m < ``large``): the old 60/20/20 split. Large data: dev and test just big enough to
-    tell models apart (``dev_size`` each, e.g. 10,000 of 1,000,000 = 98/1/1), the rest for training.
-    Returns: (n_train, n_dev, n_test) summing to m.
+    tell models apart (``dev_size`` each, e.g. 10,000 of 1,000,000 = 98/1/1, but at most m // 5), the rest
+    for training. Small-data dev and test sizes are int(round(0.2 * m)).
+    Returns: (n_train, n_dev, n_test), ints summing to m.
     """
     m = check_positive_int(m, "m")
     large = check_positive_int(large, "large")
     dev_size = check_positive_int(dev_size, "dev_size")
     if m < 5:
         raise ValueError(f"m must be at least 5 to leave examples for train, dev and test, got {m}")
+    ### BEGIN SOLUTION
     if m < large:
-        n_dev = n_test = int(round(0.2 * m))
+        n_dev = n_test = int(round(0.2 * m))       # 60/20/20
     else:
-        n_dev = n_test = min(dev_size, m // 5)
-    return m - n_dev - n_test, n_dev, n_test
+        n_dev = n_test = min(dev_size, m // 5)     # just big enough, never more than 20 %
+    n_train = m - n_dev - n_test
+    ### END SOLUTION
+    return n_train, n_dev, n_test
 
 
 def prob_dev_picks_better(acc_better: float, acc_worse: float, n_dev: int, n_trials: int = 10_000,
@@ -339,12 +359,16 @@ def diagnose_bias_variance(human_error: float, train_error: float, dev_error: fl
     """Avoidable bias = train - human (human-level error as a proxy for Bayes error); variance = dev - train.
 
     Inputs: errors in [0, 1]; tolerance: gaps at or below it count as solved.
-    Returns: a ``Diagnosis`` whose focus is the larger gap, with the course's knobs for it.
+    Returns: a ``Diagnosis`` whose focus is the larger gap, with the course's knobs for it. You write ``gaps``,
+    a dict with the keys "avoidable bias" and "variance"; ``_diagnose`` picks the focus and the knobs.
     """
     e = {"human": check_range(human_error, "human_error", 0, 1),
          "train": check_range(train_error, "train_error", 0, 1),
          "dev": check_range(dev_error, "dev_error", 0, 1)}
-    gaps = {"avoidable bias": e["train"] - e["human"], "variance": e["dev"] - e["train"]}
+    ### BEGIN SOLUTION
+    gaps = {"avoidable bias": e["train"] - e["human"],  # human-level error is the proxy for Bayes error
+            "variance": e["dev"] - e["train"]}
+    ### END SOLUTION
     return _diagnose(e, gaps, tolerance)
 
 
@@ -355,17 +379,22 @@ def diagnose_mismatch(human_error: float, train_error: float, train_dev_error: f
     train-dev is held-out data from the *training* distribution, so:
     avoidable bias = train - human; variance = train-dev - train; data mismatch = dev - train-dev;
     overfitting to dev = test - dev (when test_error is given).
-    Inputs: errors in [0, 1]. Returns: a ``Diagnosis`` focused on the largest gap.
+    Inputs: errors in [0, 1]. Returns: a ``Diagnosis`` focused on the largest gap. You write ``gaps``, a dict with
+    the keys "avoidable bias", "variance", "data mismatch" and, when e has a "test" entry, "overfitting to dev".
     """
     e = {"human": check_range(human_error, "human_error", 0, 1),
          "train": check_range(train_error, "train_error", 0, 1),
          "train-dev": check_range(train_dev_error, "train_dev_error", 0, 1),
          "dev": check_range(dev_error, "dev_error", 0, 1)}
-    gaps = {"avoidable bias": e["train"] - e["human"], "variance": e["train-dev"] - e["train"],
-            "data mismatch": e["dev"] - e["train-dev"]}
     if test_error is not None:
         e["test"] = check_range(test_error, "test_error", 0, 1)
+    ### BEGIN SOLUTION
+    gaps = {"avoidable bias": e["train"] - e["human"],
+            "variance": e["train-dev"] - e["train"],    # same distribution, not trained on
+            "data mismatch": e["dev"] - e["train-dev"]}  # same model, other distribution
+    if "test" in e:
         gaps["overfitting to dev"] = e["test"] - e["dev"]
+    ### END SOLUTION
     return _diagnose(e, gaps, tolerance)
 
 
@@ -433,7 +462,8 @@ def error_analysis(errors: Any, tags: Mapping[str, Any]) -> tuple[float, list]:
     - errors: bool (m,), True where the classifier is wrong.
     - tags: category name -> bool (m,) (e.g. "dark": brightness in the lowest quarter); each tag must mark
       at least one example.
-    Returns: (overall error rate, list of ``ErrorCategory`` sorted by count, largest first).
+    Returns: (overall error rate, list of ``ErrorCategory(name, count, fraction_of_errors, error_rate, ceiling)``
+    sorted by count, largest first; ceiling = ``fix_ceiling(overall, fraction_of_errors)``).
     Raises ValueError when there are no errors to analyse or a tag has the wrong length or marks nothing.
     """
     err = np.asarray(errors).reshape(-1)
@@ -444,25 +474,43 @@ def error_analysis(errors: Any, tags: Mapping[str, Any]) -> tuple[float, list]:
         raise ValueError("there are no errors to analyse (the classifier is right on every example)")
     if not tags:
         raise ValueError("tags is empty: give at least one category")
+    masks = {name: _tag_mask(mask, name, err.size) for name, mask in tags.items()}  # name -> bool (m,)
     overall = float(err.mean())
+    ### BEGIN SOLUTION
     rows = []
-    for name, mask in tags.items():
-        t = np.asarray(mask).reshape(-1)
-        if t.size != err.size:
-            raise ValueError(f"tag {name!r} has {t.size} entries but errors has {err.size}")
-        t = t.astype(bool)
-        if not t.any():
-            raise ValueError(f"tag {name!r} marks no example: its error rate is undefined")
-        count = int((err & t).sum())
-        frac = count / int(err.sum())
-        rows.append(ErrorCategory(name, count, frac, float(err[t].mean()), overall * (1 - frac)))
-    rows.sort(key=lambda r: -r.count)
+    for name, tag in masks.items():
+        count = int(np.sum(err & tag))            # mistakes with this tag
+        fraction = count / np.sum(err)            # share of all mistakes
+        rate = float(np.mean(err[tag]))           # error rate among the tagged examples
+        rows.append(ErrorCategory(name, count, float(fraction), rate, fix_ceiling(overall, fraction)))
+    rows.sort(key=lambda row: -row.count)         # largest first (stable on ties)
+    ### END SOLUTION
     return overall, rows
 
 
+def _tag_mask(mask: Any, name: str, m: int) -> np.ndarray:
+    """A tag as a bool array (m,), with a clear error when its length is wrong or it marks nothing."""
+    t = np.asarray(mask).reshape(-1)
+    if t.size != m:
+        raise ValueError(f"tag {name!r} has {t.size} entries but errors has {m}")
+    t = t.astype(bool)
+    if not t.any():
+        raise ValueError(f"tag {name!r} marks no example: its error rate is undefined")
+    return t
+
+
 def fix_ceiling(error: float, fraction_of_errors: float) -> float:
-    """Error left if a fix removed every error of a category that holds ``fraction_of_errors`` of them."""
-    return check_range(error, "error", 0, 1) * (1 - check_range(fraction_of_errors, "fraction_of_errors", 0, 1))
+    """Error left if a fix removed every error of a category that holds ``fraction_of_errors`` of them.
+
+    Inputs: error in [0, 1] (e.g. 0.10 dev error), fraction_of_errors in [0, 1] (e.g. 0.05 of the mistakes).
+    Returns: the error left, a float in [0, 1] (the course's example: 10 % error, 5 % of it -> 9.5 %).
+    """
+    error = check_range(error, "error", 0, 1)
+    fraction_of_errors = check_range(fraction_of_errors, "fraction_of_errors", 0, 1)
+    ### BEGIN SOLUTION
+    ceiling = error * (1 - fraction_of_errors)
+    ### END SOLUTION
+    return ceiling
 
 
 # --- latency ----------------------------------------------------------------------------------------------
@@ -552,7 +600,8 @@ def multitask_cost(ZL: Any, Y: Any) -> tuple[float, np.ndarray]:
     """The course's multi-task cost: logistic loss summed over the K sigmoid outputs, averaged over the m
     examples, skipping missing labels (the course's "?"), and its gradient with respect to the logits.
 
-    J = (1/m) sum_i sum_j [y_ji known] * L(sigmoid(z_ji), y_ji), computed from the logits (stable).
+    J = (1/m) sum_i sum_j [y_ji known] * L(sigmoid(z_ji), y_ji), L(a, y) = -[y log a + (1-y) log(1-a)]
+    (computed from the logits for stability; the course's form with a = sigmoid(z) gives the same numbers).
     Inputs: ZL (K, m) logits of the output layer; Y (K, m) with entries 0, 1 or NaN (missing).
     Returns: (J, dZL) with dZL (K, m) = [known] * (sigmoid(ZL) - Y) / m.
     """
@@ -564,12 +613,16 @@ def multitask_cost(ZL: Any, Y: Any) -> tuple[float, np.ndarray]:
     bad = known & ~np.isin(Yarr, (0.0, 1.0))
     if bad.any():
         raise ValueError(f"Y must hold 0, 1 or NaN (missing), found {np.unique(Yarr[bad])[:5].tolist()}")
-    Y0 = np.where(known, Yarr, 0.0)
+    Y0 = np.where(known, Yarr, 0.0)  # missing labels replaced by 0: mask them out with `known`
     m = Z.shape[1]
-    losses = np.maximum(Z, 0) - Z * Y0 + np.log1p(np.exp(-np.abs(Z)))  # -[y log a + (1-y) log(1-a)]
-    J = float(np.sum(losses * known) / m)
-    dZ = known * (1 / (1 + np.exp(-Z)) - Y0) / m
-    return J, dZ
+    ### BEGIN SOLUTION
+    # -[y log a + (1-y) log(1-a)] with a = sigmoid(z), written from z so that large |z| cannot give log(0)
+    losses = np.maximum(Z, 0) - Z * Y0 + np.log1p(np.exp(-np.abs(Z)))
+    J = np.sum(losses * known) / m     # sum over the known labels, divide by m (examples)
+    A = 1 / (1 + np.exp(-Z))
+    dZ = known * (A - Y0) / m          # no gradient from a missing label
+    ### END SOLUTION
+    return float(J), dZ
 
 
 def multitask_gradients(X: Any, Y: Any, parameters: dict, hidden_activation: str = "relu"

@@ -68,7 +68,22 @@ def iou(box1: Any, box2: Any) -> float:
     if b1.shape[0] != 1 or b2.shape[0] != 1:
         raise ValueError(f"iou compares two single boxes of shape (4,); use iou_matrix for sets, "
                          f"got {b1.shape[0]} and {b2.shape[0]} boxes")
-    return float(iou_matrix(b1, b2)[0, 0])
+    (box1_x1, box1_y1, box1_x2, box1_y2) = b1[0]
+    (box2_x1, box2_y1, box2_x2, box2_y2) = b2[0]
+    ### BEGIN SOLUTION
+    # the intersection: the larger of the top-left corners, the smaller of the bottom-right ones
+    xi1, yi1 = max(box1_x1, box2_x1), max(box1_y1, box2_y1)
+    xi2, yi2 = min(box1_x2, box2_x2), min(box1_y2, box2_y2)
+    inter_width = max(xi2 - xi1, 0.0)   # 0 when the boxes do not overlap along x
+    inter_height = max(yi2 - yi1, 0.0)
+    inter_area = inter_width * inter_height
+    # the union: both areas, minus the intersection (which both contain)
+    box1_area = (box1_x2 - box1_x1) * (box1_y2 - box1_y1)
+    box2_area = (box2_x2 - box2_x1) * (box2_y2 - box2_y1)
+    union_area = box1_area + box2_area - inter_area
+    iou = inter_area / union_area if union_area > 0 else 0.0  # two empty boxes: 0
+    ### END SOLUTION
+    return float(iou)
 
 
 def iou_matrix(boxes1: Any, boxes2: Any) -> np.ndarray:
@@ -102,7 +117,10 @@ def yolo_boxes_to_corners(box_xy: Any, box_wh: Any) -> np.ndarray:
         raise ValueError(f"box_xy and box_wh must both have shape (..., 2), got {xy.shape} and {wh.shape}")
     if (wh < 0).any():
         raise ValueError("box_wh must be non-negative (widths and heights)")
-    return np.concatenate([xy - wh / 2, xy + wh / 2], axis=-1)
+    ### BEGIN SOLUTION
+    corners = np.concatenate([xy - wh / 2, xy + wh / 2], axis=-1)  # (x1, y1) and (x2, y2)
+    ### END SOLUTION
+    return corners
 
 
 def corners_to_center(boxes: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -132,11 +150,14 @@ def yolo_filter_boxes(boxes: Any, box_confidence: Any, box_class_probs: Any,
     if boxes.shape[-1:] != (4,) or conf.shape != lead + (1,) or probs.shape[:-1] != lead or probs.ndim < 1:
         raise ValueError(f"expected boxes (..., 4), box_confidence (..., 1), box_class_probs (..., C) with the same "
                          f"leading shape; got {boxes.shape}, {conf.shape}, {probs.shape}")
-    box_scores = conf * probs
-    classes = np.argmax(box_scores, axis=-1)
-    scores = np.max(box_scores, axis=-1)
-    mask = scores >= threshold
-    return scores[mask], boxes[mask].reshape(-1, 4), classes[mask].astype(np.int64)
+    ### BEGIN SOLUTION
+    box_scores = conf * probs                     # (..., C): p_c * c_i for every class
+    box_classes = np.argmax(box_scores, axis=-1)  # (...,): the best class of each box
+    box_class_scores = np.max(box_scores, axis=-1)
+    mask = box_class_scores >= threshold
+    scores, boxes, classes = box_class_scores[mask], boxes[mask], box_classes[mask]
+    ### END SOLUTION
+    return scores, boxes.reshape(-1, 4), classes.astype(np.int64)
 
 
 def non_max_suppression(boxes: Any, scores: Any, max_boxes: int = 10, iou_threshold: float = 0.5) -> np.ndarray:
@@ -152,9 +173,9 @@ def non_max_suppression(boxes: Any, scores: Any, max_boxes: int = 10, iou_thresh
         raise ValueError(f"scores must have shape ({boxes.shape[0]},), one per box, got {scores.shape}")
     max_boxes = check_positive_int(max_boxes, "max_boxes")
     check_range(iou_threshold, "iou_threshold", 0, 1)
-    order = np.argsort(-scores, kind="stable")
-    ious = iou_matrix(boxes, boxes)
-    keep: list[int] = []
+    ### BEGIN SOLUTION
+    order = np.argsort(-scores, kind="stable")  # indices of the boxes, best score first
+    keep = []
     suppressed = np.zeros(boxes.shape[0], dtype=bool)
     for i in order:
         if suppressed[i]:
@@ -162,7 +183,9 @@ def non_max_suppression(boxes: Any, scores: Any, max_boxes: int = 10, iou_thresh
         keep.append(int(i))
         if len(keep) == max_boxes:
             break
-        suppressed |= ious[i] > iou_threshold
+        ious = iou_matrix(boxes[i], boxes)[0]  # IoU of box i with every box, shape (k,)
+        suppressed = suppressed | (ious > iou_threshold)
+    ### END SOLUTION
     return np.array(keep, dtype=np.int64)
 
 
@@ -178,9 +201,12 @@ def yolo_non_max_suppression(scores: Any, boxes: Any, classes: Any, max_boxes: i
     classes = np.asarray(classes).reshape(-1)
     if classes.size != boxes.shape[0]:
         raise ValueError(f"classes must have shape ({boxes.shape[0]},), one per box, got {classes.shape}")
-    keep = non_max_suppression(boxes, scores, max_boxes, iou_threshold)
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    return scores[keep], boxes[keep], classes[keep]
+    ### BEGIN SOLUTION
+    keep = non_max_suppression(boxes, scores, max_boxes, iou_threshold)  # indices, best first
+    scores, boxes, classes = scores[keep], boxes[keep], classes[keep]
+    ### END SOLUTION
+    return scores, boxes, classes
 
 
 # --- anchors, grid cells and YOLO labels --------------------------------------------------------------
@@ -275,18 +301,20 @@ def encode_yolo_labels(boxes: Any, classes: Any, grid_size: int, anchors: Any, n
     y = np.zeros((S, S, anchors.shape[0], 5 + C))
     if boxes.shape[0] == 0:
         return y
-    xy, wh = corners_to_center(boxes)
-    rows, cols = grid_cell(xy, S)
-    best = assign_anchors(boxes, anchors)
+    ### BEGIN SOLUTION
+    xy, wh = corners_to_center(boxes)      # midpoints (k, 2) and sizes (k, 2) in image units
+    rows, cols = grid_cell(xy, S)          # the cell owning each midpoint
+    best = assign_anchors(boxes, anchors)  # the anchor of highest IoU with each box's shape
     for k in range(boxes.shape[0]):
         r, c, b = rows[k], cols[k], best[k]
-        y[r, c, b] = 0
+        y[r, c, b] = 0                     # a later object in the same slot replaces the earlier one
         y[r, c, b, PC] = 1
-        y[r, c, b, BX] = xy[k, 0] * S - c
+        y[r, c, b, BX] = xy[k, 0] * S - c  # the midpoint's offset inside its cell, in [0, 1)
         y[r, c, b, BY] = xy[k, 1] * S - r
-        y[r, c, b, BH] = wh[k, 1] * S
+        y[r, c, b, BH] = wh[k, 1] * S      # the size in cell units
         y[r, c, b, BW] = wh[k, 0] * S
         y[r, c, b, 5 + classes[k]] = 1
+    ### END SOLUTION
     return y
 
 
@@ -481,8 +509,12 @@ def localization_loss(y_hat: Any, y: Any) -> np.ndarray:
         raise ValueError(f"y_hat and y must have the same shape (m, 5 + C), got {y_hat.shape} and {y.shape}")
     if not np.isin(y[:, PC], (0.0, 1.0)).all():
         raise ValueError("y[:, 0] (p_c) must be 0 or 1")
-    diff2 = np.where(np.isnan(y), 0.0, (y_hat - np.nan_to_num(y)) ** 2)
-    return np.where(y[:, PC] == 1, diff2.sum(axis=1), diff2[:, PC])
+    ### BEGIN SOLUTION
+    squares = (y_hat - y) ** 2                # NaN where y is "don't care"
+    has_object = y[:, PC] == 1
+    loss = np.where(has_object, np.sum(squares, axis=1), squares[:, PC])
+    ### END SOLUTION
+    return loss
 
 
 # --- sliding windows and their convolutional implementation ------------------------------------------
@@ -501,11 +533,14 @@ def sliding_windows(image: Any, window: int, stride: int) -> tuple[np.ndarray, n
     H, W = img.shape[:2]
     if window > min(H, W):
         raise ValueError(f"window {window} is larger than the image ({H} x {W})")
-    tops = np.arange(0, H - window + 1, stride)
-    lefts = np.arange(0, W - window + 1, stride)
-    pos = np.array([(t, l) for t in tops for l in lefts], dtype=np.int64)
-    crops = np.stack([img[t:t + window, l:l + window] for t, l in pos])
-    return crops, pos
+    ### BEGIN SOLUTION
+    crops, positions = [], []
+    for top in range(0, H - window + 1, stride):
+        for left in range(0, W - window + 1, stride):
+            crops.append(img[top:top + window, left:left + window])
+            positions.append((top, left))
+    ### END SOLUTION
+    return np.stack(crops), np.array(positions, dtype=np.int64)
 
 
 def network_stride(model: Any) -> int:

@@ -30,22 +30,23 @@ from utils.validation import as_array, check_finite, check_positive_int, check_r
 # --- the triplet loss ---------------------------------------------------------------------------------
 
 
-def _split_triplet(y_pred: Any) -> tuple[Any, Any, Any]:
+def split_triplet(y_pred: Any) -> tuple[Any, Any, Any]:
+    """(anchor, positive, negative) from ``y_pred``: a sequence of three (m, d) arrays or tensors, or one
+    (m, 3, d) array or tensor. Raises ValueError unless the three have the same shape (m, d)."""
     if isinstance(y_pred, (list, tuple)):
         if len(y_pred) != 3:
             raise ValueError(f"y_pred must be (anchor, positive, negative), got {len(y_pred)} arrays")
-        return y_pred[0], y_pred[1], y_pred[2]
-    shape = getattr(y_pred, "shape", None)
-    if shape is None or len(shape) != 3 or shape[1] != 3:
-        raise ValueError(f"y_pred must be (anchor, positive, negative) or one tensor of shape (m, 3, d), "
-                         f"got {type(y_pred).__name__} of shape {shape}")
-    return y_pred[:, 0], y_pred[:, 1], y_pred[:, 2]
-
-
-def _check_triplet_shapes(a: Any, p: Any, n: Any) -> None:
+        a, p, n = y_pred
+    else:
+        shape = getattr(y_pred, "shape", None)
+        if shape is None or len(shape) != 3 or shape[1] != 3:
+            raise ValueError(f"y_pred must be (anchor, positive, negative) or one tensor of shape (m, 3, d), "
+                             f"got {type(y_pred).__name__} of shape {shape}")
+        a, p, n = y_pred[:, 0], y_pred[:, 1], y_pred[:, 2]
     shapes = [tuple(np.shape(t)) if not hasattr(t, "shape") else tuple(t.shape) for t in (a, p, n)]
     if len(shapes[0]) != 2 or shapes[0] != shapes[1] or shapes[0] != shapes[2]:
         raise ValueError(f"anchor, positive and negative must be encodings of the same shape (m, d), got {shapes}")
+    return a, p, n
 
 
 def triplet_loss_numpy(y_true: Any, y_pred: Any, alpha: float = 0.2) -> float:
@@ -56,8 +57,7 @@ def triplet_loss_numpy(y_true: Any, y_pred: Any, alpha: float = 0.2) -> float:
     Returns: the loss summed over the batch (a float).
     """
     check_range(alpha, "alpha", 0, None)
-    a, p, n = (np.asarray(t, dtype=np.float64) for t in _split_triplet(y_pred))
-    _check_triplet_shapes(a, p, n)
+    a, p, n = (np.asarray(t, dtype=np.float64) for t in split_triplet(y_pred))
     pos_dist = np.sum((a - p) ** 2, axis=-1)
     neg_dist = np.sum((a - n) ** 2, axis=-1)
     return float(np.sum(np.maximum(pos_dist - neg_dist + alpha, 0.0)))
@@ -71,12 +71,14 @@ def triplet_loss(y_true: Any, y_pred: Any, alpha: float = 0.2) -> Any:
     import tensorflow as tf
 
     check_range(alpha, "alpha", 0, None)
-    a, p, n = _split_triplet(y_pred)
-    a, p, n = (tf.cast(t, tf.float32) for t in (a, p, n))
-    _check_triplet_shapes(a, p, n)
-    pos_dist = tf.reduce_sum(tf.square(a - p), axis=-1)
-    neg_dist = tf.reduce_sum(tf.square(a - n), axis=-1)
-    return tf.reduce_sum(tf.maximum(pos_dist - neg_dist + alpha, 0.0))
+    anchor, positive, negative = (tf.cast(t, tf.float32) for t in split_triplet(y_pred))
+    ### BEGIN SOLUTION
+    pos_dist = tf.reduce_sum(tf.square(anchor - positive), axis=-1)  # ||f(A) - f(P)||^2, shape (m,)
+    neg_dist = tf.reduce_sum(tf.square(anchor - negative), axis=-1)  # ||f(A) - f(N)||^2, shape (m,)
+    basic_loss = pos_dist - neg_dist + alpha
+    loss = tf.reduce_sum(tf.maximum(basic_loss, 0.0))  # max(., 0) per triplet, then the sum
+    ### END SOLUTION
+    return loss
 
 
 # --- distances and triplet selection ------------------------------------------------------------------
@@ -316,7 +318,8 @@ def encode(images: Any, model: Any, batch_size: int = 256) -> np.ndarray:
 
 # --- verification and recognition ---------------------------------------------------------------------
 
-def _check_encoding(enc: Any, name: str) -> np.ndarray:
+def check_encoding(enc: Any, name: str) -> np.ndarray:
+    """``enc`` as a float array of shape (d,) (a (1, d) batch of one is accepted); ValueError otherwise."""
     e = np.asarray(enc, dtype=np.float64)
     if e.ndim == 2 and e.shape[0] == 1:
         e = e[0]
@@ -327,10 +330,13 @@ def _check_encoding(enc: Any, name: str) -> np.ndarray:
 
 def distance(enc1: Any, enc2: Any) -> float:
     """d(img1, img2) = ||f(img1) - f(img2)||_2 for two encodings of the same length."""
-    a, b = _check_encoding(enc1, "enc1"), _check_encoding(enc2, "enc2")
-    if a.shape != b.shape:
-        raise ValueError(f"encodings of different lengths: {a.shape[0]} and {b.shape[0]}")
-    return float(np.linalg.norm(a - b))
+    enc1, enc2 = check_encoding(enc1, "enc1"), check_encoding(enc2, "enc2")
+    if enc1.shape != enc2.shape:
+        raise ValueError(f"encodings of different lengths: {enc1.shape[0]} and {enc2.shape[0]}")
+    ### BEGIN SOLUTION
+    dist = np.linalg.norm(enc1 - enc2)
+    ### END SOLUTION
+    return float(dist)
 
 
 def verify(image: Any, identity: str, database: Mapping[str, Any], model: Any,
@@ -344,9 +350,12 @@ def verify(image: Any, identity: str, database: Mapping[str, Any], model: Any,
     if identity not in database:
         raise ValueError(f"{identity!r} is not in the database; it holds {sorted(database)}")
     check_range(threshold, "threshold", 0, None)
-    enc = encode(np.asarray(image)[None], model)[0]
-    dist = distance(enc, database[identity])
-    return dist, bool(dist < threshold)
+    ### BEGIN SOLUTION
+    encoding = encode(np.asarray(image)[None], model)[0]  # f(image), shape (d,)
+    dist = distance(encoding, database[identity])
+    same = dist < threshold
+    ### END SOLUTION
+    return float(dist), bool(same)
 
 
 def who_is_it(image: Any, database: Mapping[str, Any], model: Any) -> tuple[float, str]:
@@ -356,13 +365,15 @@ def who_is_it(image: Any, database: Mapping[str, Any], model: Any) -> tuple[floa
     """
     if not database:
         raise ValueError("the database is empty: add at least one name -> encoding")
-    enc = encode(np.asarray(image)[None], model)[0]
-    best_name, best = "", np.inf
+    ### BEGIN SOLUTION
+    encoding = encode(np.asarray(image)[None], model)[0]  # f(image), shape (d,)
+    min_dist, identity = np.inf, None
     for name, db_enc in database.items():
-        d = distance(enc, db_enc)
-        if d < best:
-            best, best_name = d, name
-    return float(best), best_name
+        dist = distance(encoding, db_enc)
+        if dist < min_dist:
+            min_dist, identity = dist, name
+    ### END SOLUTION
+    return float(min_dist), identity
 
 
 def build_database(images: Any, names: Any, model: Any) -> dict[str, np.ndarray]:

@@ -22,14 +22,25 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[$(TF_EXTRA),dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name diy-faceapp --display-name "Python (DIY FaceApp)" >/dev/null
+	@# nbgrader is here for its preprocessors (learner mode); its course-management UI is switched off.
+	@for e in formgrader validate_assignment assignment_list course_list; do \
+	  $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1; done
+	@$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 lab: setup
+	@$(BIN)/python -m utils.exercises
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOTFLAG) index.ipynb
 
+# The exercise twins, generated with the solutions kept in, must run clean and pass every check.
+SOLVED   := test-artifacts/exercises-solved
+test: export FACEAPP_PROGRESS := $(CURDIR)/test-artifacts/exercise-progress.json
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS) tests $(wildcard index.ipynb) $(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)) --nbval-lax
+	@$(BIN)/python -m utils.exercises
+	@$(BIN)/python -m utils.exercises --force --solutions --out $(SOLVED) >/dev/null
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests $(wildcard index.ipynb) $(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)) $(SOLVED) --nbval-lax
 
 test-unit: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
@@ -40,6 +51,10 @@ test-notebooks: setup
 # Re-execute notebooks from their .py scripts and store the outputs: `make refresh NB=course1_nn/w2_logistic_regression.py`
 refresh: setup
 	$(BIN)/python -m utils.notebook refresh $(NB)
+
+# Learner mode: write the exercise twins under exercises/ (kept if they exist: FORCE=1 overwrites them).
+exercises: setup
+	$(BIN)/python -m utils.exercises $(if $(FORCE),--force)
 
 index: setup
 	$(BIN)/python -m utils.notebook index

@@ -154,7 +154,7 @@ def compare(expected: Any, got: Any, where: str = "the return value", rtol: floa
         if not isinstance(got, (tuple, list)):
             return f"{where} should be a {type(expected).__name__} of {len(expected)} values, got {type(got).__name__}"
         if len(got) != len(expected):
-            return f"{where} should hold {len(expected)} values, got {len(got)}"
+            return f"{where} should hold {len(expected)} value{'s' * (len(expected) != 1)}, got {len(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = compare(e, g, f"{where}[{i}]", rtol, atol)
             if problem:

@@ -85,6 +85,17 @@ def exercise_cells(ex: Exercise, skip: set[str], solutions: bool) -> list[Any]:
     return [heading, stub, check]
 
 
+def learner_stub(ex: Exercise, skip: set[str] | None = None) -> str:
+    """The stub cell's source exactly as an exercise notebook shows it (solutions cleared by nbgrader)."""
+    import nbformat
+    from nbgrader.preprocessors import ClearSolutions
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [exercise_cells(ex, skip or set(), solutions=False)[1]]
+    nb, _ = ClearSolutions(enforce_metadata=True).preprocess(nb, {})
+    return nb.cells[0].source
+
+
 def _names(imports: list[str]) -> list[str]:
     out = []
     for line in imports:

@@ -11,13 +11,13 @@ from functools import lru_cache
 
 from utils.exercises.core import Exercise
 
-SPEC_MODULES = ("course1", "course2", "course3", "course4", "blitz", "faceapp")
+SPEC_MODULES = ("course1", "course2", "course3", "course4", "course4_detection", "blitz", "faceapp")
 
 
 @lru_cache(maxsize=None)
-def all_exercises() -> dict[str, Exercise]:
-    """Every exercise by key, in reading order (spec modules in course order, then as listed)."""
-    found: dict[str, Exercise] = {}
+def exercises_by_spec() -> dict[str, list[Exercise]]:
+    """The exercises of each spec module (``{"course1": [...], ...}``), as listed there."""
+    found: dict[str, list[Exercise]] = {}
     for name in SPEC_MODULES:
         try:
             module = importlib.import_module(f"utils.exercises.{name}")
@@ -25,7 +25,16 @@ def all_exercises() -> dict[str, Exercise]:
             if exc.name != f"utils.exercises.{name}":
                 raise
             continue
-        for ex in module.EXERCISES:
+        found[name] = list(module.EXERCISES)
+    return found
+
+
+@lru_cache(maxsize=None)
+def all_exercises() -> dict[str, Exercise]:
+    """Every exercise by key, in reading order (spec modules in course order, then as listed)."""
+    found: dict[str, Exercise] = {}
+    for exercises in exercises_by_spec().values():
+        for ex in exercises:
             if ex.key in found:
                 raise ValueError(f"exercise {ex.key!r} is defined twice")
             found[ex.key] = ex

@@ -6,9 +6,11 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from utils.torch_nets import (Net, best_device, blitz_transform, count_parameters, data_parallel, ddp_gradients,
-                              evaluate, has_torchvision, make_loader, parameter_table, per_class_accuracy,
-                              plot_confusion_matrix, predict, time_training, to_tensor_normalize, train)
+from utils.gradcheck import numerical_gradient, rel_error
+from utils.torch_nets import (Net, best_device, blitz_transform, chain_rule_example, chain_rule_example_gradient,
+                              count_parameters, data_parallel, data_parallel_gradient, ddp_gradients, evaluate,
+                              has_torchvision, make_loader, parameter_table, per_class_accuracy,
+                              plot_confusion_matrix, predict, time_training, to_tensor_normalize, train, train_step)
 from utils.validation import DivergenceError
 
 
@@ -226,3 +228,46 @@ def test_plot_confusion_matrix_writes_every_count_and_labels_the_axes():
 def test_best_device_is_cuda_exactly_when_torch_sees_a_gpu():
     assert best_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
     assert isinstance(has_torchvision(), bool)
+
+
+def test_count_parameters_counts_biases_and_skips_frozen_tensors_unless_asked():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2, bias=False))
+    assert count_parameters(model) == 4 * 3 + 3 + 3 * 2
+    model[0].bias.requires_grad_(False)
+    assert count_parameters(model) == 4 * 3 + 3 * 2
+    assert count_parameters(model, trainable_only=False) == 4 * 3 + 3 + 3 * 2
+
+
+def test_chain_rule_example_gradient_matches_autograd_and_the_numerical_gradient(rng):
+    theta = rng.normal(size=(3, 4))
+    t = torch.tensor(theta, requires_grad=True)
+    (t * torch.tanh(t ** 2)).sum().backward()
+    grad = chain_rule_example_gradient(theta)
+    assert rel_error(grad, t.grad.numpy()) < 1e-12
+    assert rel_error(grad, numerical_gradient(chain_rule_example, theta)) < 1e-7
+    assert chain_rule_example(theta) == pytest.approx(float((t * torch.tanh(t ** 2)).sum().detach()), rel=1e-12)
+
+
+def test_train_step_ignores_stale_gradients_and_takes_one_sgd_step(rng):
+    net = nn.Linear(5, 3)
+    x, y = torch.randn(6, 5), torch.tensor([0, 1, 2, 0, 1, 2])
+    for p in net.parameters():
+        p.grad = torch.full_like(p, 100.0)  # left over from an earlier backward: must not count
+    before = [p.detach().clone() for p in net.parameters()]
+    expected_loss = nn.functional.cross_entropy(net(x), y)
+    grads = torch.autograd.grad(expected_loss, list(net.parameters()))
+    loss = train_step(net, x, y, torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss())
+    assert isinstance(loss, float) and loss == pytest.approx(expected_loss.item(), rel=1e-6)
+    for p, b, g in zip(net.parameters(), before, grads):
+        torch.testing.assert_close(p.detach(), b - 0.1 * g)
+
+
+def test_data_parallel_gradient_equals_the_full_batch_gradient_for_1_2_and_4_shards():
+    net = Net()
+    x, y = torch.randn(8, 3, 32, 32), torch.arange(8) % 10
+    nn.functional.cross_entropy(net(x), y).backward()
+    full = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
+    for k in (1, 2, 4):
+        torch.testing.assert_close(data_parallel_gradient(net, x, y, n_shards=k), full, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="divisible by n_shards=3"):
+        data_parallel_gradient(net, x, y, n_shards=3)

@@ -58,13 +58,55 @@ class Net(nn.Module):
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
-    """The number of (trainable) scalar parameters in ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    """The number of scalar parameters in ``model``: every weight and every bias value.
+
+    Inputs:
+    - model: an nn.Module; ``model.parameters()`` yields its weight and bias tensors (``p.numel()`` values each).
+    - trainable_only: count only the tensors the optimizer updates (``p.requires_grad``); False: count all,
+      frozen ones included.
+    Returns: total, an int.
+    """
+    ### BEGIN SOLUTION
+    total = 0
+    for p in model.parameters():
+        if p.requires_grad or not trainable_only:
+            total += p.numel()
+    ### END SOLUTION
+    return total
 
 
 def parameter_table(model: nn.Module) -> list[tuple[str, tuple[int, ...], int]]:
     """One row per parameter tensor: (name, shape, number of values), in registration order."""
     return [(name, tuple(p.shape), p.numel()) for name, p in model.named_parameters()]
+
+
+# --- autograd against a gradient by hand ------------------------------------------------------------------------
+
+def chain_rule_example(theta: Any) -> float:
+    """f(theta) = sum(theta * tanh(theta ** 2)), the scalar function of the autograd notebook.
+
+    Inputs: theta, an array of any shape (or a scalar). Returns: f, a float.
+    """
+    theta = as_array(theta, "theta")
+    return float(np.sum(theta * np.tanh(theta ** 2)))
+
+
+def chain_rule_example_gradient(theta: Any) -> np.ndarray:
+    """The gradient of ``chain_rule_example`` by hand, as Course 1's backward passes are written.
+
+    f = sum(theta * u) with u = tanh(v) and v = theta ** 2, so by the product rule and the chain rule
+    df/dtheta = u + theta * (1 - u ** 2) * 2 * theta   (tanh'(v) = 1 - tanh(v) ** 2, dv/dtheta = 2 theta).
+    Inputs: theta, an array of any shape (or a scalar). Returns: grad, float array of theta's shape.
+    """
+    theta = as_array(theta, "theta")
+    ### BEGIN SOLUTION
+    v = theta ** 2
+    u = np.tanh(v)
+    du_dv = 1 - u ** 2                    # tanh'(v)
+    dv_dtheta = 2 * theta                 # the chain rule's inner factor
+    grad = u + theta * du_dv * dv_dtheta  # product rule: d(theta)/dtheta * u + theta * du/dtheta
+    ### END SOLUTION
+    return grad
 
 
 # --- data ---------------------------------------------------------------------------------------------------
@@ -88,6 +130,9 @@ def to_tensor_normalize(images: Any, mean: Sequence[float] = BLITZ_MEAN,
     - mean, std: one value per channel, applied after scaling to [0, 1].
     Returns: float32 tensor of shape (N, C, H, W) (or (C, H, W)) holding (x / 255 - mean) / std,
     the same numbers torchvision's ToTensor() + Normalize(mean, std) give.
+
+    Inside, ``x`` starts as the uint8 tensor (N, H, W, C) and ``m``, ``s`` are float32 tensors of shape
+    (1, C, 1, 1) that broadcast over a channels-first batch.
     """
     arr = np.asarray(images)
     if arr.dtype != np.uint8:
@@ -97,9 +142,13 @@ def to_tensor_normalize(images: Any, mean: Sequence[float] = BLITZ_MEAN,
         arr = arr[None]
     if arr.ndim != 4:
         raise ValueError(f"images must have shape (N, H, W, C) or (H, W, C), got shape {arr.shape}")
-    m, s = _check_mean_std(mean, std, arr.shape[-1])
-    x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).to(torch.float32).div(255)
-    x = x.sub(m).div(s).contiguous()
+    m, s = _check_mean_std(mean, std, arr.shape[-1])   # float32 tensors of shape (1, C, 1, 1)
+    x = torch.from_numpy(np.ascontiguousarray(arr))       # uint8 tensor (N, H, W, C)
+    ### BEGIN SOLUTION
+    x = x.permute(0, 3, 1, 2).float() / 255               # channels first, float32 in [0, 1]
+    x = (x - m) / s                                        # subtract the mean, then divide by the std
+    ### END SOLUTION
+    x = x.contiguous()
     return x[0] if single else x
 
 
@@ -163,6 +212,27 @@ def make_loader(images: Any, labels: Any, batch_size: int = 4, shuffle: bool = T
 
 # --- training and evaluation -----------------------------------------------------------------------------------
 
+def train_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
+               criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> float:
+    """One step of the blitz's training loop on the mini-batch (x, y): the four lines of every loop.
+
+    Inputs:
+    - net: the model, on the device of x and y.
+    - x: inputs of shape (B, C, H, W); y: class labels of shape (B,), int64.
+    - optimizer: e.g. ``torch.optim.SGD(net.parameters(), lr, momentum)``; ``optimizer.step()`` updates net's
+      parameters in place from their ``.grad``, and ``optimizer.zero_grad()`` clears those gradients.
+    - criterion: the loss, e.g. ``nn.CrossEntropyLoss()``; ``criterion(scores, y)`` is a 0-d tensor.
+    Returns: the mini-batch's loss (computed before the update) as a Python float.
+    """
+    ### BEGIN SOLUTION
+    optimizer.zero_grad()         # gradients accumulate: clear the previous step's
+    loss = criterion(net(x), y)   # forward pass and loss
+    loss.backward()               # autograd fills every parameter's .grad
+    optimizer.step()              # the update, e.g. W = W - lr * dW
+    ### END SOLUTION
+    return loss.item()
+
+
 @dataclass
 class TrainHistory:
     """What ``train`` records: the mean loss over every ``log_every`` batches, and per epoch."""
@@ -205,11 +275,8 @@ def train(net: nn.Module, loader: DataLoader, epochs: int = 2, lr: float = 0.001
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress, leave=True)
         for x, y in bar:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            optimizer.zero_grad()
-            loss = criterion(net(x), y)
-            loss.backward()
-            optimizer.step()
-            value = check_finite(loss.item(), step, hint=f"lr={lr} is too high for this model; try a smaller one")
+            loss = train_step(net, x, y, optimizer, criterion)
+            value = check_finite(loss, step, hint=f"lr={lr} is too high for this model; try a smaller one")
             running += value
             total += value
             batches += 1
@@ -241,14 +308,21 @@ def predict(net: nn.Module, loader: DataLoader, device: str | torch.device = "cp
 def per_class_accuracy(confusion: Any) -> np.ndarray:
     """Accuracy of each class from a confusion matrix (rows: true class, columns: predicted class).
 
-    Returns: shape (n_classes,), correct / examples of that class; NaN for a class with no examples.
+    Inputs:
+    - confusion: (n_classes, n_classes) counts; confusion[i, j] = test examples of class i predicted as j.
+    Returns: acc of shape (n_classes,), float: correct / examples of that class (the recall of each class);
+    NaN for a class with no examples.
     """
     cm = as_array(confusion, "confusion", ndim=2)
     if cm.shape[0] != cm.shape[1]:
         raise ValueError(f"confusion must be square (n_classes, n_classes), got shape {cm.shape}")
-    support = cm.sum(axis=1)
+    ### BEGIN SOLUTION
+    correct = np.diag(cm)                 # cm[k, k]: examples of class k predicted as k
+    support = cm.sum(axis=1)              # row sums: how many examples of each true class
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(support > 0, np.diag(cm) / support, np.nan)
+        acc = np.where(support > 0, correct / support, np.nan)
+    ### END SOLUTION
+    return acc
 
 
 @dataclass
@@ -322,6 +396,34 @@ def data_parallel(model: nn.Module, device_ids: Sequence[int] | None = None) -> 
     return model.to("cpu"), "no GPU: no replication, the model runs on the CPU as is"
 
 
+def data_parallel_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_shards: int = 2) -> torch.Tensor:
+    """Data parallelism by hand, on one device: the gradient of the mean cross-entropy on the batch (x, y),
+    computed as the average of the gradients of ``n_shards`` equal shards of the batch.
+
+    Inputs:
+    - model: the network; its parameters' ``.grad`` are overwritten (they hold the last shard's gradient).
+    - x: inputs (B, ...); y: class labels (B,), int64; B divisible by n_shards.
+    - n_shards: how many "devices" share the batch; shard s holds examples s * B / n_shards up to (s + 1) * B / n_shards.
+    Returns: grad, a 1-D tensor: every parameter's gradient flattened (``p.grad.reshape(-1)``) and concatenated
+    in ``model.parameters()`` order, averaged over the shards. It equals the full batch's gradient.
+    """
+    n_shards = check_positive_int(n_shards, "n_shards")
+    if len(y) % n_shards or len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of examples, divisible by n_shards={n_shards}; "
+                         f"got {len(x)} and {len(y)}")
+    size = len(y) // n_shards
+    ### BEGIN SOLUTION
+    shard_grads = []
+    for s in range(n_shards):
+        model.zero_grad()                                  # each device starts from zero gradients
+        x_s, y_s = x[s * size:(s + 1) * size], y[s * size:(s + 1) * size]
+        F.cross_entropy(model(x_s), y_s).backward()        # mean over the shard's examples
+        shard_grads.append(torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
+    grad = torch.stack(shard_grads).mean(dim=0)            # the all-reduce: average over the devices
+    ### END SOLUTION
+    return grad
+
+
 def _ddp_worker(rank: int, world_size: int, init_file: str, state: dict, x: torch.Tensor, y: torch.Tensor,
                 out_file: str) -> None:
     """One DDP process: its shard of the batch, forward, backward (gradients all-reduced), save rank 0's grads."""
@@ -380,9 +482,7 @@ def time_training(net_factory: Callable[[], nn.Module], device: str | torch.devi
     y = torch.randint(0, 10, (batch_size,), generator=gen).to(device)
 
     def step() -> None:
-        opt.zero_grad()
-        F.cross_entropy(net(x), y).backward()
-        opt.step()
+        train_step(net, x, y, opt, F.cross_entropy)
 
     for _ in range(warmup):
         step()

@@ -102,8 +102,16 @@ def test_negative_lambda_and_mismatched_caches_are_value_errors(rng):
     _, dcache = forward_propagation_with_dropout(X, params, 0.5)
     with pytest.raises(ValueError, match="differs"):
         backward_propagation_with_dropout(X, Y, dcache, 0.7)
-    with pytest.raises(ValueError, match="dropout masks"):
-        backward_propagation_with_regularization(X, Y, dcache, 0.1)
+
+
+def test_l2_backward_through_a_dropout_cache_adds_lambd_over_m_w_to_the_dropout_gradients(rng):
+    params, X, Y = _net(rng)
+    _, dcache = forward_propagation_with_dropout(X, params, 0.5, np.random.RandomState(4))
+    plain = backward_propagation_with_dropout(X, Y, dcache, 0.5)
+    reg = backward_propagation_with_regularization(X, Y, dcache, 0.3)
+    for l in (1, 2, 3):
+        np.testing.assert_allclose(reg[f"dW{l}"] - plain[f"dW{l}"], 0.3 / X.shape[1] * params[f"W{l}"], atol=1e-12)
+        np.testing.assert_array_equal(reg[f"db{l}"], plain[f"db{l}"])
 
 
 def test_model_records_a_finite_cost_even_when_the_x10_start_saturates_the_sigmoid(rng):

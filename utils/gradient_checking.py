@@ -4,6 +4,8 @@
 ``relative_difference = ||grad - gradapprox|| / (||grad|| + ||gradapprox||)``); this module gives it the
 course's interface: a 1-D example J(theta) = theta * x, and the N-dimensional check that flattens every
 parameter into one vector theta, perturbs each entry by +-epsilon and compares with backprop's gradients.
+``gradient_check`` and ``gradient_check_n`` write the course's loops out (they are learner-mode exercises);
+``gradient_check_cost`` does the same for any cost function with ``utils.gradcheck``.
 
 The course's thresholds: a difference below about 2e-7 means the backward pass is right; above 1e-3 it
 is almost surely wrong. Gradient checking does not work with dropout on (each evaluation of J draws
@@ -25,29 +27,43 @@ Parameters = dict[str, np.ndarray]
 # --- one dimension -------------------------------------------------------------------------------------------
 
 def forward_propagation(x: float, theta: float) -> float:
-    """The 1-D example's cost J(theta) = theta * x."""
-    return theta * x
+    """The 1-D example's cost J(theta) = theta * x. Inputs: x, theta (numbers). Returns: J, a number."""
+    ### BEGIN SOLUTION
+    J = theta * x
+    ### END SOLUTION
+    return J
 
 
 def backward_propagation(x: float, theta: float) -> float:
-    """The 1-D example's derivative dJ/dtheta = x."""
-    return x
+    """The 1-D example's derivative dJ/dtheta of J(theta) = theta * x. Returns: dtheta, a number."""
+    ### BEGIN SOLUTION
+    dtheta = x
+    ### END SOLUTION
+    return dtheta
 
 
 def gradient_check(x: float, theta: float, epsilon: float = 1e-7, print_msg: bool = False) -> float:
     """Compare dJ/dtheta from ``backward_propagation`` with (J(theta + eps) - J(theta - eps)) / (2 eps).
 
-    Inputs: x, theta (scalars); epsilon > 0, the two-sided step.
-    Returns: difference = |grad - gradapprox| / (|grad| + |gradapprox|).
+    Inputs: x, theta (numbers); epsilon > 0, the two-sided step; print_msg: print the verdict.
+    Returns: difference = |grad - gradapprox| / (|grad| + |gradapprox|), a float (np.linalg.norm of a
+    number is its absolute value).
     """
-    eps = check_range(epsilon, "epsilon", 0, None, low_inclusive=False)
-    theta_arr = np.array([float(theta)])
-    gradapprox = numerical_gradient(lambda t: forward_propagation(x, t[0]), theta_arr, h=eps)
-    grad = np.array([backward_propagation(x, theta)], dtype=np.float64)
-    difference = relative_difference(grad, gradapprox)
+    epsilon = check_range(epsilon, "epsilon", 0, None, low_inclusive=False)
+    ### BEGIN SOLUTION
+    theta_plus = theta + epsilon
+    theta_minus = theta - epsilon
+    J_plus = forward_propagation(x, theta_plus)
+    J_minus = forward_propagation(x, theta_minus)
+    gradapprox = (J_plus - J_minus) / (2 * epsilon)
+    grad = backward_propagation(x, theta)
+    numerator = np.linalg.norm(grad - gradapprox)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
+    difference = numerator / denominator
+    ### END SOLUTION
     if print_msg:
         _report(difference)
-    return difference
+    return float(difference)
 
 
 # --- N dimensions --------------------------------------------------------------------------------------------
@@ -133,18 +149,43 @@ def gradient_check_n(parameters: Mapping[str, np.ndarray], gradients: Mapping[st
                      Y: np.ndarray, epsilon: float = 1e-7, print_msg: bool = False) -> float:
     """The course's check of backprop for ``utils.deep_nn``'s network (ReLU hidden layers, sigmoid output).
 
-    J(theta) = ``compute_cost(L_model_forward(X, parameters)[0], Y)``.
+    J(theta) = ``compute_cost(L_model_forward(X, parameters)[0], Y)``, here ``cost(theta)`` for a column
+    vector theta (n, 1) of all the parameters (``dictionary_to_vector``). For every entry i, the two-sided
+    difference (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps) approximates the gradient's entry i.
     Inputs: parameters W1, b1, ...; gradients from the backward pass to check (dW1, db1, ...); X (n_x, m);
-    Y (1, m); epsilon > 0.
-    Returns: the relative difference (below ~2e-7: correct).
+    Y (1, m); epsilon > 0; print_msg: print the verdict.
+    Returns: difference = ||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2) (below ~2e-7: correct).
     """
     from utils.deep_nn import L_model_forward, compute_cost
 
-    difference = gradient_check_cost(lambda p: compute_cost(L_model_forward(X, p)[0], Y), parameters, gradients,
-                                     epsilon)
+    _check_matching(parameters, gradients)
+    epsilon = check_range(epsilon, "epsilon", 0, None, low_inclusive=False)
+
+    def cost(theta: np.ndarray) -> float:
+        return compute_cost(L_model_forward(X, vector_to_dictionary(theta, parameters))[0], Y)
+
+    parameters_values, _ = dictionary_to_vector(parameters)
+    grad = gradients_to_vector(gradients)
+    num_parameters = parameters_values.shape[0]
+    J_plus = np.zeros((num_parameters, 1))
+    J_minus = np.zeros((num_parameters, 1))
+    gradapprox = np.zeros((num_parameters, 1))
+    ### BEGIN SOLUTION
+    for i in range(num_parameters):
+        theta_plus = np.copy(parameters_values)
+        theta_plus[i] = theta_plus[i] + epsilon
+        J_plus[i] = cost(theta_plus)
+        theta_minus = np.copy(parameters_values)
+        theta_minus[i] = theta_minus[i] - epsilon
+        J_minus[i] = cost(theta_minus)
+        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)
+    numerator = np.linalg.norm(grad - gradapprox)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
+    difference = numerator / denominator
+    ### END SOLUTION
     if print_msg:
         _report(difference)
-    return difference
+    return float(difference)
 
 
 def _report(difference: float) -> None:

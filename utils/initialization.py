@@ -23,30 +23,68 @@ from utils.validation import as_array, check_positive_int, check_range
 Parameters = dict[str, np.ndarray]
 
 
+def check_layers_dims(layers_dims: Sequence[int]) -> list[int]:
+    """layers_dims [n_x, n_1, ..., n_L]: at least two sizes, each a positive integer. Returns it as a list."""
+    dims = list(layers_dims)
+    if len(dims) < 2:
+        raise ValueError(f"layers_dims needs at least [n_x, n_y], got {dims}")
+    return [check_positive_int(n, f"layers_dims[{i}]") for i, n in enumerate(dims)]
+
+
 def initialize_parameters_zeros(layers_dims: Sequence[int]) -> Parameters:
-    """All weights and biases zero. Inputs: layers_dims [n_x, n_1, ..., n_L].
-    Returns: parameters with Wl of shape (n_l, n_{l-1}) and bl of shape (n_l, 1), all zeros."""
-    return initialize_parameters_deep(layers_dims, init="zeros")
+    """All weights and biases zero.
+
+    Inputs: layers_dims [n_x, n_1, ..., n_L], the size of every layer (the input first).
+    Returns: parameters with Wl of shape (n_l, n_{l-1}) and bl of shape (n_l, 1), all zeros, l = 1..L.
+    """
+    layers_dims = check_layers_dims(layers_dims)
+    parameters = {}
+    L = len(layers_dims)  # number of layers, counting the input layer
+    ### BEGIN SOLUTION
+    for l in range(1, L):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    ### END SOLUTION
+    return parameters
 
 
 def initialize_parameters_random(layers_dims: Sequence[int], scale: float = 10.0, seed: int = 3) -> Parameters:
     """Large random weights ``randn(n_l, n_{l-1}) * scale`` (the course: scale 10, seed 3), biases zero.
 
-    Inputs: layers_dims [n_x, ..., n_L]; scale > 0; seed.
-    Returns: parameters W1, b1, ..., WL, bL.
+    Inputs: layers_dims [n_x, n_1, ..., n_L]; scale > 0; seed of the generator ``rng``.
+    Returns: parameters with Wl of shape (n_l, n_{l-1}) drawn with ``rng.randn`` layer by layer, and bl of
+    shape (n_l, 1), zeros.
     """
+    layers_dims = check_layers_dims(layers_dims)
     scale = check_range(scale, "scale", 0, None, low_inclusive=False)
-    dims = initialize_parameters_deep(layers_dims, init="zeros")  # validates layers_dims
-    rng = np.random.RandomState(seed)
-    return {k: (rng.randn(*w.shape) * scale if k.startswith("W") else w) for k, w in dims.items()}
+    rng = np.random.RandomState(seed)  # the course's np.random.seed(3), without touching numpy's global state
+    parameters = {}
+    L = len(layers_dims)
+    ### BEGIN SOLUTION
+    for l in range(1, L):
+        parameters["W" + str(l)] = rng.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    ### END SOLUTION
+    return parameters
 
 
 def initialize_parameters_he(layers_dims: Sequence[int], seed: int = 3) -> Parameters:
     """He initialization ``randn(n_l, n_{l-1}) * sqrt(2 / n_{l-1})``, biases zero (the course: seed 3).
 
-    Inputs: layers_dims [n_x, ..., n_L]. Returns: parameters W1, b1, ..., WL, bL.
+    Inputs: layers_dims [n_x, n_1, ..., n_L]; seed of the generator ``rng``.
+    Returns: parameters with Wl of shape (n_l, n_{l-1}) drawn with ``rng.randn`` layer by layer and scaled
+    by sqrt(2 / n_{l-1}) (n_{l-1}: the number of inputs of layer l), and bl of shape (n_l, 1), zeros.
     """
-    return initialize_parameters_deep(layers_dims, init="he", seed=seed)
+    layers_dims = check_layers_dims(layers_dims)
+    rng = np.random.RandomState(seed)
+    parameters = {}
+    L = len(layers_dims)
+    ### BEGIN SOLUTION
+    for l in range(1, L):
+        parameters["W" + str(l)] = rng.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l - 1])
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    ### END SOLUTION
+    return parameters
 
 
 INITIALIZERS = {"zeros": initialize_parameters_zeros, "random": initialize_parameters_random,

@@ -90,13 +90,21 @@ def l2_penalty(parameters: Parameters, lambd: float, m: int) -> float:
 
 
 def compute_cost_with_regularization(A3: np.ndarray, Y: np.ndarray, parameters: Parameters, lambd: float) -> float:
-    """Cross-entropy (``utils.deep_nn.compute_cost``) plus the L2 penalty lambd / (2 m) * sum ||W_l||^2.
+    """Cross-entropy (``utils.deep_nn.compute_cost``) plus the L2 penalty lambd / (2 m) * sum_l ||W_l||_F^2.
 
-    Inputs: A3 (1, m) the network's output; Y (1, m); parameters W1, b1, ...; lambd >= 0.
-    Returns: cost, a float.
+    Inputs: A3 (1, m) the network's output; Y (1, m); parameters W1, b1, ..., WL, bL; lambd >= 0.
+    Returns: cost, a float. Only the weights W1..WL are penalized, not the biases.
     """
     Y = check_binary_labels(Y)
-    return compute_cost(A3, Y) + l2_penalty(parameters, lambd, Y.shape[1])
+    lambd = check_lambd(lambd)
+    L = num_layers(parameters)
+    m = Y.shape[1]
+    cross_entropy_cost = compute_cost(A3, Y)  # the cross-entropy part of the cost
+    ### BEGIN SOLUTION
+    L2_regularization_cost = lambd / (2 * m) * sum(np.sum(np.square(parameters["W" + str(l)])) for l in range(1, L + 1))
+    ### END SOLUTION
+    cost = cross_entropy_cost + L2_regularization_cost
+    return float(cost)
 
 
 def forward_propagation(X: np.ndarray, parameters: Parameters) -> tuple[np.ndarray, Cache]:
@@ -106,24 +114,24 @@ def forward_propagation(X: np.ndarray, parameters: Parameters) -> tuple[np.ndarr
 
 def backward_propagation_with_regularization(X: np.ndarray, Y: np.ndarray, cache: Cache,
                                              lambd: float) -> dict[str, np.ndarray]:
-    """Backward pass of cross-entropy + L2: ``utils.deep_nn.L_model_backward`` plus lambd / m * W_l on every dW_l.
+    """Backward pass of cross-entropy + L2: the cross-entropy's gradients plus lambd / m * W_l on every dW_l.
 
-    Inputs: X (n_x, m); Y (1, m); cache from ``forward_propagation`` (no dropout); lambd >= 0.
-    Returns: gradients with dA0.., dW1.., db1.. (as L_model_backward).
+    Inputs: X (n_x, m); Y (1, m); cache = (A3, caches, masks, keep_prob) from ``forward_propagation`` (or from
+    ``forward_propagation_with_dropout``: then the gradients go through its masks); lambd >= 0.
+    ``caches[l - 1]`` is layer l's ((A_prev, W, b), Z), so layer l's weights are ``caches[l - 1][0][1]``.
+    Returns: gradients with dA0.., dW1.., db1.. (as ``utils.deep_nn.L_model_backward``).
     """
     lambd = check_lambd(lambd)
-    AL, caches, masks, _ = _unpack(cache, X)
-    if any(D is not None for D in masks):
-        raise ValueError("the cache holds dropout masks: use backward_propagation_with_dropout")
-    grads = L_model_backward(AL, Y, caches)
-    return _add_l2(grads, caches, lambd)
-
-
-def _add_l2(grads: dict[str, np.ndarray], caches: list, lambd: float) -> dict[str, np.ndarray]:
-    if lambd:
-        m = caches[0][0][0].shape[1]
-        for l, cache in enumerate(caches, start=1):
-            grads[f"dW{l}"] = grads[f"dW{l}"] + lambd / m * cache[0][1]
+    AL, caches, masks, keep_prob = _unpack(cache, X)
+    m = X.shape[1]
+    L = len(caches)
+    # the gradients of the cross-entropy alone (L_model_backward's; through the dropout masks if there are any)
+    grads = backward_propagation_with_dropout(X, Y, cache, keep_prob)
+    ### BEGIN SOLUTION
+    for l in range(1, L + 1):
+        (A_prev, W, b), Z = caches[l - 1]
+        grads["dW" + str(l)] = grads["dW" + str(l)] + lambd / m * W
+    ### END SOLUTION
     return grads
 
 
@@ -134,35 +142,33 @@ def forward_propagation_with_dropout(X: np.ndarray, parameters: Parameters, keep
     """Forward pass with inverted dropout on every hidden layer (not on the input, not on the output).
 
     For each hidden layer: A = relu(W A_prev + b); D = (rand(*A.shape) < keep_prob); A = A * D / keep_prob.
-    Inputs: X (n_x, m); parameters W1, b1, ...; keep_prob in (0, 1] (1: no dropout, no masks);
-    rng: a ``np.random.RandomState`` for the masks (default: numpy's global generator).
-    Returns: (A3 (1, m), cache = (A3, caches, masks, keep_prob)).
+    Inputs: X (n_x, m); parameters W1, b1, ..., WL, bL; keep_prob in (0, 1] (1: no dropout, no masks);
+    rng: a ``np.random.RandomState`` for the masks (default: numpy's global generator); draw the masks with
+    ``rng.rand(n, m)``.
+    Returns: (A3 (1, m), cache = (A3, caches, masks, keep_prob)); caches[l - 1] = ((A_prev, W, b), Z) of layer l
+    (as ``utils.deep_nn.linear_activation_forward``), masks[l - 1] the boolean mask D_l of hidden layer l
+    (None for the output layer and when keep_prob = 1).
     """
     keep_prob = check_keep_prob(keep_prob)
     L = num_layers(parameters)
     X = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
-    for l in range(1, L + 1):  # the checks linear_activation_forward would make, once
+    for l in range(1, L + 1):
         as_array(parameters[f"W{l}"], f"W{l}", ndim=2)
-    return _forward_dropout(X, parameters, L, keep_prob, rng)
-
-
-def _forward_dropout(X: np.ndarray, parameters: Parameters, L: int, keep_prob: float,
-                     rng: np.random.RandomState | None) -> tuple[np.ndarray, Cache]:
-    """``forward_propagation_with_dropout`` without input checks (for the trainer, which checks once).
-
-    Same computation and caches as ``utils.deep_nn.linear_activation_forward`` layer by layer.
-    """
-    rand = (rng if rng is not None else np.random).random_sample
+    rng = np.random if rng is None else rng
     A, caches, masks = X, [], []
     for l in range(1, L + 1):
-        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        W, b = parameters["W" + str(l)], parameters["b" + str(l)]
         Z = W @ A + b
         caches.append(((A, W, b), Z))
         A = np.maximum(Z, 0.0) if l < L else expit(Z)
         D = None
-        if l < L and keep_prob < 1:
-            D = rand(A.shape) < keep_prob
-            A = A * D / keep_prob
+        if l < L and keep_prob < 1:  # a hidden layer, with dropout
+            ### BEGIN SOLUTION
+            D = rng.rand(A.shape[0], A.shape[1])  # step 1: a random matrix of the shape of A
+            D = D < keep_prob                     # step 2: keep each unit with probability keep_prob
+            A = A * D                             # step 3: shut down the other units
+            A = A / keep_prob                     # step 4: scale the kept ones up (inverted dropout)
+            ### END SOLUTION
         masks.append(D)
     return A, (A, caches, masks, keep_prob)
 
@@ -171,8 +177,11 @@ def backward_propagation_with_dropout(X: np.ndarray, Y: np.ndarray, cache: Cache
                                       keep_prob: float) -> dict[str, np.ndarray]:
     """Backward pass through the dropout forward: the same masks D_l switch off the same units.
 
-    dA_l = dA_l * D_l / keep_prob before each hidden layer's backward. Inputs: X (n_x, m), Y (1, m), cache from
-    ``forward_propagation_with_dropout`` and the keep_prob used there. Returns: gradients dA0.., dW1.., db1...
+    Layer by layer as ``utils.deep_nn.linear_backward`` and ``relu_backward``, with dA_l = dA_l * D_l / keep_prob
+    before each hidden layer's backward.
+    Inputs: X (n_x, m), Y (1, m), cache = (A3, caches, masks, keep_prob) from ``forward_propagation_with_dropout``
+    and the keep_prob used there (1: no masks, then this is ``utils.deep_nn.L_model_backward``).
+    Returns: gradients dA0.., dW1.., db1...
     """
     keep_prob = check_keep_prob(keep_prob)
     AL, caches, masks, cache_keep = _unpack(cache, X)
@@ -180,27 +189,24 @@ def backward_propagation_with_dropout(X: np.ndarray, Y: np.ndarray, cache: Cache
         raise ValueError(f"keep_prob {keep_prob} differs from the {cache_keep} the forward pass used")
     Y = check_binary_labels(Y)
     check_same_columns(AL, Y, "A3", "Y")
-    return _backward_dropout(Y, cache)
-
-
-def _backward_dropout(Y: np.ndarray, cache: Cache) -> dict[str, np.ndarray]:
-    """``backward_propagation_with_dropout`` without input checks: ``utils.deep_nn.linear_backward`` and
-    ``relu_backward`` layer by layer, with the masks applied to each hidden layer's dA."""
-    AL, caches, masks, keep_prob = cache
     L = len(caches)
     m = AL.shape[1]
     grads: dict[str, np.ndarray] = {}
-    dZ = AL - Y
+    dZ = AL - Y  # the output layer: sigmoid with the cross-entropy
     for l in range(L, 0, -1):
-        (A_prev, W, _), _ = caches[l - 1]
-        grads[f"dW{l}"] = dZ @ A_prev.T / m
-        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+        (A_prev, W, b), Z = caches[l - 1]
+        grads["dW" + str(l)] = dZ @ A_prev.T / m
+        grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
         dA = W.T @ dZ
-        grads[f"dA{l - 1}"] = dA
-        if l > 1:
-            if masks[l - 2] is not None:
-                dA = dA * masks[l - 2] / keep_prob
-            dZ = np.where(caches[l - 2][1] > 0, dA, 0.0)
+        grads["dA" + str(l - 1)] = dA
+        if l > 1:  # dA is the gradient of hidden layer l - 1's output, A_{l-1}
+            D = masks[l - 2]  # the mask of hidden layer l - 1 (None without dropout)
+            if D is not None:
+                ### BEGIN SOLUTION
+                dA = dA * D           # the units shut down in the forward pass get no gradient
+                dA = dA / keep_prob   # and the kept ones are scaled as in the forward pass
+                ### END SOLUTION
+            dZ = np.where(caches[l - 2][1] > 0, dA, 0.0)  # relu_backward
     return grads
 
 
@@ -247,16 +253,17 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
     rng = np.random.RandomState(seed)
     costs: list[float] = []
     m = X.shape[1]
-    L = num_layers(parameters)
-    forward_propagation_with_dropout(X, parameters, keep_prob)  # checks the shapes once
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in DivergenceError, not warnings
         for i in range(num_iterations):
-            AL, cache = _forward_dropout(X, parameters, L, keep_prob, rng)
+            AL, cache = forward_propagation_with_dropout(X, parameters, keep_prob, rng)
             if i % record_every == 0 or i == num_iterations - 1:
                 cost = cost_from_logits(cache[1][-1][1], Y) + (l2_penalty(parameters, lambd, m) if lambd else 0)
                 costs.append(check_finite(cost, i))
                 if print_cost:
                     print(f"Cost after iteration {i}: {cost:.6f}")
-            grads = _add_l2(_backward_dropout(Y, cache), cache[1], lambd)
+            if lambd:
+                grads = backward_propagation_with_regularization(X, Y, cache, lambd)
+            else:
+                grads = backward_propagation_with_dropout(X, Y, cache, keep_prob)
             parameters = {k: w - lr * grads["d" + k] for k, w in parameters.items()}
     return parameters, costs

@@ -64,12 +64,6 @@ def _check_beta(beta: float | np.ndarray, name: str) -> float | np.ndarray:
     return arr
 
 
-def _zeros_like_grads(parameters: Mapping[str, np.ndarray]) -> Params:
-    if not parameters:
-        raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
-    return {"d" + k: np.zeros_like(np.asarray(v, dtype=np.float64)) for k, v in parameters.items()}
-
-
 # --- gradient descent and mini-batches -----------------------------------------------------------------------
 
 def update_parameters_with_gd(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
@@ -77,15 +71,20 @@ def update_parameters_with_gd(parameters: Mapping[str, np.ndarray], grads: Mappi
     """One step of (mini-batch) gradient descent: ``W = W - learning_rate * dW`` for every parameter.
 
     Inputs:
-    - parameters: dict name -> array (W1 of shape (n_1, n_0), b1 of shape (n_1, 1), ...).
-    - grads: dict "d" + name -> array of the same shape.
+    - parameters: dict name -> array (W1 of shape (n_1, n_0), b1 of shape (n_1, 1), ...; any names).
+    - grads: dict "d" + name -> array of the same shape (grads["dW1"] for parameters["W1"]).
     - learning_rate: scalar > 0 (every rule also accepts an array of rates that broadcasts against the
       parameters, e.g. shape (R, 1, 1) for R runs stacked along a first axis; see ``model_runs``).
-    Returns: parameters, a new dict of the updated arrays.
+    Returns: new_parameters, a new dict of the updated arrays (``parameters`` itself is left unchanged).
     """
     _check_grads(parameters, grads)
-    lr = _check_lr(learning_rate)
-    return {k: v - lr * grads["d" + k] for k, v in parameters.items()}
+    learning_rate = _check_lr(learning_rate)
+    new_parameters = {}
+    ### BEGIN SOLUTION
+    for name in parameters:
+        new_parameters[name] = parameters[name] - learning_rate * grads["d" + name]
+    ### END SOLUTION
+    return new_parameters
 
 
 def random_mini_batches(X: np.ndarray, Y: np.ndarray, mini_batch_size: int = 64,
@@ -94,7 +93,7 @@ def random_mini_batches(X: np.ndarray, Y: np.ndarray, mini_batch_size: int = 64,
 
     Uses ``np.random.RandomState(seed).permutation(m)``, the course's stream, without touching the global state.
     Inputs:
-    - X: data of shape (n_x, m). Y: labels of shape (n_y, m).
+    - X: data of shape (n_x, m). Y: labels of shape (n_y, m). Examples are columns.
     - mini_batch_size: examples per batch (>= 1). seed: shuffling seed.
     Returns: list of (mini_batch_X (n_x, b), mini_batch_Y (n_y, b)); every b is mini_batch_size except
     the last one, which holds the m % mini_batch_size remaining examples when that is not 0.
@@ -102,11 +101,27 @@ def random_mini_batches(X: np.ndarray, Y: np.ndarray, mini_batch_size: int = 64,
     X = as_array(X, "X", ndim=2)
     Y = as_array(Y, "Y", ndim=2)
     check_same_columns(X, Y)
-    size = check_positive_int(mini_batch_size, "mini_batch_size")
+    mini_batch_size = check_positive_int(mini_batch_size, "mini_batch_size")
     m = X.shape[1]
-    permutation = np.random.RandomState(seed).permutation(m)
-    shuffled_X, shuffled_Y = X[:, permutation], Y[:, permutation]
-    return [(shuffled_X[:, k:k + size], shuffled_Y[:, k:k + size]) for k in range(0, m, size)]
+    permutation = list(np.random.RandomState(seed).permutation(m))  # the new order of the examples
+    mini_batches = []
+    ### BEGIN SOLUTION
+    # Step 1: shuffle the columns of X and Y with the same permutation
+    shuffled_X = X[:, permutation]
+    shuffled_Y = Y[:, permutation]
+    # Step 2: partition, complete mini-batches first
+    num_complete_minibatches = m // mini_batch_size
+    for k in range(num_complete_minibatches):
+        mini_batch_X = shuffled_X[:, k * mini_batch_size:(k + 1) * mini_batch_size]
+        mini_batch_Y = shuffled_Y[:, k * mini_batch_size:(k + 1) * mini_batch_size]
+        mini_batches.append((mini_batch_X, mini_batch_Y))
+    # then the last, smaller one (when m is not a multiple of mini_batch_size)
+    if m % mini_batch_size != 0:
+        mini_batch_X = shuffled_X[:, num_complete_minibatches * mini_batch_size:]
+        mini_batch_Y = shuffled_Y[:, num_complete_minibatches * mini_batch_size:]
+        mini_batches.append((mini_batch_X, mini_batch_Y))
+    ### END SOLUTION
+    return mini_batches
 
 
 # --- exponentially weighted averages -------------------------------------------------------------------------
@@ -136,8 +151,19 @@ def exponentially_weighted_average(theta: np.ndarray, beta: float, bias_correcti
 # --- momentum ------------------------------------------------------------------------------------------------
 
 def initialize_velocity(parameters: Mapping[str, np.ndarray]) -> Params:
-    """Velocity for momentum: v["d" + name] = zeros of the shape of parameters[name]."""
-    return _zeros_like_grads(parameters)
+    """Velocity for momentum, zeros keyed like the gradients.
+
+    Inputs: parameters, dict name -> array (W1, b1, ...; any names).
+    Returns: v, a dict with v["d" + name] = zeros of the shape of parameters[name] (float), for every name.
+    """
+    if not parameters:
+        raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
+    v = {}
+    ### BEGIN SOLUTION
+    for name in parameters:
+        v["d" + name] = np.zeros(np.shape(parameters[name]))
+    ### END SOLUTION
+    return v
 
 
 def update_parameters_with_momentum(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
@@ -145,16 +171,21 @@ def update_parameters_with_momentum(parameters: Mapping[str, np.ndarray], grads:
                                     learning_rate: float) -> tuple[Params, Params]:
     """One momentum step: ``v = beta * v + (1 - beta) * dW``, then ``W = W - learning_rate * v``.
 
-    Inputs: parameters, grads (as in update_parameters_with_gd), v (from initialize_velocity),
+    Inputs: parameters, grads (as in update_parameters_with_gd), v (from initialize_velocity, keys "d" + name),
     beta in [0, 1) (0 gives plain gradient descent), learning_rate > 0.
-    Returns: (parameters, v), new dicts.
+    Returns: (new_parameters, new_v), new dicts (the inputs are left unchanged).
     """
     _check_grads(parameters, grads)
     _check_state(parameters, v, "v")
     beta = _check_beta(beta, "beta")
-    lr = _check_lr(learning_rate)
-    v_new = {"d" + k: beta * v["d" + k] + (1 - beta) * grads["d" + k] for k in parameters}
-    return {k: w - lr * v_new["d" + k] for k, w in parameters.items()}, v_new
+    learning_rate = _check_lr(learning_rate)
+    new_parameters, new_v = {}, {}
+    ### BEGIN SOLUTION
+    for name in parameters:
+        new_v["d" + name] = beta * v["d" + name] + (1 - beta) * grads["d" + name]
+        new_parameters[name] = parameters[name] - learning_rate * new_v["d" + name]
+    ### END SOLUTION
+    return new_parameters, new_v
 
 
 def keras_momentum_learning_rate(learning_rate: float, beta: float) -> float:
@@ -170,7 +201,7 @@ def keras_momentum_learning_rate(learning_rate: float, beta: float) -> float:
 
 def initialize_rmsprop(parameters: Mapping[str, np.ndarray]) -> Params:
     """RMSprop's running average of squared gradients: s["d" + name] = zeros of the parameter's shape."""
-    return _zeros_like_grads(parameters)
+    return initialize_velocity(parameters)
 
 
 def update_parameters_with_rmsprop(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
@@ -196,8 +227,20 @@ def update_parameters_with_rmsprop(parameters: Mapping[str, np.ndarray], grads: 
 # --- Adam ----------------------------------------------------------------------------------------------------
 
 def initialize_adam(parameters: Mapping[str, np.ndarray]) -> tuple[Params, Params]:
-    """Adam's first and second moment estimates, both zeros: returns (v, s) with keys "d" + name."""
-    return _zeros_like_grads(parameters), _zeros_like_grads(parameters)
+    """Adam's first and second moment estimates, both zeros keyed like the gradients.
+
+    Inputs: parameters, dict name -> array (W1, b1, ...; any names).
+    Returns: (v, s), two dicts with v["d" + name] and s["d" + name] = zeros of the shape of parameters[name].
+    """
+    if not parameters:
+        raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
+    v, s = {}, {}
+    ### BEGIN SOLUTION
+    for name in parameters:
+        v["d" + name] = np.zeros(np.shape(parameters[name]))
+        s["d" + name] = np.zeros(np.shape(parameters[name]))
+    ### END SOLUTION
+    return v, s
 
 
 def update_parameters_with_adam(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
@@ -210,44 +253,63 @@ def update_parameters_with_adam(parameters: Mapping[str, np.ndarray], grads: Map
         s = beta2 s + (1 - beta2) dW**2       s_corrected = s / (1 - beta2**t)
         W = W - learning_rate * v_corrected / (sqrt(s_corrected) + epsilon)
 
-    Inputs: parameters, grads, v and s (from initialize_adam), t >= 1, learning_rate > 0,
+    Inputs: parameters, grads, v and s (from initialize_adam, keys "d" + name), t >= 1, learning_rate > 0,
     beta1 and beta2 in [0, 1), epsilon >= 0.
-    Returns: (parameters, v, s, v_corrected, s_corrected), new dicts.
+    Returns: (new_parameters, new_v, new_s, v_corrected, s_corrected), new dicts (the inputs are left unchanged).
     """
     _check_grads(parameters, grads)
     _check_state(parameters, v, "v")
     _check_state(parameters, s, "s")
     t = check_positive_int(t, "t (Adam's step counter, starting at 1)")
-    lr = _check_lr(learning_rate)
+    learning_rate = _check_lr(learning_rate)
     beta1, beta2 = _check_beta(beta1, "beta1"), _check_beta(beta2, "beta2")
-    eps = check_range(epsilon, "epsilon", 0, None)
-    v_new, s_new, v_corr, s_corr, new = {}, {}, {}, {}, {}
-    for k, w in parameters.items():
-        g = grads["d" + k]
-        v_new["d" + k] = beta1 * v["d" + k] + (1 - beta1) * g
-        s_new["d" + k] = beta2 * s["d" + k] + (1 - beta2) * g ** 2
-        v_corr["d" + k] = v_new["d" + k] / (1 - beta1 ** t)
-        s_corr["d" + k] = s_new["d" + k] / (1 - beta2 ** t)
-        new[k] = w - lr * v_corr["d" + k] / (np.sqrt(s_corr["d" + k]) + eps)
-    return new, v_new, s_new, v_corr, s_corr
+    epsilon = check_range(epsilon, "epsilon", 0, None)
+    new_parameters, new_v, new_s, v_corrected, s_corrected = {}, {}, {}, {}, {}
+    ### BEGIN SOLUTION
+    for name in parameters:
+        g = grads["d" + name]
+        new_v["d" + name] = beta1 * v["d" + name] + (1 - beta1) * g
+        v_corrected["d" + name] = new_v["d" + name] / (1 - beta1 ** t)
+        new_s["d" + name] = beta2 * s["d" + name] + (1 - beta2) * g ** 2
+        s_corrected["d" + name] = new_s["d" + name] / (1 - beta2 ** t)
+        new_parameters[name] = parameters[name] - learning_rate * v_corrected["d" + name] / (
+            np.sqrt(s_corrected["d" + name]) + epsilon)
+    ### END SOLUTION
+    return new_parameters, new_v, new_s, v_corrected, s_corrected
 
 
 # --- learning-rate decay -------------------------------------------------------------------------------------
 
 def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float:
-    """Inverse-time decay every epoch: ``learning_rate0 / (1 + decay_rate * epoch_num)``."""
-    lr0 = _check_lr(learning_rate0)
-    epoch = _check_epoch(epoch_num)
-    return lr0 / (1 + check_range(decay_rate, "decay_rate", 0, None) * epoch)
+    """Inverse-time decay every epoch: ``learning_rate0 / (1 + decay_rate * epoch_num)``.
+
+    Inputs: learning_rate0 > 0, the initial rate; epoch_num >= 0; decay_rate >= 0. Returns: the rate, a float.
+    """
+    learning_rate0 = _check_lr(learning_rate0)
+    epoch_num = _check_epoch(epoch_num)
+    decay_rate = check_range(decay_rate, "decay_rate", 0, None)
+    ### BEGIN SOLUTION
+    learning_rate = learning_rate0 / (1 + decay_rate * epoch_num)
+    ### END SOLUTION
+    return learning_rate
 
 
 def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float,
                       time_interval: int = 1000) -> float:
-    """Inverse-time decay in steps: ``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``."""
-    lr0 = _check_lr(learning_rate0)
-    epoch = _check_epoch(epoch_num)
-    interval = check_positive_int(time_interval, "time_interval")
-    return lr0 / (1 + check_range(decay_rate, "decay_rate", 0, None) * (epoch // interval))
+    """Inverse-time decay in steps, once every ``time_interval`` epochs:
+    ``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``.
+
+    Inputs: learning_rate0 > 0; epoch_num >= 0; decay_rate >= 0; time_interval >= 1 epochs.
+    Returns: the rate, a float.
+    """
+    learning_rate0 = _check_lr(learning_rate0)
+    epoch_num = _check_epoch(epoch_num)
+    decay_rate = check_range(decay_rate, "decay_rate", 0, None)
+    time_interval = check_positive_int(time_interval, "time_interval")
+    ### BEGIN SOLUTION
+    learning_rate = learning_rate0 / (1 + decay_rate * np.floor(epoch_num / time_interval))
+    ### END SOLUTION
+    return float(learning_rate)
 
 
 def _check_epoch(epoch_num: int) -> int:

@@ -58,18 +58,24 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     if mode == "train":
         if x.shape[1] < 1:
             raise ValueError(f"x must hold at least one example (column), got shape {x.shape}")
-        mu = x.mean(axis=1, keepdims=True)
-        xc = x - mu
-        var = np.mean(xc ** 2, axis=1, keepdims=True)
-        inv_std = 1.0 / np.sqrt(var + eps)
-        x_hat = xc * inv_std
+        ### BEGIN SOLUTION
+        mu = np.mean(x, axis=1, keepdims=True)               # (n, 1): the mean of each unit over the examples
+        var = np.mean((x - mu) ** 2, axis=1, keepdims=True)  # (n, 1): its (biased) variance
+        x_hat = (x - mu) / np.sqrt(var + eps)
         out = gamma * x_hat + beta
-        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
-        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
-        return out, (x_hat, xc, inv_std, gamma, eps)
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var = momentum * running_var + (1 - momentum) * var
+        ### END SOLUTION
+        bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
+        cache = (x_hat, x - mu, 1.0 / np.sqrt(var + eps), gamma, eps)
+        return out, cache
+    # test mode: normalize with the running averages
+    ### BEGIN SOLUTION
     x_hat = (x - running_mean) / np.sqrt(running_var + eps)
+    out = gamma * x_hat + beta
+    ### END SOLUTION
     bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
-    return gamma * x_hat + beta, None
+    return out, None
 
 
 def batchnorm_backward(dout: np.ndarray, cache: BNCache | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,19 +84,24 @@ def batchnorm_backward(dout: np.ndarray, cache: BNCache | None) -> tuple[np.ndar
     Inputs:
     - dout: upstream gradient, shape (n, m).
     - cache: from batchnorm_forward in train mode.
-    Returns: (dx (n, m), dgamma (n, 1), dbeta (n, 1)), with
-    ``dx = inv_std / m * (m * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))``, sums over examples.
+    - cache: (x_hat, x - mu, inv_std, gamma, eps) from batchnorm_forward in train mode; inv_std = 1 / sqrt(var + eps),
+      all (n, m) or (n, 1).
+    Returns: (dx (n, m), dgamma (n, 1), dbeta (n, 1)), with dx_hat = dout * gamma and
+    ``dx = inv_std / m * (m * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))``, sums over the examples
+    (axis 1, keepdims).
     """
     if cache is None:
         raise ValueError("cache is None: batchnorm_backward needs the cache of a train-mode forward pass")
-    x_hat, _, inv_std, gamma, _ = cache
+    x_hat, xc, inv_std, gamma, eps = cache
     dout = as_array(dout, "dout", shape=x_hat.shape)
     m = dout.shape[1]
-    dbeta = dout.sum(axis=1, keepdims=True)
+    ### BEGIN SOLUTION
+    dbeta = np.sum(dout, axis=1, keepdims=True)
     dgamma = np.sum(dout * x_hat, axis=1, keepdims=True)
     dx_hat = dout * gamma
-    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+    dx = inv_std / m * (m * dx_hat - np.sum(dx_hat, axis=1, keepdims=True)
                         - x_hat * np.sum(dx_hat * x_hat, axis=1, keepdims=True))
+    ### END SOLUTION
     return dx, dgamma, dbeta
 
 

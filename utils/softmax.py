@@ -24,31 +24,47 @@ def softmax(Z: Any) -> np.ndarray:
     Inputs: Z of shape (C, m). Returns: A of shape (C, m), each column non-negative and summing to 1.
     """
     Z = as_array(Z, "Z", ndim=2)
-    e = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
+    ### BEGIN SOLUTION
+    t = np.exp(Z - np.max(Z, axis=0, keepdims=True))  # subtract each column's max: exp never overflows
+    A = t / np.sum(t, axis=0, keepdims=True)
+    ### END SOLUTION
+    return A
 
 
 def one_hot(labels: Any, C: int) -> np.ndarray:
-    """Labels of shape (m,) or (1, m) with values in 0..C-1 -> one-hot matrix of shape (C, m)."""
+    """Labels of shape (m,) or (1, m) with values in 0..C-1 -> one-hot matrix Y of shape (C, m) (float).
+
+    Column i of Y is example i: 1 in row labels[i], 0 elsewhere.
+    """
     C = check_positive_int(C, "C")
     y = np.asarray(labels).reshape(-1)
     if y.size and (not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y))):
         raise ValueError("labels must be integers 0..C-1")
-    y = y.astype(np.int64)
-    if y.size and (y.min() < 0 or y.max() >= C):
-        raise ValueError(f"labels must lie in 0..{C - 1}, got values from {y.min()} to {y.max()}")
-    out = np.zeros((C, y.size))
-    out[y, np.arange(y.size)] = 1.0
-    return out
+    labels = y.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= C):
+        raise ValueError(f"labels must lie in 0..{C - 1}, got values from {labels.min()} to {labels.max()}")
+    m = labels.size
+    ### BEGIN SOLUTION
+    Y = np.zeros((C, m))
+    Y[labels, np.arange(m)] = 1.0  # column i gets its 1 in row labels[i]
+    ### END SOLUTION
+    return Y
 
 
 def softmax_cost(AL: Any, Y: Any) -> float:
-    """Cross-entropy -1/m sum(Y * log(AL)). Inputs: AL and one-hot Y, both (C, m). Returns: a float."""
+    """Cross-entropy J = -1/m sum_i sum_c Y[c, i] log AL[c, i].
+
+    Inputs: AL, the softmax probabilities, and one-hot Y, both (C, m). Returns: cost, a float.
+    """
     AL = as_array(AL, "AL", ndim=2)
     Y = as_array(Y, "Y", shape=AL.shape)
+    m = AL.shape[1]
     with np.errstate(divide="ignore"):
-        logs = np.where(Y > 0, np.log(AL), 0.0)
-    return float(-np.sum(Y * logs) / AL.shape[1])
+        log_AL = np.where(Y > 0, np.log(AL), 0.0)  # log of the probabilities; 0 where Y = 0 (no 0 * log 0 = nan)
+    ### BEGIN SOLUTION
+    cost = -np.sum(Y * log_AL) / m
+    ### END SOLUTION
+    return float(cost)
 
 
 def softmax_model_forward(X: Any, parameters: Parameters) -> tuple[np.ndarray, list]:

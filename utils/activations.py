@@ -47,8 +47,17 @@ def tanh(z: Any) -> np.ndarray:
 
 
 def relu(z: Any) -> np.ndarray:
-    """Rectified linear unit max(0, z). Inputs: z of any shape. Returns: array of the shape of z."""
-    return np.maximum(0.0, as_array(z, "z"))
+    """Rectified linear unit max(0, z), elementwise.
+
+    Inputs:
+    - z: scalar or array of any shape.
+    Returns: a, array of the shape of z: z where z > 0, else 0.
+    """
+    z = as_array(z, "z")
+    ### BEGIN SOLUTION
+    a = np.maximum(0, z)
+    ### END SOLUTION
+    return a
 
 
 def leaky_relu(z: Any, alpha: float = LEAKY_SLOPE) -> np.ndarray:
@@ -135,8 +144,10 @@ def relu_backward(dA: Any, cache: Any) -> np.ndarray:
     Returns: dZ = dA where Z > 0, 0 elsewhere (same shape as Z).
     """
     dA, Z = _dA_and_Z(dA, cache)
-    dZ = np.array(dA, copy=True)
-    dZ[Z <= 0] = 0.0
+    ### BEGIN SOLUTION
+    dZ = np.array(dA, copy=True)  # a copy: setting entries of dA itself would change the caller's array
+    dZ[Z <= 0] = 0  # g'(z) = 0 where the ReLU is flat (z <= 0), 1 where z > 0
+    ### END SOLUTION
     return dZ
 
 

@@ -56,18 +56,23 @@ def initialize_parameters_deep(layer_dims: Sequence[int], init: str = "sqrt", se
     dims = [check_positive_int(n, f"layer_dims[{i}]") for i, n in enumerate(dims)]
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
-    rng = np.random.RandomState(seed) if seed is not None else np.random
+    rng = np.random.RandomState(seed) if seed is not None else np.random  # draw with rng.randn(...)
+    L = len(dims) - 1  # number of layers
     parameters: Parameters = {}
-    for l in range(1, len(dims)):
-        shape = (dims[l], dims[l - 1])
-        if init == "zeros":
-            W = np.zeros(shape)
-        else:
-            scale = {"sqrt": 1 / np.sqrt(dims[l - 1]), "he": np.sqrt(2 / dims[l - 1]), "small": 0.01}[init]
-            W = rng.randn(*shape) * scale
-        parameters[f"W{l}"] = W
-        parameters[f"b{l}"] = np.zeros((dims[l], 1))
+    for l in range(1, L + 1):
+        scale = 0.0 if init == "zeros" else _init_scale(init, dims[l - 1])  # e.g. 0.01 for init="small"
+        ### BEGIN SOLUTION
+        parameters["W" + str(l)] = rng.randn(dims[l], dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((dims[l], 1))
+        ### END SOLUTION
+    if init == "zeros":  # exactly 0.0 (a negative draw times 0 would be -0.0)
+        parameters = {k: np.zeros_like(v) for k, v in parameters.items()}
     return parameters
+
+
+def _init_scale(init: str, n_prev: int) -> float:
+    """The factor the weights of a layer with n_prev inputs are drawn with (see the module docstring)."""
+    return {"sqrt": 1 / np.sqrt(n_prev), "he": np.sqrt(2 / n_prev), "small": 0.01}[init]
 
 
 def num_layers(parameters: Parameters) -> int:
@@ -104,7 +109,9 @@ def linear_forward(A: Any, W: Any, b: Any) -> tuple[np.ndarray, LinearCache]:
     W = as_array(W, "W", ndim=2)
     A = as_array(A, "A", shape=(W.shape[1], None))
     b = as_array(b, "b", shape=(W.shape[0], 1))
+    ### BEGIN SOLUTION
     Z = W @ A + b
+    ### END SOLUTION
     return Z, (A, W, b)
 
 
@@ -116,9 +123,13 @@ def linear_activation_forward(A_prev: Any, W: Any, b: Any, activation: str) -> t
     - activation: "sigmoid", "relu", "tanh", "leaky_relu" or "linear".
     Returns: A of shape (n, m), and cache = (linear_cache, Z) with linear_cache = (A_prev, W, b).
     """
-    forward, _, _ = get_activation(activation)
+    g = get_activation(activation)[0]  # the activation function: relu for "relu", sigmoid for "sigmoid"
+    ### BEGIN SOLUTION
     Z, linear_cache = linear_forward(A_prev, W, b)
-    return forward(Z), (linear_cache, Z)
+    A = g(Z)
+    ### END SOLUTION
+    cache = (linear_cache, Z)
+    return A, cache
 
 
 def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "relu"
@@ -131,25 +142,21 @@ def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "re
     - hidden_activation: activation of layers 1..L-1 (the course: "relu").
     Returns: AL of shape (n_L, m), and caches, a list of L caches of ``linear_activation_forward``.
     """
-    L = num_layers(parameters)
-    A = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
+    L = num_layers(parameters)  # number of layers
+    X = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
     get_activation(hidden_activation)
-    return _L_forward(A, parameters, L, hidden_activation)
-
-
-def _L_forward(X: np.ndarray, parameters: Parameters, L: int, hidden_activation: str
-               ) -> tuple[np.ndarray, list[Cache]]:
-    """``L_model_forward`` without input checks (for training loops that checked once)."""
-    hidden = get_activation(hidden_activation)[0]
-    A = X
     caches = []
-    for l in range(1, L + 1):
-        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        Z = W @ A + b
-        cache = ((A, W, b), Z)
-        A = hidden(Z) if l < L else sigmoid(Z)
+    A = X
+    ### BEGIN SOLUTION
+    for l in range(1, L):  # hidden layers: LINEAR -> hidden_activation
+        A_prev = A
+        A, cache = linear_activation_forward(A_prev, parameters["W" + str(l)], parameters["b" + str(l)],
+                                             hidden_activation)
         caches.append(cache)
-    return A, caches
+    AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+    caches.append(cache)
+    ### END SOLUTION
+    return AL, caches
 
 
 def _labels_like(AL: Any, Y: Any, name: str = "AL") -> tuple[np.ndarray, np.ndarray]:
@@ -168,9 +175,14 @@ def compute_cost(AL: Any, Y: Any) -> float:
     Returns: cost, a Python float (inf when a prediction is exactly wrong with probability 1).
     """
     AL, Y = _labels_like(AL, Y)
-    with np.errstate(divide="ignore"):
-        logs = np.where(Y == 1, np.log(AL), np.log1p(-AL))  # no 0 * log(0) = nan for confident right answers
-    return float(-np.mean(logs))
+    m = Y.shape[1]
+    with np.errstate(divide="ignore"):  # log(0) = -inf: a confidently wrong prediction costs inf
+        ### BEGIN SOLUTION
+        # Y log(AL) + (1 - Y) log(1 - AL), picking the term that Y selects (so 0 * log(0) cannot give nan)
+        logprobs = np.where(Y == 1, np.log(AL), np.log(1 - AL))
+        cost = -np.sum(logprobs) / m
+        ### END SOLUTION
+    return float(cost)
 
 
 def cost_from_logits(ZL: Any, Y: Any) -> float:
@@ -205,9 +217,11 @@ def linear_backward(dZ: Any, cache: LinearCache) -> tuple[np.ndarray, np.ndarray
     A_prev, W, b = cache
     dZ = as_array(dZ, "dZ", shape=(W.shape[0], A_prev.shape[1]))
     m = A_prev.shape[1]
+    ### BEGIN SOLUTION
     dW = dZ @ A_prev.T / m
     db = np.sum(dZ, axis=1, keepdims=True) / m
     dA_prev = W.T @ dZ
+    ### END SOLUTION
     return dA_prev, dW, db
 
 
@@ -220,10 +234,13 @@ def linear_activation_backward(dA: Any, cache: Cache, activation: str) -> tuple[
     - activation: the name used in the forward pass.
     Returns: dA_prev (n_prev, m), dW (n, n_prev), db (n, 1).
     """
-    _, backward, _ = get_activation(activation)
-    linear_cache, Z = cache
-    dZ = backward(dA, Z)
-    return linear_backward(dZ, linear_cache)
+    g_backward = get_activation(activation)[1]  # relu_backward for "relu", sigmoid_backward for "sigmoid"
+    linear_cache, activation_cache = cache
+    ### BEGIN SOLUTION
+    dZ = g_backward(dA, activation_cache)
+    dA_prev, dW, db = linear_backward(dZ, linear_cache)
+    ### END SOLUTION
+    return dA_prev, dW, db
 
 
 def L_model_backward(AL: Any, Y: Any, caches: list[Cache], hidden_activation: str = "relu") -> dict[str, np.ndarray]:
@@ -245,23 +262,20 @@ def L_model_backward(AL: Any, Y: Any, caches: list[Cache], hidden_activation: st
     if ZL.shape != AL.shape:
         raise ValueError(f"the last cache holds Z of shape {ZL.shape} but AL has shape {AL.shape}")
     get_activation(hidden_activation)
-    return _L_backward(AL, Y, caches, hidden_activation)
-
-
-def _L_backward(AL: np.ndarray, Y: np.ndarray, caches: list[Cache], hidden_activation: str) -> dict[str, np.ndarray]:
-    """``L_model_backward`` without input checks (for training loops that checked once)."""
-    hidden_backward = get_activation(hidden_activation)[1]
-    L = len(caches)
-    m = AL.shape[1]
     grads: dict[str, np.ndarray] = {}
-    dZ = AL - Y
-    for l in reversed(range(L)):  # layer l + 1, its input is A_l
-        (A_prev, W, _), Z = caches[l]
-        if l < L - 1:
-            dZ = hidden_backward(grads[f"dA{l + 1}"], Z)
-        grads[f"dW{l + 1}"] = dZ @ A_prev.T / m
-        grads[f"db{l + 1}"] = np.sum(dZ, axis=1, keepdims=True) / m
-        grads[f"dA{l}"] = W.T @ dZ
+    L = len(caches)  # number of layers
+    ### BEGIN SOLUTION
+    # Output layer: dZL = AL - Y is what sigmoid_backward(dAL, ZL) gives for the course's
+    # dAL = -(Y / AL - (1 - Y) / (1 - AL)); computed directly, it cannot divide by an AL that rounded to 0 or 1.
+    dZL = AL - Y
+    dA_prev, dW, db = linear_backward(dZL, linear_cache)
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = dA_prev, dW, db
+    for l in reversed(range(L - 1)):  # hidden layers L-1, ..., 1: caches[l] belongs to layer l + 1
+        dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l], hidden_activation)
+        grads["dA" + str(l)] = dA_prev
+        grads["dW" + str(l + 1)] = dW
+        grads["db" + str(l + 1)] = db
+    ### END SOLUTION
     return grads
 
 
@@ -275,13 +289,15 @@ def update_parameters(parameters: Parameters, grads: dict[str, np.ndarray], lear
     """
     learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
     check_same_keys(parameters, grads, "parameters", "grads")
-    new = {}
     for key, value in parameters.items():
-        grad = np.asarray(grads["d" + key])
-        if grad.shape != np.shape(value):
-            raise ValueError(f"d{key} has shape {grad.shape} but {key} has shape {np.shape(value)}")
-        new[key] = value - learning_rate * grad
-    return new
+        if np.shape(grads["d" + key]) != np.shape(value):
+            raise ValueError(f"d{key} has shape {np.shape(grads['d' + key])} but {key} has shape {np.shape(value)}")
+    new_parameters = {}
+    ### BEGIN SOLUTION
+    for key in parameters:  # "W1", "b1", ..., "WL", "bL"; their gradients are "dW1", "db1", ...
+        new_parameters[key] = parameters[key] - learning_rate * grads["d" + key]
+    ### END SOLUTION
+    return new_parameters
 
 
 def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: float = 0.0075,
@@ -320,14 +336,13 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
             raise ValueError(f"initial_parameters have layer sizes {layer_dims_of(initial_parameters)}, "
                              f"layers_dims is {dims}")
         parameters = {k: np.array(v, dtype=np.float64) for k, v in initial_parameters.items()}
-    L = len(dims) - 1
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up as a DivergenceError instead
-        for i in range(num_iterations):  # inputs checked once above; the loop uses the unchecked passes
-            AL, caches = _L_forward(X, parameters, L, hidden_activation)
-            cost = check_finite(_cross_entropy_from_logits(caches[-1][1], Y), i)
-            grads = _L_backward(AL, Y, caches, hidden_activation)
-            parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
+        for i in range(num_iterations):
+            AL, caches = L_model_forward(X, parameters, hidden_activation)
+            cost = check_finite(cost_from_logits(caches[-1][1], Y), i)
+            grads = L_model_backward(AL, Y, caches, hidden_activation)
+            parameters = update_parameters(parameters, grads, learning_rate)
             if i % record_every == 0 or i == num_iterations - 1:
                 costs.append(cost)
                 if print_cost:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from utils.activations import sigmoid
-from utils.deep_nn import accuracy, cost_from_logits
+from utils.deep_nn import accuracy
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)
 
@@ -28,7 +28,11 @@ def initialize_with_zeros(dim: int) -> tuple[np.ndarray, float]:
     Returns: w of shape (dim, 1) and b = 0.0.
     """
     dim = check_positive_int(dim, "dim")
-    return np.zeros((dim, 1)), 0.0
+    ### BEGIN SOLUTION
+    w = np.zeros((dim, 1))
+    b = 0.0
+    ### END SOLUTION
+    return w, b
 
 
 def _check(w: Any, b: Any, X: Any, Y: Any | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray | None]:
@@ -52,15 +56,22 @@ def propagate(w: Any, b: Any, X: Any, Y: Any) -> tuple[dict[str, Any], float]:
     Returns:
     - grads: {"dw": array (n_x, 1), "db": float}, gradients of the cost.
     - cost: the cross-entropy -1/m sum(Y log A + (1 - Y) log(1 - A)) with A = sigmoid(w^T X + b), a float
-      (computed from w^T X + b, so it stays finite when A rounds to 0 or 1).
+      (computed from Z = w^T X + b, so it stays finite when A rounds to 0 or 1).
     """
     w, b, X, Y = _check(w, b, X, Y)
     m = X.shape[1]
+    ### BEGIN SOLUTION
+    # Forward: A = sigmoid(w^T X + b), then the cost. -log(A) = log(1 + e^-Z) and -log(1 - A) = log(1 + e^Z):
+    # np.logaddexp(0, -Z) computes log(e^0 + e^-Z) without rounding A to exactly 0 or 1.
     Z = w.T @ X + b
     A = sigmoid(Z)
-    cost = cost_from_logits(Z, Y)
+    cost = np.sum(Y * np.logaddexp(0, -Z) + (1 - Y) * np.logaddexp(0, Z)) / m
+    # Backward: dZ = A - Y
     dZ = A - Y
-    return {"dw": X @ dZ.T / m, "db": float(np.sum(dZ) / m)}, cost
+    dw = X @ dZ.T / m
+    db = np.sum(dZ) / m
+    ### END SOLUTION
+    return {"dw": dw, "db": float(db)}, float(cost)
 
 
 def propagate_loop(w: Any, b: Any, X: Any, Y: Any) -> tuple[dict[str, Any], float]:
@@ -113,10 +124,12 @@ def optimize(w: Any, b: Any, X: Any, Y: Any, num_iterations: int = 100, learning
     grads: dict[str, Any] = {}
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(num_iterations):
+            ### BEGIN SOLUTION
             grads, cost = propagate(w, b, X, Y)
-            check_finite(cost, i)
             w = w - learning_rate * grads["dw"]
             b = b - learning_rate * grads["db"]
+            ### END SOLUTION
+            check_finite(cost, i)
             if i % record_every == 0:
                 costs.append(cost)
                 if print_cost:
@@ -155,8 +168,17 @@ def predict_proba(w: Any, b: Any, X: Any) -> np.ndarray:
 
 
 def predict(w: Any, b: Any, X: Any) -> np.ndarray:
-    """Predicted labels: 1.0 where sigmoid(w^T X + b) > 0.5, else 0.0; shape (1, m) for X (n_x, m)."""
-    return (predict_proba(w, b, X) > 0.5).astype(np.float64)
+    """Predicted labels: 1.0 where sigmoid(w^T X + b) > 0.5, else 0.0.
+
+    Inputs: w (n_x, 1), b (scalar), X (n_x, m).
+    Returns: Y_prediction of shape (1, m), floats 0.0 / 1.0.
+    """
+    w, b, X, _ = _check(w, b, X)
+    ### BEGIN SOLUTION
+    A = sigmoid(w.T @ X + b)
+    Y_prediction = (A > 0.5).astype(float)
+    ### END SOLUTION
+    return Y_prediction
 
 
 def model(X_train: Any, Y_train: Any, X_test: Any, Y_test: Any, num_iterations: int = 2000,

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from utils.activations import get_activation, sigmoid
-from utils.deep_nn import _cross_entropy_from_logits, accuracy, compute_cost, initialize_parameters_deep
-from utils.deep_nn import update_parameters as _update_parameters
+from utils.deep_nn import accuracy, compute_cost, cost_from_logits, initialize_parameters_deep
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)
 
@@ -36,7 +35,12 @@ def layer_sizes(X: Any, Y: Any, n_h: int = 4) -> tuple[int, int, int]:
     X = as_array(X, "X", ndim=2)
     Y = as_array(Y, "Y", ndim=2)
     check_same_columns(X, Y)
-    return X.shape[0], check_positive_int(n_h, "n_h"), Y.shape[0]
+    n_h = check_positive_int(n_h, "n_h")
+    ### BEGIN SOLUTION
+    n_x = X.shape[0]  # size of the input layer
+    n_y = Y.shape[0]  # size of the output layer
+    ### END SOLUTION
+    return n_x, n_h, n_y
 
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, init: str = "small", seed: int | None = 2) -> Parameters:
@@ -48,7 +52,17 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, init: str = "small", see
     - seed: random seed (None: numpy's global generator).
     Returns: {"W1": (n_h, n_x), "b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}.
     """
-    return initialize_parameters_deep([n_x, n_h, n_y], init=init, seed=seed)
+    if init != "small":  # the other schemes of week 4
+        return initialize_parameters_deep([n_x, n_h, n_y], init=init, seed=seed)
+    n_x, n_h, n_y = (check_positive_int(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
+    rng = np.random.RandomState(seed) if seed is not None else np.random  # draw with rng.randn(...)
+    ### BEGIN SOLUTION
+    W1 = rng.randn(n_h, n_x) * 0.01
+    b1 = np.zeros((n_h, 1))
+    W2 = rng.randn(n_y, n_h) * 0.01
+    b2 = np.zeros((n_y, 1))
+    ### END SOLUTION
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
 
 
 def _check_parameters(parameters: Parameters, X: Any) -> tuple[Parameters, np.ndarray]:
@@ -72,18 +86,17 @@ def forward_propagation(X: Any, parameters: Parameters, activation: str = "tanh"
     - activation: of the hidden layer (the course: "tanh").
     Returns: A2 of shape (n_y, m), and cache = {"Z1": (n_h, m), "A1": (n_h, m), "Z2": (n_y, m), "A2": (n_y, m)}.
     """
-    forward, _, _ = get_activation(activation)
+    g = get_activation(activation)[0]  # the hidden activation: tanh for "tanh"
     p, X = _check_parameters(parameters, X)
-    return _forward(X, p, forward)
-
-
-def _forward(X: np.ndarray, p: Parameters, forward) -> tuple[np.ndarray, dict]:
-    """``forward_propagation`` without input checks (for training loops that checked once)."""
-    Z1 = p["W1"] @ X + p["b1"]
-    A1 = forward(Z1)
-    Z2 = p["W2"] @ A1 + p["b2"]
+    W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
+    ### BEGIN SOLUTION
+    Z1 = W1 @ X + b1
+    A1 = g(Z1)
+    Z2 = W2 @ A1 + b2
     A2 = sigmoid(Z2)
-    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    ### END SOLUTION
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, cache
 
 
 def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
@@ -96,28 +109,25 @@ def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
     Returns: grads = {"dW1": (n_h, n_x), "db1": (n_h, 1), "dW2": (n_y, n_h), "db2": (n_y, 1)}, the
     gradients of the cost averaged over the m examples. For tanh, dZ1 = W2^T dZ2 * (1 - A1^2) as in the course.
     """
-    _, backward, _ = get_activation(activation)
+    g_prime = get_activation(activation)[2]  # the derivative g'(z) of the hidden activation
     p, X = _check_parameters(parameters, X)
     Y = check_binary_labels(Y)
     check_same_columns(X, Y)
     if not isinstance(cache, dict) or any(k not in cache for k in ("Z1", "A1", "A2")):
         raise ValueError("cache must be the dict {'Z1', 'A1', 'Z2', 'A2'} returned by forward_propagation")
-    A1, A2 = cache["A1"], cache["A2"]
+    Z1, A1, A2 = cache["Z1"], cache["A1"], cache["A2"]
     if A2.shape != Y.shape or A1.shape != (p["W1"].shape[0], X.shape[1]):
         raise ValueError(f"cache does not fit X {X.shape} and Y {Y.shape}: A1 {A1.shape}, A2 {A2.shape}")
-    return _backward(p, cache, X, Y, backward)
-
-
-def _backward(p: Parameters, cache: dict, X: np.ndarray, Y: np.ndarray, backward) -> dict[str, np.ndarray]:
-    """``backward_propagation`` without input checks (for training loops that checked once)."""
-    A1, A2 = cache["A1"], cache["A2"]
+    W2 = p["W2"]
     m = X.shape[1]
+    ### BEGIN SOLUTION
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T / m
     db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = backward(p["W2"].T @ dZ2, cache["Z1"])
+    dZ1 = W2.T @ dZ2 * g_prime(Z1)  # for tanh, g'(Z1) = 1 - A1 ** 2
     dW1 = dZ1 @ X.T / m
     db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    ### END SOLUTION
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
@@ -127,7 +137,22 @@ def update_parameters(parameters: Parameters, grads: dict[str, np.ndarray], lear
     Inputs: parameters W1, b1, W2, b2; grads dW1, db1, dW2, db2; learning_rate > 0.
     Returns: the updated parameters (a new dict).
     """
-    return _update_parameters(parameters, grads, learning_rate)
+    learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    for d, keys in ((parameters, ("W1", "b1", "W2", "b2")), (grads, ("dW1", "db1", "dW2", "db2"))):
+        if not isinstance(d, dict) or any(k not in d for k in keys):
+            raise ValueError(f"{'grads' if d is grads else 'parameters'} must be a dict with keys {keys}")
+    W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
+    dW1, db1, dW2, db2 = (grads[k] for k in ("dW1", "db1", "dW2", "db2"))
+    for name, value, grad in (("W1", W1, dW1), ("b1", b1, db1), ("W2", W2, dW2), ("b2", b2, db2)):
+        if np.shape(grad) != np.shape(value):
+            raise ValueError(f"d{name} has shape {np.shape(grad)} but {name} has shape {np.shape(value)}")
+    ### BEGIN SOLUTION
+    W1 = W1 - learning_rate * dW1
+    b1 = b1 - learning_rate * db1
+    W2 = W2 - learning_rate * dW2
+    b2 = b2 - learning_rate * db2
+    ### END SOLUTION
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
 
 
 def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rate: float = 1.2,
@@ -150,7 +175,7 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
     num_iterations = check_positive_int(num_iterations, "num_iterations")
     record_every = check_positive_int(record_every, "record_every")
     learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
-    forward, backward, _ = get_activation(activation)
+    get_activation(activation)
     if initial_parameters is None:
         parameters = initialize_parameters(n_x, n_h, n_y, init=init, seed=seed)
     else:
@@ -161,11 +186,11 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
         parameters = {k: v.copy() for k, v in parameters.items()}
     costs: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(num_iterations):  # inputs checked once above; the loop uses the unchecked passes
-            A2, cache = _forward(X, parameters, forward)
-            cost = check_finite(_cross_entropy_from_logits(cache["Z2"], Y), i)
-            grads = _backward(parameters, cache, X, Y, backward)
-            parameters = {k: v - learning_rate * grads["d" + k] for k, v in parameters.items()}
+        for i in range(num_iterations):
+            A2, cache = forward_propagation(X, parameters, activation)
+            cost = check_finite(cost_from_logits(cache["Z2"], Y), i)
+            grads = backward_propagation(parameters, cache, X, Y, activation)
+            parameters = update_parameters(parameters, grads, learning_rate)
             if i % record_every == 0:
                 costs.append(cost)
                 if print_cost:
@@ -192,8 +217,12 @@ def predict_proba(parameters: Parameters, X: Any, activation: str = "tanh") -> n
 
 
 def predict(parameters: Parameters, X: Any, activation: str = "tanh") -> np.ndarray:
-    """Predicted labels: 1 where A2 > 0.5, else 0; shape (1, m) for X (n_x, m)."""
-    return (predict_proba(parameters, X, activation) > 0.5).astype(np.int64)
+    """Predicted labels: 1 where A2 > 0.5, else 0; shape (1, m) for X (n_x, m), integers."""
+    ### BEGIN SOLUTION
+    A2, cache = forward_propagation(X, parameters, activation)
+    predictions = (A2 > 0.5).astype(int)
+    ### END SOLUTION
+    return predictions
 
 
 def equivalent_logistic(parameters: Parameters) -> tuple[np.ndarray, float]:

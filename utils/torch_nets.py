@@ -121,13 +121,14 @@ def _check_mean_std(mean: Sequence[float], std: Sequence[float], channels: int) 
     return m.reshape(1, -1, 1, 1), s.reshape(1, -1, 1, 1)
 
 
-def to_tensor_normalize(images: Any, mean: Sequence[float] = BLITZ_MEAN,
-                        std: Sequence[float] = BLITZ_STD) -> torch.Tensor:
+def to_tensor_normalize(images: Any, mean: Sequence[float] = (0.5, 0.5, 0.5),
+                        std: Sequence[float] = (0.5, 0.5, 0.5)) -> torch.Tensor:
     """uint8 images, channels last, to a normalized float tensor, channels first.
 
     Inputs:
     - images: uint8 array of shape (N, H, W, C) (or one image (H, W, C)), values 0..255.
-    - mean, std: one value per channel, applied after scaling to [0, 1].
+    - mean, std: one value per channel, applied after scaling to [0, 1] (default: the blitz's BLITZ_MEAN,
+      BLITZ_STD, 0.5 each).
     Returns: float32 tensor of shape (N, C, H, W) (or (C, H, W)) holding (x / 255 - mean) / std,
     the same numbers torchvision's ToTensor() + Normalize(mean, std) give.
 

@@ -93,16 +93,24 @@ def select_model(candidates: Mapping[str, Mapping[str, float]], optimize: str,
     if not candidates:
         raise ValueError("candidates is empty: nothing to select from")
     constraints = dict(constraints or {})
-    parsed = {m: _parse_constraint(m, s) for m, s in constraints.items()}
+    parsed = {}  # metric -> (op, budget), e.g. {"time_ms": ("<=", 100.0)}
+    for metric, spec in constraints.items():
+        parsed[metric] = _parse_constraint(metric, spec)
     for name, metrics in candidates.items():
         missing = [m for m in [optimize, *parsed] if m not in metrics]
         if missing:
             raise ValueError(f"candidate {name!r} has no value for {missing}; it has {sorted(metrics)}")
-    # parsed: metric -> (op, budget), e.g. {"time_ms": ("<=", 100.0)}; _OPS[op](value, budget) is True when
-    # the value meets the budget (e.g. _OPS["<="](95, 100) is True)
+    # _OPS[op](value, budget) is True when the value meets the budget, e.g. _OPS["<="](95, 100) is True.
+    # Write `feasible`: the names of the candidates that meet every constraint, best first.
     ### BEGIN SOLUTION
-    feasible = [name for name, metrics in candidates.items()  # satisficing: meet every constraint
-                if all(_OPS[op](metrics[metric], budget) for metric, (op, budget) in parsed.items())]
+    feasible = []
+    for name, metrics in candidates.items():  # satisficing: keep the candidates that meet every constraint
+        meets_all = True
+        for metric, (op, budget) in parsed.items():
+            if not _OPS[op](metrics[metric], budget):
+                meets_all = False
+        if meets_all:
+            feasible.append(name)
     sign = -1.0 if maximize else 1.0
     feasible.sort(key=lambda name: sign * candidates[name][optimize])  # optimizing: best first (stable on ties)
     ### END SOLUTION
@@ -474,7 +482,9 @@ def error_analysis(errors: Any, tags: Mapping[str, Any]) -> tuple[float, list]:
         raise ValueError("there are no errors to analyse (the classifier is right on every example)")
     if not tags:
         raise ValueError("tags is empty: give at least one category")
-    masks = {name: _tag_mask(mask, name, err.size) for name, mask in tags.items()}  # name -> bool (m,)
+    masks = {}  # category name -> bool (m,)
+    for name, mask in tags.items():
+        masks[name] = _tag_mask(mask, name, err.size)
     overall = float(err.mean())
     ### BEGIN SOLUTION
     rows = []

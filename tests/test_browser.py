@@ -17,6 +17,8 @@ import nbformat
 import pytest
 
 from lab_driver import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, LabPage, LabServer, chromium_missing_reason
+from utils.exercises import get_exercise, notebooks_with_exercises
+from utils.exercises.generate import write_exercises
 from utils.notebook import KERNEL, ROOT, notebook_paths
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -127,6 +129,7 @@ def test_widgets_render_and_sliders_redraw_in_the_browser(browser, lab, path):
 def test_start_page_links_open_existing_notebooks(browser, lab):
     from urllib.parse import unquote, urlparse
 
+    write_exercises()  # as `make lab` does: the exercise twins that are missing
     page = LabPage(browser, lab, "index.ipynb")
     try:
         page.page.wait_for_selector(".jp-RenderedMarkdown a[href*='.ipynb']")
@@ -134,12 +137,61 @@ def test_start_page_links_open_existing_notebooks(browser, lab):
             "as => as.map(a => a.getAttribute('href'))")
         # JupyterLab renders a relative link as <server>/files/<path>?_xsrf=...
         notebooks = [unquote(urlparse(h).path).split("/files/", 1)[-1].lstrip("/") for h in hrefs]
-        assert sorted(notebooks) == sorted(p.relative_to(ROOT).as_posix() for p in notebook_paths())
+        twins = sorted(n for n in notebooks if n.startswith("exercises/"))
+        solutions = sorted(n for n in notebooks if not n.startswith("exercises/"))
+        assert solutions == sorted(p.relative_to(ROOT).as_posix() for p in notebook_paths())
+        assert twins == sorted(f"exercises/{n}" for n in notebooks_with_exercises())
         missing = [link for link in notebooks if lab.api("GET", f"api/contents/{link}?content=0")[0] != 200]
         assert missing == [], f"the start page links to missing notebooks: {missing}"
         page.page.locator(".jp-RenderedMarkdown a[href*='.ipynb']").first.click()  # a learner's first click
         page.page.wait_for_function(
             "path => window.jupyterapp.shell.currentWidget?.context?.path === path", arg=notebooks[0])
+    finally:
+        page.close()
+        lab.shutdown_kernels()
+
+
+JS_ANSWER = """async ([needle, text]) => {
+  const app = window.jupyterapp;
+  const w = app.shell.currentWidget;
+  const cells = w.content.widgets;
+  const i = cells.findIndex(c => c.model.sharedModel.getSource().includes(needle));
+  if (i < 0) return -1;
+  cells[i].model.sharedModel.setSource(text);
+  w.content.activeCellIndex = i;
+  await app.commands.execute('notebook:run-cell-and-select-next');   // the learner's function
+  await app.commands.execute('notebook:run-cell-and-select-next');   // the check under it
+  return i;
+}"""
+
+
+def test_a_learner_writes_an_exercise_and_the_progress_table_updates(browser, lab):
+    """Learner mode as a learner meets it: the twin runs with its stub unwritten, the check says so, and
+    writing the function into the stub turns the check and the progress table at the top green."""
+    ex = get_exercise("activations.sigmoid")
+    folder = ARTIFACTS / "learner"
+    [path] = write_exercises([ex.notebook], out=folder, force=True)
+    nb = nbformat.read(path, as_version=4)  # this test keeps its own progress file
+    nb.cells.insert(1, nbformat.v4.new_code_cell(
+        f"import os\nos.environ['FACEAPP_PROGRESS'] = {str(folder / 'progress.json')!r}"))
+    nbformat.write(nb, path)
+    (folder / "progress.json").unlink(missing_ok=True)
+    page = LabPage(browser, lab, path.relative_to(ROOT).as_posix())
+    try:
+        assert page.run_all() == []
+        table = page.page.locator(".faceapp-progress").first  # read with textContent: the notebook may
+        assert "Exercises passed: 0 of 1" in table.text_content()  # not be drawing cells off screen
+        assert page.page.get_by_text("✗ `sigmoid` is not written yet").count() == 1
+        stub = next(c.source for c in nb.cells if "raise NotImplementedError()" in c.source)
+        answer = stub.replace("# YOUR CODE HERE\n    raise NotImplementedError()", "s = 1 / (1 + np.exp(-z))")
+        assert page.page.evaluate(JS_ANSWER, ["raise NotImplementedError()", answer]) >= 0
+        page.page.wait_for_function("t => t.textContent.includes('Exercises passed: 1 of 1')",
+                                    arg=table.element_handle(), timeout=60_000)
+        assert page.page.get_by_text("✓ All checks passed for `sigmoid`").count() == 1
+        page.page.evaluate("() => { const n = window.jupyterapp.shell.currentWidget.content;"
+                           " n.activeCellIndex = 3; n.scrollToItem(3, 'start'); }")
+        page.page.wait_for_timeout(500)
+        page.screenshot(folder / "learner_mode.png")
     finally:
         page.close()
         lab.shutdown_kernels()

@@ -141,9 +141,16 @@ SECTION_TITLES = {
 
 def index_markdown(root: Path = ROOT) -> str:
     """The start page's text: every notebook in reading order with its one-line summary."""
+    from utils.exercises import notebooks_with_exercises
+
+    with_exercises = set(notebooks_with_exercises())
     lines = ["# DIY FaceApp: the workbook", "",
              "From a single neuron to a face-verification app. Open the notebooks in this order; each one "
-             "runs top to bottom in a fresh kernel (Kernel > Restart Kernel and Run All Cells).", ""]
+             "runs top to bottom in a fresh kernel (Kernel > Restart Kernel and Run All Cells).", "",
+             "**Learner mode.** A notebook marked *write it yourself* has an exercise twin under `exercises/` "
+             "(`make lab` writes the twins the first time; `make exercises FORCE=1` starts them afresh). There "
+             "the from-scratch functions are left for you to write, and a check under each one compares your "
+             "function with the workbook's and tells you what is wrong first.", ""]
     current = None
     for path in notebook_paths(root):
         folder = path.parent.name
@@ -153,9 +160,8 @@ def index_markdown(root: Path = ROOT) -> str:
         title, summary = _summary(path)
         rel = path.relative_to(root).as_posix()
         lines.append(f"1. [{title}]({rel})" + (f": {summary}" if summary else ""))
-        exercise = root / "exercises" / rel
-        if exercise.exists():
-            lines[-1] += f" ([exercise version](exercises/{rel}))"
+        if rel in with_exercises:
+            lines[-1] += f" ([write it yourself](exercises/{rel}))"
     return "\n".join(lines).strip() + "\n"
 
 

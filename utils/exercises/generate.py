@@ -140,7 +140,7 @@ def build_exercise_notebook(notebook: str, solutions: bool = False) -> Any:
         "inputs and names the first thing that is wrong. Until a function passes, the notebook uses the "
         "workbook's own version, so the rest of the story still runs. The table below keeps your progress.")
     progress_cell = nbformat.v4.new_code_cell(
-        "# NBVAL_IGNORE_OUTPUT\n# Your progress, updated by every check cell below and kept between sessions.\n"
+        "# Your progress, updated by every check cell below and kept between sessions.\n"
         f'from utils.exercises import check, progress\nprogress("{notebook}")')
     nb.cells = cells[:1] + [intro, progress_cell] + cells[1:]
     nb.metadata.pop("jupytext", None)  # the twins are not paired with scripts

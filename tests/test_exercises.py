@@ -248,3 +248,15 @@ def test_solved_twin_stores_the_expected_all_passed_output_in_checked_cells():
     checks = [c for c in nb.cells if c.source.startswith("# NBVAL_CHECK_OUTPUT\nsigmoid = check(")]
     assert len(checks) == 1 and checks[0].outputs[0]["text"].startswith("✓ All checks passed for `sigmoid`")
     assert not any("raise NotImplementedError()" in c.source for c in nb.cells)
+
+
+def test_command_line_writes_twins_and_refuses_a_notebook_without_exercises(tmp_path, capsys):
+    from utils.exercises.generate import main
+
+    assert main([SIGMOID.notebook, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / SIGMOID.notebook).exists() and "wrote 1 exercise notebooks" in capsys.readouterr().out
+    assert main([SIGMOID.notebook, "--out", str(tmp_path)]) == 0
+    assert "kept 1 that already exist" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["index.ipynb", "--out", str(tmp_path)])
+    assert "index.ipynb has no exercises" in capsys.readouterr().err

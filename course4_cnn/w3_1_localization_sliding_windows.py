@@ -39,6 +39,7 @@ from utils.data import load_photo
 from utils.detection import (cascade_faces, detect_faces, detection_heatmaps, draw_boxes, fc_to_conv, iou_matrix,
                              localization_label, localization_loss, multiply_adds, network_stride, sliding_windows,
                              train_face_detector)
+from utils.exercises import show_solution
 from utils.scenes import CLASS_NAMES, make_scenes
 from utils.training import scale_for_device
 
@@ -91,7 +92,18 @@ plt.show()
 #   of a background image does not matter.
 #
 # (In practice one uses a logistic loss for p_c and a softmax loss for the classes; the squared error
-# keeps the idea plain.) The same prediction ŷ costs very different amounts against the two labels:
+# keeps the idea plain.)
+#
+# `localization_loss(y_hat, y)` computes it for a batch of m examples (rows). The "don't care" entries are
+# NaN in the label, so a plain sum over all entries would give NaN for a background example: the loss picks,
+# row by row, either the full sum (p_c = 1) or the p_c term alone (p_c = 0). The workbook's version (the
+# exercise version of this notebook asks you to write it):
+
+# %%
+show_solution(localization_loss)
+
+# %% [markdown]
+# The same prediction ŷ costs very different amounts against the two labels:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -128,7 +140,17 @@ assert y_face.size == 1 + 4 + 1 + 2 * 64
 # On a 14 x 14 window the result is a 1 x 1 x 4 volume: the classifier's output. On a larger image it is
 # a grid of outputs, one per window, with a step of 2 pixels (the pooling's stride). Here is the check on
 # the lecture's 28 x 28 x 3 image (8 x 8 windows), with random weights (the equivalence does not depend on
-# training):
+# training).
+#
+# First the slow way, written out: `sliding_windows(image, window, stride)` cuts every window x window crop,
+# one every `stride` pixels, row by row, and records each crop's top-left corner (row, col). The last window
+# may end exactly at the image's border:
+
+# %%
+show_solution(sliding_windows)
+
+# %% [markdown]
+# Now the check: every crop through the classifier, against one pass of the convolutional copy.
 
 # %%
 # NBVAL_CHECK_OUTPUT

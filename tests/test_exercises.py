@@ -12,7 +12,7 @@ import pytest
 
 from utils.exercises import Case, Exercise, Mistake, check, check_function, compare, get_exercise, progress
 from utils.exercises.core import BEGIN, END
-from utils.exercises.generate import (anchor_name, build_exercise_notebook, exercise_cells, import_lines,
+from utils.exercises.generate import (anchor_name, build_exercise_notebook, code_hash, exercise_cells, import_lines,
                                       learner_stub, write_exercises)
 from utils.exercises.registry import all_exercises, exercises_by_spec, exercises_for, notebooks_with_exercises
 from utils.exercises.ui import ROOT, ProgressTable, load_progress, record_progress, show_solution, solution_source
@@ -167,7 +167,8 @@ def test_check_rejects_something_that_is_not_a_function():
 def test_check_in_a_notebook_prints_records_and_falls_back_to_the_reference(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FACEAPP_PROGRESS", str(tmp_path / "p.json"))
     progress(SIGMOID.notebook)
-    assert capsys.readouterr().out.startswith("Exercises passed: 0 of 1\n  · sigmoid: not checked yet")
+    shown = capsys.readouterr().out
+    assert shown.startswith("Exercises passed: 0 of ") and "\n  · sigmoid: not checked yet" in shown
     used = check("activations.sigmoid", lambda z: np.tanh(z))
     assert used is SIGMOID.reference
     out = capsys.readouterr().out
@@ -177,7 +178,7 @@ def test_check_in_a_notebook_prints_records_and_falls_back_to_the_reference(tmp_
     assert check("activations.sigmoid", _sig) is _sig
     assert "✓ All checks passed for `sigmoid`" in capsys.readouterr().out
     table = ProgressTable(SIGMOID.notebook)
-    assert table.passed == 1 and "✓ sigmoid: passed" in repr(table) and "<table>" in table._repr_html_()
+    assert table.passed == 1 and "\n  ✓ sigmoid: passed" in repr(table) and "<table>" in table._repr_html_()
 
 
 def test_progress_survives_a_broken_or_unwritable_store(tmp_path, monkeypatch):
@@ -236,6 +237,12 @@ def test_exercise_notebook_has_a_progress_cell_stubs_and_checks(notebook):
 def test_write_exercises_keeps_a_learners_work_unless_forced(tmp_path):
     notebook = SIGMOID.notebook
     [path] = write_exercises([notebook], out=tmp_path)
+    assert write_exercises([notebook], out=tmp_path) == []  # up to date: nothing to do
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source += "\n# an old version of the twin"
+    nb.metadata["faceapp"]["code_hash"] = code_hash(nb)  # ... that nobody edited
+    nbformat.write(nb, path)
+    assert write_exercises([notebook], out=tmp_path) == [path]  # brought up to date
     path.write_text("my work")
     assert write_exercises([notebook], out=tmp_path) == []
     assert path.read_text() == "my work"
@@ -256,7 +263,7 @@ def test_command_line_writes_twins_and_refuses_a_notebook_without_exercises(tmp_
     assert main([SIGMOID.notebook, "--out", str(tmp_path)]) == 0
     assert (tmp_path / SIGMOID.notebook).exists() and "wrote 1 exercise notebooks" in capsys.readouterr().out
     assert main([SIGMOID.notebook, "--out", str(tmp_path)]) == 0
-    assert "kept 1 that already exist" in capsys.readouterr().out
+    assert "left 1 as they are" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["index.ipynb", "--out", str(tmp_path)])
     assert "index.ipynb has no exercises" in capsys.readouterr().err

@@ -15,6 +15,7 @@ Existing exercise notebooks hold a learner's work and are kept unless ``--force`
 from __future__ import annotations
 
 import argparse
+import hashlib
 import inspect
 import re
 import sys
@@ -147,20 +148,46 @@ def build_exercise_notebook(notebook: str, solutions: bool = False) -> Any:
     nb.metadata["faceapp"] = {"exercise_of": notebook}
     if not solutions:
         nb, _ = ClearSolutions(enforce_metadata=True).preprocess(nb, {})
+    nb.metadata["faceapp"]["code_hash"] = code_hash(nb)
     return nb
+
+
+def code_hash(nb: Any) -> str:
+    """A hash of every code cell's source: it tells whether a learner has edited a twin since it was written."""
+    text = "\n\x00".join(c.source for c in nb.cells if c.cell_type == "code")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _untouched(path: Path) -> bool:
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable file is the learner's business: keep it
+        return False
+    return nb.metadata.get("faceapp", {}).get("code_hash") == code_hash(nb)
 
 
 def write_exercises(notebooks: list[str] | None = None, out: Path = OUT, force: bool = False,
                     solutions: bool = False) -> list[Path]:
-    """Write the twins under ``out`` (same relative paths); keep existing files unless ``force``."""
+    """Write the twins under ``out`` (same relative paths).
+
+    An existing twin holds a learner's work and is kept, unless ``force``; a twin nobody has edited since it
+    was written is brought up to date when its solution notebook has changed.
+    """
     import nbformat
 
     written = []
     for notebook in notebooks or notebooks_with_exercises():
         target = out / notebook
+        nb = None
         if target.exists() and not force:
-            continue
-        nb = build_exercise_notebook(notebook, solutions=solutions)
+            if not _untouched(target):
+                continue
+            nb = build_exercise_notebook(notebook, solutions=solutions)
+            if nb.metadata["faceapp"]["code_hash"] == nbformat.read(target, as_version=4).metadata["faceapp"]["code_hash"]:
+                continue
+        nb = nb or build_exercise_notebook(notebook, solutions=solutions)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
         written.append(target)
@@ -182,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     written = write_exercises(notebooks or None, args.out, args.force, args.solutions)
     kept = len(notebooks or known) - len(written)
     print(f"wrote {len(written)} exercise notebooks under {args.out}"
-          + (f"; kept {kept} that already exist (--force overwrites them)" if kept else ""))
+          + (f"; left {kept} as they are (up to date, or edited by you: --force rewrites them)" if kept else ""))
     return 0
 
 

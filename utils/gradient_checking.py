@@ -145,25 +145,27 @@ def gradient_check_cost(cost: Callable[[Parameters], float], parameters: Mapping
     return relative_difference(gradients_to_vector(gradients), gradapprox)
 
 
+def forward_propagation_n(X: np.ndarray, Y: np.ndarray, parameters: Mapping[str, np.ndarray]) -> tuple[float, list]:
+    """The cost of ``utils.deep_nn``'s network: returns (J, caches) with J = compute_cost(L_model_forward(X, p)[0], Y)."""
+    from utils.deep_nn import L_model_forward, compute_cost
+
+    AL, caches = L_model_forward(X, parameters)
+    return compute_cost(AL, Y), caches
+
+
 def gradient_check_n(parameters: Mapping[str, np.ndarray], gradients: Mapping[str, np.ndarray], X: np.ndarray,
                      Y: np.ndarray, epsilon: float = 1e-7, print_msg: bool = False) -> float:
     """The course's check of backprop for ``utils.deep_nn``'s network (ReLU hidden layers, sigmoid output).
 
-    J(theta) = ``compute_cost(L_model_forward(X, parameters)[0], Y)``, here ``cost(theta)`` for a column
-    vector theta (n, 1) of all the parameters (``dictionary_to_vector``). For every entry i, the two-sided
+    J(theta) = ``forward_propagation_n(X, Y, vector_to_dictionary(theta, parameters))[0]`` for a column vector
+    theta (n, 1) of all the parameters (``dictionary_to_vector``). For every entry i, the two-sided
     difference (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps) approximates the gradient's entry i.
     Inputs: parameters W1, b1, ...; gradients from the backward pass to check (dW1, db1, ...); X (n_x, m);
     Y (1, m); epsilon > 0; print_msg: print the verdict.
     Returns: difference = ||grad - gradapprox||_2 / (||grad||_2 + ||gradapprox||_2) (below ~2e-7: correct).
     """
-    from utils.deep_nn import L_model_forward, compute_cost
-
     _check_matching(parameters, gradients)
     epsilon = check_range(epsilon, "epsilon", 0, None, low_inclusive=False)
-
-    def cost(theta: np.ndarray) -> float:
-        return compute_cost(L_model_forward(X, vector_to_dictionary(theta, parameters))[0], Y)
-
     parameters_values, _ = dictionary_to_vector(parameters)
     grad = gradients_to_vector(gradients)
     num_parameters = parameters_values.shape[0]
@@ -174,10 +176,10 @@ def gradient_check_n(parameters: Mapping[str, np.ndarray], gradients: Mapping[st
     for i in range(num_parameters):
         theta_plus = np.copy(parameters_values)
         theta_plus[i] = theta_plus[i] + epsilon
-        J_plus[i] = cost(theta_plus)
+        J_plus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_plus, parameters))
         theta_minus = np.copy(parameters_values)
         theta_minus[i] = theta_minus[i] - epsilon
-        J_minus[i] = cost(theta_minus)
+        J_minus[i], _ = forward_propagation_n(X, Y, vector_to_dictionary(theta_minus, parameters))
         gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)
     numerator = np.linalg.norm(grad - gradapprox)
     denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)

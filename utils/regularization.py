@@ -101,7 +101,10 @@ def compute_cost_with_regularization(A3: np.ndarray, Y: np.ndarray, parameters: 
     m = Y.shape[1]
     cross_entropy_cost = compute_cost(A3, Y)  # the cross-entropy part of the cost
     ### BEGIN SOLUTION
-    L2_regularization_cost = lambd / (2 * m) * sum(np.sum(np.square(parameters["W" + str(l)])) for l in range(1, L + 1))
+    squares = 0.0
+    for l in range(1, L + 1):
+        squares = squares + np.sum(np.square(parameters["W" + str(l)]))
+    L2_regularization_cost = lambd / (2 * m) * squares
     ### END SOLUTION
     cost = cross_entropy_cost + L2_regularization_cost
     return float(cost)

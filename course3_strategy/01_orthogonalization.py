@@ -50,6 +50,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
+from utils.exercises import show_solution
 from utils.metrics import error_rate
 
 threadpool_limits(1)  # tiny matrices: one BLAS thread is many times faster than several fighting for 2 cores
@@ -71,6 +72,14 @@ X_real, y_real = make_moons(20000, noise=0.3, random_state=4)      # what users 
 new_kind = np.random.default_rng(4).random(20000) < 0.25            # ...a quarter of a kind never seen before
 y_real[new_kind] = np.random.default_rng(5).integers(0, 2, new_kind.sum())
 print("train", X_train.shape, "fresh", X_fresh.shape, "pool", X_pool.shape, "real world", X_real.shape)
+
+# %% [markdown]
+# Every number below is an **error rate**: the fraction of examples a model gets wrong, for labels of
+# shape (m,) or the Course 1 layout (1, m). `utils.metrics.error_rate` (the exercise version of this
+# notebook asks you to write it):
+
+# %%
+show_solution(error_rate)
 
 
 # %%

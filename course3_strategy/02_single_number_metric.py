@@ -32,6 +32,7 @@ from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from utils.data import load_faces
+from utils.exercises import show_solution
 from utils.metrics import (accuracy, average_group_error, confusion_matrix, error_rate, f1_from_precision_recall,
                            f1_score, group_errors, precision, recall)
 from utils.strategy import make_region_data, select_model
@@ -42,7 +43,11 @@ threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-
 # ## The course's example: A or B?
 #
 # Classifier A has precision 95 % and recall 90 %; B has 98 % and 85 %. B is better on precision, A on
-# recall: two numbers cannot decide. F1 can.
+# recall: two numbers cannot decide. F1 can. F1 is the harmonic mean 2 / (1/P + 1/R) = 2PR / (P + R),
+# defined as 0 when P and R are both 0:
+
+# %%
+show_solution(f1_from_precision_recall)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -70,6 +75,13 @@ for name, m in course.items():
 # The face/non-face images (200 grayscale 25x25 images from scikit-image's `lfw_subset`). A logistic
 # regression on raw pixels; to have more than 50 test predictions, every image is predicted once by a model
 # that did not train on it (5-fold cross-validation).
+#
+# The **confusion matrix** counts, for each true class (row) and each predicted class (column), how many
+# examples fall there; for the classes [0, 1] it is [[TN, FP], [FN, TP]], sklearn's layout. `labels` fixes
+# the order of the rows and columns; `index` maps each class to its row/column:
+
+# %%
+show_solution(confusion_matrix)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -83,6 +95,18 @@ print("X:", X.shape, " y:", y.shape, " classes:", classes.tolist())
 print("confusion matrix (rows: true non-face, face; columns: predicted)\n", C)
 (tn, fp), (fn, tp) = C
 print(f"TP = {tp}, FP = {fp}, FN = {fn}, TN = {tn}")
+
+# %% [markdown]
+# `utils.metrics` computes precision and recall from the labels: count the true positives (predicted 1,
+# labelled 1), the false positives (predicted 1, labelled 0) and the false negatives (predicted 0,
+# labelled 1). When the denominator is 0 (nothing predicted positive, or no positive example), the metric
+# is 0, as in scikit-learn with `zero_division=0`:
+
+# %%
+show_solution(precision)
+
+# %%
+show_solution(recall)
 
 # %% [markdown]
 # Precision and recall by hand from the four counts, then with `utils.metrics`, then with scikit-learn:
@@ -154,7 +178,15 @@ plt.show()
 # The course's second example: a cat app used in the US, China, India and elsewhere, with an error rate
 # per region. Keeping four numbers makes comparisons slow; their **average** is one number. We simulate four
 # regions with `make_region_data` (each region shifts the inputs and tilts the decision boundary), train
-# three models on data from every region, and compare them on held-out data.
+# three models on data from every region, and compare them on held-out data. `average_group_error` gets
+# the per-group errors from `group_errors` (a dict group -> error) and averages them, each group with
+# weight 1 unless `weights` says otherwise:
+
+# %%
+show_solution(average_group_error)
+
+# %% [markdown]
+# The experiment:
 
 # %%
 # NBVAL_CHECK_OUTPUT

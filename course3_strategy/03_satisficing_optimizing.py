@@ -35,6 +35,7 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 from utils.data import load_digits
+from utils.exercises import show_solution
 from utils.metrics import accuracy
 from utils.strategy import NoModelMeetsConstraintsError, pareto_front, select_model, time_per_example
 from utils.widgets import SliderPanel
@@ -43,6 +44,13 @@ threadpool_limits(1)  # one BLAS thread: latencies are per single image, as a ph
 
 # %% [markdown]
 # ## The course's example
+#
+# `select_model` first keeps the candidates that meet every constraint (satisficing), then sorts them by
+# the optimizing metric, best first (the input checks and the error message when nothing qualifies are
+# written for you):
+
+# %%
+show_solution(select_model)
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.linear_model import RidgeClassifier
 from threadpoolctl import threadpool_limits
 
+from utils.exercises import show_solution
 from utils.metrics import spearman
 from utils.strategy import (dev_test_sizes, make_region_data, prob_dev_picks_better, shuffled_split,
                             split_by_group)
@@ -52,6 +53,15 @@ print("positives per region (%):", [round(100 * y[region == k].mean()) for k in 
 # A team tries many ideas; here each candidate is a linear classifier (ridge regression on the labels)
 # that sees a random subset of the features with a random regularization strength. Candidates that rely on
 # different features do well in different regions, because each region tilts the boundary differently.
+#
+# Two ways to cut the pool into dev and test: `split_by_group` (dev = regions 0-3, test = regions 4-7) and
+# `shuffled_split`, which shuffles the indices first and then cuts them into parts of the requested sizes:
+
+# %%
+show_solution(shuffled_split)
+
+# %% [markdown]
+# One simulated project:
 
 # %%
 def run_experiment(seed, n_candidates=40):
@@ -137,6 +147,9 @@ plt.show()
 #
 # The old rule of thumb (60/20/20 or 70/30) was made for a few thousand examples. With a million, 1 % each
 # (10,000 examples) is enough, which leaves 98 % for training. `dev_test_sizes` encodes the course's rule:
+
+# %%
+show_solution(dev_test_sizes)
 
 # %%
 # NBVAL_CHECK_OUTPUT

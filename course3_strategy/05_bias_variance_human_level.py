@@ -31,6 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
+from utils.exercises import show_solution
 from utils.metrics import error_rate
 from utils.plotting import plot_decision_boundary
 from utils.strategy import diagnose_bias_variance, flip_labels
@@ -42,6 +43,13 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 # %% [markdown]
 # ## The course's two examples
 #
+# `diagnose_bias_variance` computes the two gaps; `_diagnose` then picks the larger one (or "none" when
+# both are within `tolerance`) and lists the course's knobs for it:
+
+# %%
+show_solution(diagnose_bias_variance)
+
+# %% [markdown]
 # Same training error (8 %) and dev error (10 %), two different human levels, two different diagnoses:
 
 # %%

@@ -33,6 +33,7 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from utils.data import load_digits, load_faces
+from utils.exercises import show_solution
 from utils.metrics import error_rate
 from utils.strategy import diagnose_mismatch, error_analysis, fix_ceiling, flip_labels, image_properties, tag_lowest
 
@@ -42,6 +43,14 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 # %% [markdown]
 # ## 1. Error analysis on a face classifier
 #
+# First the planning number. If a category holds a fraction f of the mistakes, a fix that removes all of
+# them leaves an error of error * (1 - f): the **ceiling** of that fix (the course's example: 10 % error,
+# 5 % of the mistakes are dogs, so a perfect dog fix leaves 9.5 %).
+
+# %%
+show_solution(fix_ceiling)
+
+# %% [markdown]
 # The classifier: logistic regression on raw pixels (Course 1, week 2) for face vs non-face, trained on
 # clean images. The dev set is what the app receives: the same kind of 25x25 images, but users' phones
 # make some of them **dark**, some **low-contrast**, some **blurry** (we simulate this with a seeded
@@ -95,7 +104,15 @@ print(f"error on the app's images (dev): {100 * errors.mean():.1f} %  ({errors.s
 # the mean, so darkening alone does not change it) and sharpness (variance of the Laplacian relative to
 # the pixel variance: blur lowers it). The spreadsheet knows each image's true label, so "dark" means
 # darker than 98 % of the clean training images *of the same class* (non-faces include many naturally dark,
-# flat images; a face that dark is unusual). Categories may overlap.
+# flat images; a face that dark is unusual). Categories may overlap. `error_analysis` counts the
+# mistakes in each category and computes the category's share of the mistakes, its error rate and the
+# ceiling of a fix, largest category first:
+
+# %%
+show_solution(error_analysis)
+
+# %% [markdown]
+# The table for the app's images:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -222,7 +239,11 @@ plt.show()
 # The app's users photograph digits with a phone: blurrier, fainter, noisier than the scanned digits we
 # have many of. Training set: scanned digits. Dev/test: the phone's images. Carve a **train-dev** set out
 # of the training distribution (not trained on), then read the errors (human-level error on digits is close
-# to 0; we use 0 as the proxy).
+# to 0; we use 0 as the proxy). `diagnose_mismatch` splits the gap between human and dev error into
+# avoidable bias, variance and data mismatch (and overfitting to dev when a test error is given):
+
+# %%
+show_solution(diagnose_mismatch)
 
 # %%
 def phone_digits(imgs, seed):

@@ -37,8 +37,9 @@ from threadpoolctl import threadpool_limits
 
 from utils.data import load_digits, load_faces
 from utils.deep_nn import predict_proba
+from utils.exercises import show_solution
 from utils.metrics import accuracy
-from utils.strategy import init_from_pretrained, mlp_features, train_multitask
+from utils.strategy import init_from_pretrained, mlp_features, multitask_cost, train_multitask
 
 threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -272,6 +273,27 @@ print(f"weights: one multi-task network {n_weights[0]:,}, four separate networks
 # (`utils.deep_nn`) with four sigmoid outputs on it. We hide half of the 1,200 training labels at random
 # and compare: training on every image with whatever labels it has, training only on the images whose four
 # labels are all known, and (as a reference) training with no label hidden.
+#
+# The cost and its gradient with respect to the output logits ZL (K, m): a mask `known` keeps the labels
+# that exist, and the sum is divided by m, the number of examples:
+
+# %%
+show_solution(multitask_cost)
+
+# %% [markdown]
+# A check you can do by hand: with every logit 0, every known label costs log 2, so 4 known labels over 3
+# images cost 4 log 2 / 3, and the missing labels get no gradient.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+Y_demo = np.array([[1, 0, np.nan], [np.nan, 1, 0]])     # 2 questions, 3 images, 2 labels missing
+J_demo, dZ_demo = multitask_cost(np.zeros((2, 3)), Y_demo)
+print(f"cost {J_demo:.4f} (4 log 2 / 3 = {4 * np.log(2) / 3:.4f})")
+print("dZ =\n", dZ_demo.round(4))
+assert abs(J_demo - 4 * np.log(2) / 3) < 1e-12 and np.all(dZ_demo[np.isnan(Y_demo)] == 0)
+
+# %% [markdown]
+# The experiment:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -63,10 +63,10 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
         var = np.mean((x - mu) ** 2, axis=1, keepdims=True)  # (n, 1): its (biased) variance
         x_hat = (x - mu) / np.sqrt(var + eps)
         out = gamma * x_hat + beta
-        running_mean = momentum * running_mean + (1 - momentum) * mu
-        running_var = momentum * running_var + (1 - momentum) * var
         ### END SOLUTION
-        bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
+        # the running averages that test mode normalizes with
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
         cache = (x_hat, x - mu, 1.0 / np.sqrt(var + eps), gamma, eps)
         return out, cache
     # test mode: normalize with the running averages

@@ -479,4 +479,460 @@ GRADIENT_CHECKING = [
     ]),
 ]
 
-EXERCISES = INITIALIZATION + REGULARIZATION + GRADIENT_CHECKING
+
+# ============================================================================================== optimizers
+def _course_gd_case() -> Case:
+    """The course's update_parameters_with_gd_test_case: np.random.seed(2), W1 (2, 3), b1 (2, 1), W2 (3, 3), ..."""
+    r = np.random.RandomState(2)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 3), "b2": (3, 1)}
+    parameters = {k: r.randn(*s) for k, s in shapes.items()}
+    grads = {"d" + k: r.randn(*s) for k, s in shapes.items()}
+    return Case((parameters, grads, 0.01), label="fixed: the course's example, learning_rate = 0.01")
+
+
+def _param_grads(rng, dims=(3, 4, 1)):
+    parameters = _params(rng, list(dims))
+    grads = {"d" + k: rng.normal(0, 1, v.shape) for k, v in parameters.items()}
+    return parameters, grads
+
+
+def _gd_cases(rng):
+    parameters, grads = _param_grads(rng)
+    theta = {"theta": rng.normal(0, 1, (2, 2))}
+    return [_course_gd_case(),
+            Case((parameters, grads, 0.1), label="random"),
+            Case((theta, {"dtheta": rng.normal(0, 1, (2, 2))}, 0.5), label="edge: a parameter named theta")]
+
+
+def _gd(parameters, grads, learning_rate, variant=""):
+    sign = 1 if variant == "plus" else -1
+    lr = 1.0 if variant == "no_lr" else learning_rate
+    return {k: w + sign * lr * grads["d" + k] for k, w in parameters.items()}
+
+
+def _mini_batch_cases(rng):
+    m = int(rng.integers(5, 20))
+    X_fixed = np.arange(30, dtype=float).reshape(3, 10)
+    Y_fixed = (np.arange(10) % 2).reshape(1, 10).astype(float)
+    return [Case((X_fixed, Y_fixed, 4, 0), label="fixed: m = 10 examples in batches of 4"),
+            Case((rng.normal(0, 1, (4, m)), rng.normal(0, 1, (2, m)), int(rng.integers(2, 6)), 3), label="random"),
+            Case((X_fixed[:, :8], Y_fixed[:, :8], 4, 1), label="edge: m a multiple of the batch size"),
+            Case((X_fixed[:, :3], Y_fixed[:, :3], 64, 2), label="edge: one batch, smaller than mini_batch_size"),
+            Case((X_fixed[:, :4], Y_fixed[:, :4], 1, 5), label="edge: batches of one example")]
+
+
+def _mini_batches(X, Y, mini_batch_size=64, seed=0, variant=""):
+    m = X.shape[1]
+    permutation = np.arange(m) if variant == "no_shuffle" else np.random.RandomState(seed).permutation(m)
+    sX, sY = X[:, permutation], Y[:, permutation]
+    size, batches = mini_batch_size, []
+    n_complete = m // size
+    for k in range(n_complete):
+        cols = slice(k * size, (k + 1) * size)
+        if variant == "rows":
+            batches.append((sX[cols], sY[cols]))
+        else:
+            batches.append((sX[:, cols], sY[:, cols]))
+    if variant != "drop_last" and (m % size != 0 or variant == "empty_last"):
+        batches.append((sX[:, n_complete * size:], sY[:, n_complete * size:]))
+    return batches
+
+
+def _course_velocity_params():
+    r = np.random.RandomState(1)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 3), "b2": (3, 1)}
+    return {k: r.randn(*s) for k, s in shapes.items()}
+
+
+def _init_state_cases(rng):
+    return [Case((_course_velocity_params(),), label="fixed: the course's parameters W1 (2, 3) ... b2 (3, 1)"),
+            Case((_params(rng, [2, 5, 3, 1]),), label="random"),
+            Case(({"theta": rng.normal(0, 1, (4,))},), label="edge: one parameter named theta")]
+
+
+def _zeros_state(parameters, variant=""):
+    if variant == "param_keys":
+        return {k: np.zeros(np.shape(w)) for k, w in parameters.items()}
+    if variant == "weights_only":
+        return {"d" + k: np.zeros(np.shape(w)) for k, w in parameters.items() if not k.startswith("b")}
+    return {"d" + k: np.zeros(np.shape(w)) for k, w in parameters.items()}
+
+
+def _velocity(parameters, variant=""):
+    return _zeros_state(parameters, variant)
+
+
+def _adam_init(parameters, variant=""):
+    return _zeros_state(parameters, variant), _zeros_state(parameters, variant)
+
+
+def _course_momentum_case() -> Case:
+    r = np.random.RandomState(1)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 3), "b2": (3, 1)}
+    parameters = {k: r.randn(*s) for k, s in shapes.items()}
+    grads = {"d" + k: r.randn(*s) for k, s in shapes.items()}
+    v = {"d" + k: np.zeros(s) for k, s in shapes.items()}
+    return Case((parameters, grads, v, 0.9, 0.01), label="fixed: the course's example, v = 0, beta = 0.9")
+
+
+def _momentum_cases(rng):
+    parameters, grads = _param_grads(rng)
+    v = {k: rng.normal(0, 1, g.shape) for k, g in grads.items()}
+    return [_course_momentum_case(),
+            Case((parameters, grads, v, 0.8, 0.1), label="random (v not zero)"),
+            Case((parameters, grads, v, 0.0, 0.1), label="edge: beta = 0 (plain gradient descent)")]
+
+
+def _momentum(parameters, grads, v, beta, learning_rate, variant=""):
+    new_v, new = {}, {}
+    for k in parameters:
+        g = grads["d" + k]
+        if variant == "swapped":
+            new_v["d" + k] = (1 - beta) * v["d" + k] + beta * g
+        elif variant == "no_one_minus":
+            new_v["d" + k] = beta * v["d" + k] + g
+        else:
+            new_v["d" + k] = beta * v["d" + k] + (1 - beta) * g
+        step = g if variant == "grad_step" else new_v["d" + k]
+        new[k] = parameters[k] + learning_rate * step if variant == "plus" else parameters[k] - learning_rate * step
+    return new, new_v
+
+
+def _adam_cases(rng):
+    r = np.random.RandomState(1)
+    shapes = {"W1": (2, 3), "b1": (2, 1), "W2": (3, 3), "b2": (3, 1)}
+    parameters = {k: r.randn(*s) for k, s in shapes.items()}
+    grads = {"d" + k: r.randn(*s) for k, s in shapes.items()}
+    v = {"d" + k: np.zeros(s) for k, s in shapes.items()}
+    s = {"d" + k: np.zeros(sh) for k, sh in shapes.items()}
+    p2, g2 = _param_grads(rng)
+    v2 = {k: rng.normal(0, 0.5, g.shape) for k, g in g2.items()}
+    s2 = {k: rng.uniform(0.01, 1.0, g.shape) for k, g in g2.items()}
+    return [Case((parameters, grads, v, s, 2), {"learning_rate": 0.02, "beta1": 0.8, "beta2": 0.888, "epsilon": 1e-2},
+                 label="fixed: the course's example, t = 2, epsilon = 1e-2"),
+            Case((p2, g2, v2, s2, 5), label="random (v, s not zero), t = 5, default hyperparameters"),
+            Case((p2, g2, v2, s2, 1), {"epsilon": 0.5}, label="edge: t = 1, epsilon = 0.5"),
+            Case((p2, g2, v2, s2, 1000), label="edge: t = 1000")]
+
+
+def _adam(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8, variant=""):
+    new, nv, ns, vc, sc = {}, {}, {}, {}, {}
+    for k in parameters:
+        g = grads["d" + k]
+        nv["d" + k] = beta1 * v["d" + k] + (1 - beta1) * g
+        ns["d" + k] = beta2 * s["d" + k] + (1 - beta2) * (g if variant == "no_square" else g ** 2)
+        if variant == "no_correction":
+            vc["d" + k], sc["d" + k] = nv["d" + k], ns["d" + k]
+        elif variant == "power_wrong":
+            vc["d" + k], sc["d" + k] = nv["d" + k] / (1 - beta1) ** t, ns["d" + k] / (1 - beta2) ** t
+        else:
+            vc["d" + k], sc["d" + k] = nv["d" + k] / (1 - beta1 ** t), ns["d" + k] / (1 - beta2 ** t)
+        if variant == "eps_inside":
+            new[k] = parameters[k] - learning_rate * vc["d" + k] / np.sqrt(sc["d" + k] + epsilon)
+        elif variant == "uncorrected_step":
+            new[k] = parameters[k] - learning_rate * nv["d" + k] / (np.sqrt(ns["d" + k]) + epsilon)
+        else:
+            new[k] = parameters[k] - learning_rate * vc["d" + k] / (np.sqrt(sc["d" + k]) + epsilon)
+    return new, nv, ns, vc, sc
+
+
+def _update_lr_cases(rng):
+    return [Case((0.5, 2, 1.0), label="fixed: the course's learning_rate0 = 0.5, epoch_num = 2, decay_rate = 1"),
+            Case((float(rng.uniform(0.01, 1)), int(rng.integers(1, 50)), float(rng.uniform(0.1, 2))), label="random"),
+            Case((0.1, 0, 0.3), label="edge: epoch 0 (the initial rate)"),
+            Case((0.1, 10, 0.0), label="edge: decay_rate = 0 (no decay)")]
+
+
+def _update_lr(learning_rate0, epoch_num, decay_rate, variant=""):
+    if variant == "no_one":
+        return learning_rate0 / (decay_rate * epoch_num)
+    if variant == "times":
+        return learning_rate0 * (1 + decay_rate * epoch_num)
+    return learning_rate0 / (1 + decay_rate) * epoch_num  # variant "precedence"
+
+
+def _schedule_cases(rng):
+    return [Case((0.5, 150, 1.0, 100), label="fixed: learning_rate0 = 0.5, epoch 150, decay_rate 1, every 100 epochs"),
+            Case((0.5, 100, 1.0, 100), label="fixed: the course's epoch 100, time_interval 100"),
+            Case((float(rng.uniform(0.01, 1)), int(rng.integers(0, 5000)), float(rng.uniform(0.1, 2))),
+                 label="random (time_interval 1000)"),
+            Case((0.3, 99, 2.0, 100), label="edge: one epoch before the first step")]
+
+
+def _schedule(learning_rate0, epoch_num, decay_rate, time_interval=1000, variant=""):
+    if variant == "no_floor":
+        return learning_rate0 / (1 + decay_rate * epoch_num / time_interval)
+    if variant == "no_interval":
+        return learning_rate0 / (1 + decay_rate * epoch_num)
+    return learning_rate0 / (1 + decay_rate * np.ceil(epoch_num / time_interval))  # variant "ceil"
+
+
+_NAMES_LIKE_GRADS = ("keys named like the parameters (W1) instead of the gradients (dW1)", "The optimizer state is "
+                     "keyed like the gradients: v['d' + name] for parameters[name], e.g. v['dW1'].")
+_WEIGHTS_ONLY = ("only the weights, no entries for the biases", "Loop over every parameter, the biases b1, b2, ... "
+                 "too: `for name in parameters:`.")
+_PLUS = ("update with + instead of -", "Gradient descent steps AGAINST the gradient: W = W - learning_rate * ....")
+
+OPTIMIZERS = [
+    Exercise("optimizers.update_parameters_with_gd", W2, _gd_cases, [
+        Mistake(*_PLUS, _v(_gd, "plus")),
+        Mistake("forgot the learning rate", "Each step is W - learning_rate * dW: multiply the gradient by "
+                "learning_rate.", _v(_gd, "no_lr")),
+    ]),
+    Exercise("optimizers.random_mini_batches", W2, _mini_batch_cases, [
+        Mistake("last batch dropped", "When m is not a multiple of mini_batch_size, the m % mini_batch_size "
+                "examples left over form one last, smaller mini-batch: add it after the loop.",
+                _v(_mini_batches, "drop_last")),
+        Mistake("forgot to shuffle", "Reorder the COLUMNS (examples) with the permutation first: shuffled_X = "
+                "X[:, permutation], and the same for Y.", _v(_mini_batches, "no_shuffle")),
+        Mistake("sliced the rows instead of the columns", "Examples are columns: a mini-batch is "
+                "shuffled_X[:, k * mini_batch_size:(k + 1) * mini_batch_size] (note the `:, `).",
+                _v(_mini_batches, "rows")),
+        Mistake("an empty last batch when m is a multiple of mini_batch_size", "Add the last, smaller batch only "
+                "when m % mini_batch_size != 0.", _v(_mini_batches, "empty_last")),
+    ]),
+    Exercise("optimizers.initialize_velocity", W2, _init_state_cases, [
+        Mistake(*_NAMES_LIKE_GRADS, _v(_velocity, "param_keys")),
+        Mistake(*_WEIGHTS_ONLY, _v(_velocity, "weights_only")),
+    ]),
+    Exercise("optimizers.update_parameters_with_momentum", W2, _momentum_cases, [
+        Mistake("beta and 1 - beta swapped", "v = beta * v + (1 - beta) * dW: beta (e.g. 0.9) weighs the OLD "
+                "velocity, 1 - beta the new gradient.", _v(_momentum, "swapped")),
+        Mistake("forgot (1 - beta)", "v = beta * v + (1 - beta) * dW: the new gradient is weighted by (1 - beta).",
+                _v(_momentum, "no_one_minus")),
+        Mistake("stepped with the gradient instead of v", "Momentum steps with the velocity: W = W - learning_rate "
+                "* v['dW'], using the v you just updated.", _v(_momentum, "grad_step")),
+        Mistake(*_PLUS, _v(_momentum, "plus")),
+    ]),
+    Exercise("optimizers.initialize_adam", W2, _init_state_cases, [
+        Mistake(*_NAMES_LIKE_GRADS, _v(_adam_init, "param_keys")),
+        Mistake(*_WEIGHTS_ONLY, _v(_adam_init, "weights_only")),
+    ]),
+    Exercise("optimizers.update_parameters_with_adam", W2, _adam_cases, [
+        Mistake("no bias correction in Adam", "Divide the moving averages by (1 - beta1**t) and (1 - beta2**t): "
+                "v_corrected = v / (1 - beta1 ** t), s_corrected = s / (1 - beta2 ** t).",
+                _v(_adam, "no_correction")),
+        Mistake("epsilon inside the square root", "The update divides by (np.sqrt(s_corrected) + epsilon): epsilon "
+                "is added AFTER the square root.", _v(_adam, "eps_inside")),
+        Mistake("(1 - beta1)**t instead of 1 - beta1**t", "Bias correction divides by 1 - beta1 ** t (beta1 to the "
+                "power t, then subtracted from 1).", _v(_adam, "power_wrong")),
+        Mistake("stepped with the uncorrected v and s", "Compute v_corrected and s_corrected, then use THEM in the "
+                "update: W - learning_rate * v_corrected / (np.sqrt(s_corrected) + epsilon).",
+                _v(_adam, "uncorrected_step")),
+        Mistake("forgot to square the gradient in s", "s averages the SQUARED gradients: s = beta2 * s + "
+                "(1 - beta2) * dW ** 2.", _v(_adam, "no_square")),
+    ]),
+    Exercise("optimizers.update_lr", W2, _update_lr_cases, [
+        Mistake("forgot the 1 +", "learning_rate = learning_rate0 / (1 + decay_rate * epoch_num): at epoch 0 it is "
+                "learning_rate0.", _v(_update_lr, "no_one")),
+        Mistake("multiplied instead of divided", "The rate decays: divide learning_rate0 by "
+                "(1 + decay_rate * epoch_num).", _v(_update_lr, "times")),
+        Mistake("missing parentheses", "Divide by the whole (1 + decay_rate * epoch_num): learning_rate0 / "
+                "(1 + decay_rate * epoch_num).", _v(_update_lr, "precedence")),
+    ]),
+    Exercise("optimizers.schedule_lr_decay", W2, _schedule_cases, [
+        Mistake("floor of epoch_num / time_interval forgotten", "The rate drops in steps, once every time_interval "
+                "epochs: use np.floor(epoch_num / time_interval).", _v(_schedule, "no_floor")),
+        Mistake("time_interval ignored", "Decay once every time_interval epochs: decay_rate * np.floor(epoch_num / "
+                "time_interval), not decay_rate * epoch_num.", _v(_schedule, "no_interval")),
+        Mistake("ceil instead of floor", "The first step comes AFTER time_interval epochs: np.floor, not np.ceil.",
+                _v(_schedule, "ceil")),
+    ]),
+]
+
+
+# ============================================================================================== batch norm
+def _bn_param(n, rng=None, mode="train", **kw):
+    p = {"mode": mode, **kw}
+    if rng is not None:
+        p["running_mean"] = rng.normal(0, 1, (n, 1))
+        p["running_var"] = rng.uniform(0.5, 2, (n, 1))
+    return p
+
+
+def _bn_forward_cases(rng):
+    r = np.random.RandomState(1)
+    x = r.randn(3, 4) * 2 + 1
+    gamma, beta = r.rand(3, 1) + 0.5, r.randn(3, 1)
+    x2 = rng.normal(3, 2, (5, 8))
+    x_const = rng.normal(0, 1, (2, 6))
+    x_const[1] = 4.0
+    return [Case((x, gamma, beta, {"mode": "train"}), label="fixed: x (3, 4), a fresh bn_param"),
+            Case((x2, rng.uniform(0.5, 2, (5, 1)), rng.normal(0, 1, (5, 1)), _bn_param(5, rng, momentum=0.7)),
+                 label="random, with running averages"),
+            Case((x_const, np.ones((2, 1)), np.zeros((2, 1)), {"mode": "train"}),
+                 label="edge: a unit with the same value in every example (variance 0)"),
+            Case((x2[:, :3], rng.uniform(0.5, 2, (5, 1)), rng.normal(0, 1, (5, 1)), _bn_param(5, rng, mode="test")),
+                 label="edge: test mode (running averages)")]
+
+
+def _bn_forward(x, gamma, beta, bn_param, variant=""):
+    n = x.shape[0]
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    running_mean = bn_param.get("running_mean", np.zeros((n, 1)))
+    running_var = bn_param.get("running_var", np.ones((n, 1)))
+    if bn_param.get("mode", "train") == "train" or variant == "batch_stats_in_test":
+        axis = 0 if variant == "axis0" else 1
+        mu = np.mean(x, axis=axis, keepdims=True)
+        var = np.var(x, axis=axis, keepdims=True, ddof=1 if variant == "ddof" and x.shape[1] > 1 else 0)
+        x_hat = (x - mu) / (np.sqrt(var) if variant == "no_eps" else np.sqrt(var + eps))
+        out = gamma * x_hat + beta
+        if bn_param.get("mode", "train") == "test":
+            return out, None
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        return out, (x_hat, x - mu, 1.0 / np.sqrt(var + eps), gamma, eps)
+    x_hat = (x - running_mean) / np.sqrt(running_var + eps)
+    bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
+    return gamma * x_hat + beta, None
+
+
+def _bn_backward_case(seed, n, m, label):
+    from utils.batchnorm import batchnorm_forward
+
+    r = np.random.RandomState(seed)
+    x = r.randn(n, m) * 2 + 1
+    gamma, beta = r.rand(n, 1) + 0.5, r.randn(n, 1)
+    _, cache = batchnorm_forward(x, gamma, beta, {"mode": "train"})
+    return Case((r.randn(n, m), cache), label=label)
+
+
+def _bn_backward_cases(rng):
+    seed = int(rng.integers(0, 1000))
+    return [_bn_backward_case(1, 3, 4, "fixed: x (3, 4)"),
+            _bn_backward_case(seed, 5, 7, "random"),
+            _bn_backward_case(seed + 1, 4, 2, "edge: m = 2 examples")]
+
+
+def _bn_backward(dout, cache, variant=""):
+    x_hat, xc, inv_std, gamma, eps = cache
+    m = dout.shape[1]
+    axis = 0 if variant == "axis0" else 1
+    dbeta = np.sum(dout, axis=axis, keepdims=True)
+    dgamma = dbeta if variant == "no_xhat" else np.sum(dout * x_hat, axis=axis, keepdims=True)
+    dx_hat = dout * gamma
+    if variant == "local_only":
+        return dx_hat * inv_std, dgamma, dbeta
+    dx = inv_std / m * (m * dx_hat - np.sum(dx_hat, axis=axis, keepdims=True)
+                        - x_hat * np.sum(dx_hat * x_hat, axis=axis, keepdims=True))
+    return dx, dgamma, dbeta
+
+
+_AXIS0 = ("normalized over the wrong axis (axis=0)", "Batch norm normalizes each unit (row) over the examples "
+          "(columns): np.mean(x, axis=1, keepdims=True), and the same for the variance.")
+
+BATCHNORM = [
+    Exercise("batchnorm.batchnorm_forward", W3, _bn_forward_cases, [
+        Mistake(*_AXIS0, _v(_bn_forward, "axis0")),
+        Mistake("variance without eps", "Divide by np.sqrt(var + eps): without eps a unit whose values are all "
+                "equal (var = 0) divides 0 by 0.", _v(_bn_forward, "no_eps")),
+        Mistake("unbiased variance (ddof=1)", "Batch norm uses the biased variance, the mean of (x - mu)**2 over the "
+                "m examples (divide by m, not m - 1).", _v(_bn_forward, "ddof")),
+        Mistake("test mode used the batch's statistics", "In test mode normalize with the running averages: "
+                "(x - running_mean) / np.sqrt(running_var + eps).", _v(_bn_forward, "batch_stats_in_test")),
+    ], mutates=("bn_param",)),
+    # (The running averages are given code outside the solution markers: an ``outcome`` sees the reference's
+    # inputs as they were before its call, so it could not compare what the reference wrote into bn_param.)
+    Exercise("batchnorm.batchnorm_backward", W3, _bn_backward_cases, [
+        Mistake("dgamma without x_hat", "out = gamma * x_hat + beta, so dgamma = np.sum(dout * x_hat, axis=1, "
+                "keepdims=True); only dbeta is the plain sum of dout.", _v(_bn_backward, "no_xhat")),
+        Mistake("dx ignores the paths through the mean and the variance", "mu and var depend on every x too: "
+                "dx = inv_std / m * (m * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat)), sums over axis 1.",
+                _v(_bn_backward, "local_only")),
+        Mistake("summed over the units (axis 0) instead of the examples", "gamma and beta have one entry per unit "
+                "(row): sum over the examples, axis=1, keepdims=True.", _v(_bn_backward, "axis0")),
+    ]),
+]
+
+
+# ================================================================================================= softmax
+def _softmax_cases(rng):
+    big_small = np.array([[-1000.0, 1000.0], [-1001.0, 999.0], [-999.0, 1002.0]])
+    return [Case((np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 0.0]]),), label="fixed: Z (3, 2)"),
+            Case((rng.normal(0, 3, (4, 5)),), label="random"),
+            Case((np.array([[1000.0], [1001.0], [1002.0]]),), label="edge: large logits (exp(1000) overflows)"),
+            Case((big_small,), label="edge: one column near -1000, one near +1000"),
+            Case((rng.normal(0, 1, (1, 3)),), label="edge: one class (C = 1)")]
+
+
+def _softmax(Z, variant=""):
+    Z = np.asarray(Z, dtype=float)
+    axis = 1 if variant == "axis1" else 0
+    if variant == "no_shift":
+        t = np.exp(Z)
+    elif variant == "global_max":
+        t = np.exp(Z - np.max(Z))
+    else:
+        t = np.exp(Z - np.max(Z, axis=axis, keepdims=True))
+    return t / np.sum(t, axis=axis, keepdims=True)
+
+
+def _one_hot_cases(rng):
+    m = int(rng.integers(3, 9))
+    return [Case((np.array([1, 2, 3, 0, 2, 1]), 4), label="fixed: the course's labels [1, 2, 3, 0, 2, 1], C = 4"),
+            Case((rng.integers(0, 5, m), 5), label="random"),
+            Case((np.array([[0, 2, 1]]), 3), label="edge: labels of shape (1, m)"),
+            Case((np.array([2]), 6), label="edge: m = 1, some classes never seen")]
+
+
+def _one_hot(labels, C, variant=""):
+    labels = np.asarray(labels).reshape(-1).astype(int)
+    m = labels.size
+    if variant == "transposed":
+        return np.eye(C)[labels]
+    Y = np.zeros((C, m))
+    Y[labels] = 1.0  # variant "rows": sets whole rows
+    return Y
+
+
+def _softmax_cost_cases(rng):
+    from utils.softmax import one_hot, softmax
+
+    AL = softmax(np.array([[1.0, 2.0, 0.5], [3.0, 4.0, 0.2], [5.0, 0.0, 0.1]]))
+    Y = one_hot(np.array([2, 1, 0]), 3)
+    C, m = 4, 6
+    AL2 = softmax(rng.normal(0, 2, (C, m)))
+    Y2 = one_hot(rng.integers(0, C, m), C)
+    return [Case((AL, Y), label="fixed: 3 classes, m = 3"),
+            Case((AL2, Y2), label="random"),
+            Case((AL2[:, :1], Y2[:, :1]), label="edge: m = 1")]
+
+
+def _softmax_cost(AL, Y, variant=""):
+    m = AL.shape[1]
+    total = np.sum(Y * np.log(AL))
+    if variant == "no_m":
+        return float(-total)
+    if variant == "no_minus":
+        return float(total / m)
+    return float(-total / AL.size)  # variant "mean": np.mean over all C * m entries
+
+
+SOFTMAX = [
+    Exercise("softmax.softmax", W3, _softmax_cases, [
+        Mistake("no max shift (exp overflows for large logits)", "Subtract each column's maximum before np.exp: "
+                "t = np.exp(Z - np.max(Z, axis=0, keepdims=True)). The result is the same, and exp never "
+                "overflows.", _v(_softmax, "no_shift")),
+        Mistake("normalized over the rows (axis=1) instead of the columns", "Each column is one example: take the "
+                "max and the sum over the classes, axis=0, keepdims=True.", _v(_softmax, "axis1")),
+        Mistake("subtracted the max of the whole matrix, not of each column", "np.max(Z, axis=0, keepdims=True): "
+                "with one global max, a column whose logits are all far below it underflows to 0 / 0.",
+                _v(_softmax, "global_max")),
+    ]),
+    Exercise("softmax.one_hot", W3, _one_hot_cases, [
+        Mistake("one row per example: shape (m, C)", "In Courses 1-2 examples are columns: Y has shape (C, m), "
+                "with Y[labels[i], i] = 1.", _v(_one_hot, "transposed")),
+        Mistake("Y[labels] = 1 sets whole rows", "Give the column of each 1 too: Y[labels, np.arange(m)] = 1.",
+                _v(_one_hot, "rows")),
+    ]),
+    Exercise("softmax.softmax_cost", W3, _softmax_cost_cases, [
+        Mistake("forgot the 1/m", "The cost is the MEAN over the m examples: divide the sum by m = AL.shape[1].",
+                _v(_softmax_cost, "no_m")),
+        Mistake("forgot the minus sign", "log of a probability is negative: J = -1/m * sum(Y * log(AL)) is "
+                "positive.", _v(_softmax_cost, "no_minus")),
+        Mistake("averaged over all C * m entries", "Sum over the classes, average over the examples only: "
+                "divide by m, not by C * m (np.mean divides by C * m).", _v(_softmax_cost, "mean")),
+    ]),
+]
+
+EXERCISES = INITIALIZATION + REGULARIZATION + GRADIENT_CHECKING + OPTIMIZERS + BATCHNORM + SOFTMAX

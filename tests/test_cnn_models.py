@@ -88,6 +88,19 @@ def test_first_cnn_shapes_and_count():
     assert model.output_shape == (None, 2)
 
 
+def test_first_cnn_is_a_sequential_conv_pool_stack_with_a_float32_softmax():
+    model = cm.first_cnn((12, 12, 3), 4, filters=(2, 3, 5), kernel_size=3)
+    assert isinstance(model, keras.Sequential)
+    assert [l.name for l in model.layers] == ["conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "flatten",
+                                              "predictions"]
+    assert model.get_layer("pool3").output.shape[1:] == (1, 1, 5)  # 12 -> 6 -> 3 -> 1
+    p = model.predict(np.random.default_rng(0).random((2, 12, 12, 3)), verbose=0)
+    assert p.dtype == np.float32 and p.shape == (2, 4)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"input_shape must be \(n_H, n_W, n_C\)"):
+        cm.first_cnn((12, 12))
+
+
 # --- ResNets ---------------------------------------------------------------------------------------------
 
 def test_identity_block_keeps_the_shape_and_adds_the_input():
@@ -112,6 +125,15 @@ def test_convolutional_block_changes_size_and_channels():
     model = keras.Model(X, out)
     convs = cm.conv_params(1, 16, 8) + cm.conv_params(3, 8, 8) + cm.conv_params(1, 8, 32) + cm.conv_params(1, 16, 32)
     assert _count(model) == convs + 4 * (8 + 8 + 32 + 32)
+
+
+def test_convolutional_block_with_matching_shapes_still_resizes_the_shortcut():
+    X = keras.Input((4, 4, 3))
+    model = keras.Model(X, cm.convolutional_block(X, 2, (2, 2, 3), s=1, name="c"))
+    assert model.get_layer("c_short").kernel.shape == (1, 1, 3, 3)
+    assert isinstance(model.get_layer("c_short_bn"), keras.layers.BatchNormalization)
+    with pytest.raises(ValueError, match="s must be a positive integer"):
+        cm.convolutional_block(X, 2, (2, 2, 3), s=0)
 
 
 def test_small_resnet_outputs_class_probabilities():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils.conv import (EDGE_FILTERS, conv_backward, conv_backward_naive, conv_forward, conv_forward_naive,
+from utils.conv import (EDGE_FILTERS, check_conv_backward_inputs, check_conv_inputs, check_pool_backward_inputs,
+                        check_pool_inputs, conv_backward, conv_backward_naive, conv_forward, conv_forward_naive,
                         conv_forward_tf, conv_output_size, conv_single_step, create_mask_from_window, detect_edges,
                         distribute_value, draw_sliding_window, pool_backward, pool_backward_naive, pool_forward,
                         pool_forward_naive, pool_forward_tf, zero_pad)
@@ -95,8 +96,31 @@ def test_backward_rejects_a_gradient_of_the_wrong_shape(rng):
         with pytest.raises(ValueError, match="dZ must have the shape of the forward output"):
             backward(np.zeros(Z.shape[:-1]), cache)
     P, pcache = pool_forward(A, {"f": 2, "stride": 1})
-    with pytest.raises(ValueError, match="dA must have the shape of the forward output"):
-        pool_backward(np.zeros((1, 1, 1, 1)), pcache)
+    for backward in (pool_backward, pool_backward_naive):
+        with pytest.raises(ValueError, match="dA must have the shape of the forward output"):
+            backward(np.zeros((1, 1, 1, 1)), pcache)
+
+
+def test_input_checks_of_the_loop_versions_return_float_arrays_and_name_the_problem(rng):
+    """The checks the exercises keep outside the learner's lines: they convert and refuse, never compute."""
+    A, W, b, hp = _conv_inputs(rng, CONV_CASES[1])
+    A_i, W_i, b_i = check_conv_inputs(A.astype(np.float32), W.tolist(), b, hp)
+    assert all(x.dtype == np.float64 for x in (A_i, W_i, b_i)) and np.array_equal(W_i, W)
+    with pytest.raises(ValueError, match="non-integer output size"):
+        check_conv_inputs(A, W, b, {"stride": 3, "pad": 0})
+    Z, cache = conv_forward(A, W, b, hp)
+    dZ, (A_c, W_c, b_c, hp_c) = check_conv_backward_inputs(Z.tolist(), cache)
+    assert dZ.shape == Z.shape and hp_c == hp and np.array_equal(A_c, A)
+    with pytest.raises(ValueError, match="dZ must have the shape"):
+        check_conv_backward_inputs(Z[:1], cache)
+    assert check_pool_inputs(A.tolist(), {"f": 3, "stride": 2}, "average").shape == A.shape
+    with pytest.raises(ValueError, match="mode must be one of"):
+        check_pool_inputs(A, {"f": 3, "stride": 2}, "mean")
+    P, pcache = pool_forward(A, {"f": 3, "stride": 2})
+    dP, (A_p, hp_p) = check_pool_backward_inputs(P, pcache, "max")
+    assert dP.shape == P.shape and hp_p == {"f": 3, "stride": 2}
+    with pytest.raises(ValueError, match="dA must have the shape"):
+        check_pool_backward_inputs(P[..., :1], pcache, "max")
 
 
 def test_pool_forward_rejects_unknown_mode_and_bad_window(rng):

@@ -34,8 +34,12 @@ PAPER_PARAMS = {"LeNet-5": 60_000, "AlexNet": 60_000_000, "VGG-16": 138_000_000}
 # --- counting --------------------------------------------------------------------------------------------
 
 def dense_params(n_in: int, n_out: int) -> int:
-    """Weights and biases of a fully connected layer: n_in * n_out + n_out."""
-    return check_positive_int(n_in, "n_in") * check_positive_int(n_out, "n_out") + n_out
+    """Weights and biases of a fully connected layer with n_in inputs and n_out units: n_in * n_out + n_out."""
+    n_in, n_out = check_positive_int(n_in, "n_in"), check_positive_int(n_out, "n_out")
+    ### BEGIN SOLUTION
+    n_params = n_in * n_out + n_out  # a weight per (input, unit) pair, a bias per unit
+    ### END SOLUTION
+    return n_params
 
 
 def conv_params(f: int, n_C_in: int, n_C_out: int) -> int:
@@ -43,8 +47,12 @@ def conv_params(f: int, n_C_in: int, n_C_out: int) -> int:
 
     Independent of the image size: that is parameter sharing.
     """
-    f, n_C_in, n_C_out = (check_positive_int(v, k) for v, k in ((f, "f"), (n_C_in, "n_C_in"), (n_C_out, "n_C_out")))
-    return (f * f * n_C_in + 1) * n_C_out
+    f, n_C_in = check_positive_int(f, "f"), check_positive_int(n_C_in, "n_C_in")
+    n_C_out = check_positive_int(n_C_out, "n_C_out")
+    ### BEGIN SOLUTION
+    n_params = (f * f * n_C_in + 1) * n_C_out  # each filter: f x f x n_C_in weights and one bias
+    ### END SOLUTION
+    return n_params
 
 
 def conv_multiplies(n_H: int, n_W: int, n_C_in: int, f: int, n_C_out: int) -> int:
@@ -81,21 +89,31 @@ def _softmax_head(x, n_classes: int, name: str = "predictions"):
 
 def first_cnn(input_shape: Sequence[int] = (25, 25, 1), n_classes: int = 2, filters: Sequence[int] = (8, 16),
               kernel_size: int = 3, name: str = "first_cnn"):
-    """A first small CNN: [CONV fxf same -> ReLU -> MAXPOOL 2x2] per entry of ``filters``, FLATTEN, softmax.
+    """A first small CNN, a ``keras.Sequential`` like the course's happyModel: [CONV fxf "same" with ReLU ->
+    MAXPOOL 2x2] for each entry of ``filters``, then FLATTEN and a softmax layer.
 
     Inputs: input_shape (n_H, n_W, n_C); n_classes; filters, the channels of each conv block; kernel_size f.
     Returns: an uncompiled keras.Model mapping (m, n_H, n_W, n_C) to class probabilities (m, n_classes).
-    The first layer is named "conv1" (its filters are what the notebook draws).
+    Layers are named "conv1", "pool1", "conv2", ..., "flatten", "predictions".
     """
     import keras
+    from keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
 
-    inputs = keras.Input(tuple(input_shape))
-    x = inputs
-    for i, n in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(n, kernel_size, padding="same", activation="relu", name=f"conv{i}")(x)
-        x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
-    x = keras.layers.Flatten()(x)
-    return keras.Model(inputs, _softmax_head(x, n_classes), name=name)
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (n_H, n_W, n_C), got {input_shape}")
+    n_classes = check_positive_int(n_classes, "n_classes")
+    ### BEGIN SOLUTION
+    model = keras.Sequential(name=name)
+    model.add(keras.Input(input_shape))
+    for i, n_filters in enumerate(filters, start=1):
+        model.add(Conv2D(n_filters, kernel_size, padding="same", activation="relu", name=f"conv{i}"))
+        model.add(MaxPooling2D(2, name=f"pool{i}"))  # pool_size 2; the stride defaults to the pool size
+    model.add(Flatten(name="flatten"))
+    # dtype="float32" keeps the probabilities in float32 when a GPU trains in mixed precision
+    model.add(Dense(n_classes, activation="softmax", dtype="float32", name="predictions"))
+    ### END SOLUTION
+    return model
 
 
 def lenet5(input_shape: Sequence[int] = (32, 32, 1), n_classes: int = 10):
@@ -191,47 +209,66 @@ def vgg16(input_shape: Sequence[int] = (224, 224, 3), n_classes: int = 1000,
 def identity_block(X, f: int, filters: Sequence[int], name: str = "id"):
     """The ResNet identity block (the shortcut adds the input unchanged; input and output shapes equal).
 
-    Main path: CONV 1x1 (F1) -> BN -> ReLU -> CONV fxf same (F2) -> BN -> ReLU -> CONV 1x1 (F3) -> BN;
+    Main path: CONV 1x1 (F1) -> BN -> ReLU -> CONV fxf "same" (F2) -> BN -> ReLU -> CONV 1x1 (F3) -> BN;
     then ADD the input X, then ReLU.
     Inputs: X, a Keras tensor of shape (m, n_H, n_W, n_C) with n_C == F3; f, the middle filter size;
-    filters (F1, F2, F3).
+    filters (F1, F2, F3); name, the prefix of the layer names.
     Returns: a Keras tensor of shape (m, n_H, n_W, F3).
     """
-    import keras
+    from keras.layers import Activation, Add, BatchNormalization, Conv2D
 
-    L = keras.layers
-    _, _, F3 = filters
+    F1, F2, F3 = filters
     if X.shape[-1] != F3:
         raise ValueError(f"identity_block adds its input to its output: the input has {X.shape[-1]} channels, "
                          f"so F3 must be {X.shape[-1]}, got filters {tuple(filters)} (use convolutional_block)")
-    return _residual_main_path(L, X, X, f, filters, 1, name)
+    X_shortcut = X
+    ### BEGIN SOLUTION
+    # main path
+    X = Conv2D(F1, 1, name=f"{name}_a")(X)
+    X = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_a_bn")(X)
+    X = Activation("relu")(X)
+    X = Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
+    X = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_b_bn")(X)
+    X = Activation("relu")(X)
+    X = Conv2D(F3, 1, name=f"{name}_c")(X)
+    X = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_c_bn")(X)
+    # skip connection: add the input, then the last ReLU
+    X = Add(name=f"{name}_add")([X, X_shortcut])
+    X = Activation("relu")(X)
+    ### END SOLUTION
+    return X
 
 
 def convolutional_block(X, f: int, filters: Sequence[int], s: int = 2, name: str = "conv"):
     """The ResNet convolutional block: like identity_block, but the first conv has stride s and the shortcut
     is a CONV 1x1 stride s (F3) -> BN, so the block can change the size and the number of channels.
 
-    Inputs: X (m, n_H, n_W, n_C); f; filters (F1, F2, F3); s, the stride.
+    Inputs: X (m, n_H, n_W, n_C); f; filters (F1, F2, F3); s, the stride; name, the prefix of the layer names.
     Returns: a Keras tensor of shape (m, ceil(n_H / s), ceil(n_W / s), F3).
     """
-    import keras
+    from keras.layers import Activation, Add, BatchNormalization, Conv2D
 
-    L = keras.layers
-    _, _, F3 = filters
-    shortcut = _bn(L, name=f"{name}_short_bn")(L.Conv2D(F3, 1, strides=s, name=f"{name}_short")(X))
-    return _residual_main_path(L, X, shortcut, f, filters, s, name)
-
-
-def _residual_main_path(L, X, shortcut, f: int, filters: Sequence[int], s: int, name: str):
-    """CONV 1x1 (stride s) -> BN -> ReLU -> CONV f x f -> BN -> ReLU -> CONV 1x1 -> BN, + shortcut, ReLU."""
     F1, F2, F3 = filters
-    X = L.Conv2D(F1, 1, strides=s, name=f"{name}_a")(X)
-    X = L.Activation("relu")(_bn(L, name=f"{name}_a_bn")(X))
-    X = L.Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
-    X = L.Activation("relu")(_bn(L, name=f"{name}_b_bn")(X))
-    X = L.Conv2D(F3, 1, name=f"{name}_c")(X)
-    X = _bn(L, name=f"{name}_c_bn")(X)
-    return L.Activation("relu")(L.Add(name=f"{name}_add")([X, shortcut]))
+    s = check_positive_int(s, "s")
+    X_shortcut = X
+    ### BEGIN SOLUTION
+    # main path: the first 1x1 conv has stride s
+    X = Conv2D(F1, 1, strides=s, name=f"{name}_a")(X)
+    X = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_a_bn")(X)
+    X = Activation("relu")(X)
+    X = Conv2D(F2, f, padding="same", name=f"{name}_b")(X)
+    X = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_b_bn")(X)
+    X = Activation("relu")(X)
+    X = Conv2D(F3, 1, name=f"{name}_c")(X)
+    X = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_c_bn")(X)
+    # shortcut path: CONV 1x1 with stride s and F3 filters -> BN, to the main path's shape
+    X_shortcut = Conv2D(F3, 1, strides=s, name=f"{name}_short")(X_shortcut)
+    X_shortcut = BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_short_bn")(X_shortcut)
+    # add, then the last ReLU
+    X = Add(name=f"{name}_add")([X, X_shortcut])
+    X = Activation("relu")(X)
+    ### END SOLUTION
+    return X
 
 
 def small_resnet(input_shape: Sequence[int] = (16, 16, 1), n_classes: int = 10,

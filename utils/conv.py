@@ -14,6 +14,9 @@ Naive and fast versions sit side by side, cs231n style: ``conv_forward_naive`` l
 output pixels and channels exactly as the course writes it; ``conv_forward`` gathers every window at
 once with numpy stride tricks (``sliding_window_view``, an im2col without copies) and does one matrix
 product. Both take and return the same arguments and caches, so either backward accepts either cache.
+In learner mode the loop versions are the exercises: the course's ``conv_forward``, ``conv_backward``,
+``pool_forward`` and ``pool_backward`` are the ``*_naive`` functions here, and the rest of the workbook
+calls the vectorized ones.
 
 Output sizes follow ``conv_output_size``: floor((n + 2p - f) / s) + 1, but a layer here refuses a
 stride that does not fit the input exactly (the last rows would be silently dropped).
@@ -56,7 +59,10 @@ def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, exact: bool 
         raise ValueError(f"non-integer output size: (n + 2*pad - f) / stride + 1 = ({n} + 2*{pad} - {f}) / {stride} + 1"
                          f" = {(padded - f) / stride + 1:g}; choose pad or stride so that stride divides "
                          f"n + 2*pad - f = {padded - f}")
-    return (padded - f) // stride + 1
+    ### BEGIN SOLUTION
+    n_out = (n + 2 * pad - f) // stride + 1  # // is the floor of the division, an int
+    ### END SOLUTION
+    return n_out
 
 
 def _hparam(hparameters: Mapping[str, Any], key: str, low: int) -> int:
@@ -69,6 +75,7 @@ def _hparam(hparameters: Mapping[str, Any], key: str, low: int) -> int:
 
 
 def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]):
+    """Validate a convolution's inputs; return (A_prev, W, b, stride, pad, n_H, n_W)."""
     A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None))
     W = as_array(W, "W", shape=(None, None, None, None))
     b = as_array(b, "b")
@@ -87,6 +94,7 @@ def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]):
 
 
 def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str):
+    """Validate a pooling layer's inputs; return (A_prev, f, stride, n_H, n_W)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None))
@@ -103,6 +111,32 @@ def _check_upstream(d: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return d
 
 
+def check_conv_inputs(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
+    """Validate a convolution's inputs (shapes, channels, a stride that fits); return A_prev, W, b as float arrays."""
+    return _check_conv(A_prev, W, b, hparameters)[:3]
+
+
+def check_conv_backward_inputs(dZ: Any, cache: tuple) -> tuple[np.ndarray, tuple]:
+    """Validate conv_backward's inputs; return dZ and the cache (A_prev, W, b, hparameters) as float arrays."""
+    A_prev, W, b, hparameters = cache
+    A_prev, W, b, _, _, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    dZ = _check_upstream(dZ, "dZ", (A_prev.shape[0], n_H, n_W, W.shape[3]))
+    return dZ, (A_prev, W, b, hparameters)
+
+
+def check_pool_inputs(A_prev: Any, hparameters: Mapping[str, Any], mode: str) -> np.ndarray:
+    """Validate a pooling layer's inputs (mode, shape, a window and stride that fit); return A_prev as floats."""
+    return _check_pool(A_prev, hparameters, mode)[0]
+
+
+def check_pool_backward_inputs(dA: Any, cache: tuple, mode: str) -> tuple[np.ndarray, tuple]:
+    """Validate pool_backward's inputs; return dA and the cache (A_prev, hparameters)."""
+    A_prev, hparameters = cache
+    A_prev, _, _, n_H, n_W = _check_pool(A_prev, hparameters, mode)
+    dA = _check_upstream(dA, "dA", (A_prev.shape[0], n_H, n_W, A_prev.shape[3]))
+    return dA, (A_prev, hparameters)
+
+
 # --- the course's building blocks -----------------------------------------------------------------------
 
 def zero_pad(X: Any, pad: int) -> np.ndarray:
@@ -116,7 +150,11 @@ def zero_pad(X: Any, pad: int) -> np.ndarray:
     X = as_array(X, "X", shape=(None, None, None, None))
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
         raise ValueError(f"pad must be an integer >= 0, got {pad!r}")
-    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
+    ### BEGIN SOLUTION
+    # one (before, after) pair per axis: (m, n_H, n_W, n_C); only n_H and n_W get zeros
+    X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=(0, 0))
+    ### END SOLUTION
+    return X_pad
 
 
 def conv_single_step(a_slice_prev: Any, W: Any, b: Any) -> float:
@@ -126,43 +164,56 @@ def conv_single_step(a_slice_prev: Any, W: Any, b: Any) -> float:
     - a_slice_prev: the window, shape (f, f, n_C_prev).
     - W: one filter, shape (f, f, n_C_prev).
     - b: its bias, shape (1, 1, 1) (any array holding one number).
-    Returns: Z, a float: sum(a_slice_prev * W) + b.
+    Returns: Z, a number (not an array): sum(a_slice_prev * W) + b.
     """
-    a = as_array(a_slice_prev, "a_slice_prev", ndim=3)
+    a_slice_prev = as_array(a_slice_prev, "a_slice_prev", ndim=3)
     W = as_array(W, "W", ndim=3)
     b = as_array(b, "b")
-    if a.shape != W.shape:
-        raise ValueError(f"a_slice_prev {a.shape} and W {W.shape} must have the same shape (f, f, n_C_prev)")
+    if a_slice_prev.shape != W.shape:
+        raise ValueError(f"a_slice_prev {a_slice_prev.shape} and W {W.shape} must have the same shape (f, f, n_C_prev)")
     if b.size != 1:
         raise ValueError(f"b must hold one number, shape (1, 1, 1), got shape {b.shape}")
-    return float(np.sum(a * W) + b.item())
+    ### BEGIN SOLUTION
+    s = a_slice_prev * W  # element-wise product, shape (f, f, n_C_prev)
+    Z = np.sum(s)         # sum over the whole volume
+    Z = Z + b.item()      # add the bias; b.item() is b as a number, so Z stays a number
+    ### END SOLUTION
+    return Z
 
 
 def create_mask_from_window(x: Any) -> np.ndarray:
     """Mask of the maximum of a max-pool window: True where x equals its max (ties: every maximum).
 
-    Inputs: x, an array of shape (f, f). Returns: a boolean mask of shape (f, f).
+    Inputs: x, an array of shape (f, f). Returns: mask, a boolean array of shape (f, f).
     """
     x = as_array(x, "x", ndim=2)
-    return x == np.max(x)
+    ### BEGIN SOLUTION
+    mask = x == np.max(x)
+    ### END SOLUTION
+    return mask
 
 
 def distribute_value(dz: float, shape: tuple[int, int]) -> np.ndarray:
     """Spread the gradient dz of an average-pool output evenly over its (n_H, n_W) window.
 
-    Inputs: dz, a number; shape, the window size (n_H, n_W). Returns: an array of that shape, each
+    Inputs: dz, a number; shape, the window size (n_H, n_W). Returns: a, an array of that shape, each
     entry dz / (n_H * n_W).
     """
     if len(shape) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in shape):
         raise ValueError(f"shape must be (n_H, n_W) with positive integers, got {shape!r}")
-    n_H, n_W = shape
-    return np.ones((n_H, n_W)) * (float(dz) / (n_H * n_W))
+    ### BEGIN SOLUTION
+    (n_H, n_W) = shape
+    average = dz / (n_H * n_W)     # every input of the window counted 1 / (n_H * n_W)
+    a = np.ones(shape) * average
+    ### END SOLUTION
+    return a
 
 
 # --- naive loop versions (the course's code) ------------------------------------------------------------
 
 def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> tuple[np.ndarray, tuple]:
-    """Forward pass of a convolution layer, with four nested loops as in the course.
+    """Forward pass of a convolution layer, with four nested loops as in the course (the course's
+    ``conv_forward``; the vectorized ``conv_forward`` below computes the same, faster).
 
     Inputs:
     - A_prev: activations of the previous layer, shape (m, n_H_prev, n_W_prev, n_C_prev).
@@ -170,27 +221,37 @@ def conv_forward_naive(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, An
     - b: biases, shape (1, 1, 1, n_C).
     - hparameters: {"stride": s, "pad": p}.
     Returns:
-    - Z: shape (m, n_H, n_W, n_C) with n_H = (n_H_prev + 2p - f) / s + 1 (same for n_W).
+    - Z: shape (m, n_H, n_W, n_C) with n_H = floor((n_H_prev + 2p - f) / s) + 1 (same for n_W).
     - cache: (A_prev, W, b, hparameters) for conv_backward.
     """
-    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
-    m, f, n_C = A_prev.shape[0], W.shape[0], W.shape[3]
-    A_prev_pad = zero_pad(A_prev, pad)
+    A_prev, W, b = check_conv_inputs(A_prev, W, b, hparameters)
+    ### BEGIN SOLUTION
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    n_H = (n_H_prev + 2 * pad - f) // stride + 1
+    n_W = (n_W_prev + 2 * pad - f) // stride + 1
     Z = np.zeros((m, n_H, n_W, n_C))
-    for i in range(m):
+    A_prev_pad = zero_pad(A_prev, pad)
+    for i in range(m):                          # loop over the examples
         a_prev_pad = A_prev_pad[i]
-        for h in range(n_H):
+        for h in range(n_H):                    # over the output rows
             vert_start = h * stride
-            for w in range(n_W):
+            vert_end = vert_start + f
+            for w in range(n_W):                # over the output columns
                 horiz_start = w * stride
-                a_slice_prev = a_prev_pad[vert_start:vert_start + f, horiz_start:horiz_start + f, :]
-                for c in range(n_C):
+                horiz_end = horiz_start + f
+                a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                for c in range(n_C):            # over the filters (output channels)
                     Z[i, h, w, c] = conv_single_step(a_slice_prev, W[:, :, :, c], b[:, :, :, c])
-    return Z, (A_prev, W, b, dict(hparameters))
+    ### END SOLUTION
+    cache = (A_prev, W, b, dict(hparameters))
+    return Z, cache
 
 
 def conv_backward_naive(dZ: Any, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of a convolution layer, with the course's loops.
+    """Backward pass of a convolution layer, with the course's loops (the course's ``conv_backward``).
 
     Inputs:
     - dZ: gradient of the cost with respect to Z, shape (m, n_H, n_W, n_C).
@@ -199,54 +260,79 @@ def conv_backward_naive(dZ: Any, cache: tuple) -> tuple[np.ndarray, np.ndarray, 
     - dA_prev: shape (m, n_H_prev, n_W_prev, n_C_prev); dW: shape (f, f, n_C_prev, n_C);
       db: shape (1, 1, 1, n_C).
     """
-    A_prev, W, b, hparameters = cache
-    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
-    m, f, n_C = A_prev.shape[0], W.shape[0], W.shape[3]
-    dZ = _check_upstream(dZ, "dZ", (m, n_H, n_W, n_C))
+    dZ, (A_prev, W, b, hparameters) = check_conv_backward_inputs(dZ, cache)
+    ### BEGIN SOLUTION
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    stride = hparameters["stride"]
+    pad = hparameters["pad"]
+    (m, n_H, n_W, n_C) = dZ.shape
+    dA_prev = np.zeros(A_prev.shape)
+    dW = np.zeros(W.shape)
+    db = np.zeros(b.shape)
     A_prev_pad = zero_pad(A_prev, pad)
-    dA_prev_pad = np.zeros_like(A_prev_pad)
-    dW, db = np.zeros_like(W), np.zeros_like(b)
+    dA_prev_pad = zero_pad(dA_prev, pad)
     for i in range(m):
+        a_prev_pad = A_prev_pad[i]
+        da_prev_pad = dA_prev_pad[i]
         for h in range(n_H):
-            vs = h * stride
             for w in range(n_W):
-                hs = w * stride
-                a_slice = A_prev_pad[i, vs:vs + f, hs:hs + f, :]
                 for c in range(n_C):
-                    dA_prev_pad[i, vs:vs + f, hs:hs + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]
+                    # every window that saw an input sends gradient back to it: accumulate with +=
+                    da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]
                     dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
                     db[:, :, :, c] += dZ[i, h, w, c]
-    dA_prev = dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :]
+        # drop the padding (pad:pad + n_H_prev rather than pad:-pad, which is empty when pad = 0)
+        dA_prev[i, :, :, :] = da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+    ### END SOLUTION
     return dA_prev, dW, db
 
 
 def pool_forward_naive(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max") -> tuple[np.ndarray, tuple]:
-    """Forward pass of a pooling layer (no padding), with the course's loops.
+    """Forward pass of a pooling layer (no padding), with the course's loops (the course's ``pool_forward``).
 
     Inputs:
     - A_prev: shape (m, n_H_prev, n_W_prev, n_C).
     - hparameters: {"f": window size, "stride": s}.
     - mode: "max" or "average".
     Returns:
-    - A: shape (m, n_H, n_W, n_C) with n_H = (n_H_prev - f) / s + 1 (same for n_W).
+    - A: shape (m, n_H, n_W, n_C) with n_H = floor((n_H_prev - f) / s) + 1 (same for n_W).
     - cache: (A_prev, hparameters) for pool_backward.
     """
-    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
-    m, n_C = A_prev.shape[0], A_prev.shape[3]
-    reduce = np.max if mode == "max" else np.mean
+    A_prev = check_pool_inputs(A_prev, hparameters, mode)
+    ### BEGIN SOLUTION
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    stride = hparameters["stride"]
+    n_H = (n_H_prev - f) // stride + 1
+    n_W = (n_W_prev - f) // stride + 1
+    n_C = n_C_prev
     A = np.zeros((m, n_H, n_W, n_C))
     for i in range(m):
         for h in range(n_H):
-            vs = h * stride
+            vert_start = h * stride
+            vert_end = vert_start + f
             for w in range(n_W):
-                hs = w * stride
-                for c in range(n_C):
-                    A[i, h, w, c] = reduce(A_prev[i, vs:vs + f, hs:hs + f, c])
-    return A, (A_prev, dict(hparameters))
+                horiz_start = w * stride
+                horiz_end = horiz_start + f
+                for c in range(n_C):            # pooling works on each channel separately
+                    a_prev_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]
+                    if mode == "max":
+                        A[i, h, w, c] = np.max(a_prev_slice)
+                    elif mode == "average":
+                        A[i, h, w, c] = np.mean(a_prev_slice)
+    ### END SOLUTION
+    cache = (A_prev, dict(hparameters))
+    return A, cache
 
 
 def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
-    """Backward pass of a pooling layer, with the course's loops.
+    """Backward pass of a pooling layer, with the course's loops (the course's ``pool_backward``).
 
     Max: the gradient goes to the window's maximum (create_mask_from_window); average: it is spread
     evenly over the window (distribute_value).
@@ -256,22 +342,30 @@ def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
     - mode: "max" or "average".
     Returns: dA_prev, shape (m, n_H_prev, n_W_prev, n_C).
     """
-    A_prev, hparameters = cache
-    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
-    m, n_C = A_prev.shape[0], A_prev.shape[3]
-    dA = _check_upstream(dA, "dA", (m, n_H, n_W, n_C))
-    dA_prev = np.zeros_like(A_prev)
+    dA, (A_prev, hparameters) = check_pool_backward_inputs(dA, cache, mode)
+    ### BEGIN SOLUTION
+    stride = hparameters["stride"]
+    f = hparameters["f"]
+    (m, n_H, n_W, n_C) = dA.shape
+    dA_prev = np.zeros(A_prev.shape)
     for i in range(m):
+        a_prev = A_prev[i]
         for h in range(n_H):
-            vs = h * stride
             for w in range(n_W):
-                hs = w * stride
                 for c in range(n_C):
+                    vert_start = h * stride
+                    vert_end = vert_start + f
+                    horiz_start = w * stride
+                    horiz_end = horiz_start + f
+                    # windows can overlap: accumulate with +=
                     if mode == "max":
-                        mask = create_mask_from_window(A_prev[i, vs:vs + f, hs:hs + f, c])
-                        dA_prev[i, vs:vs + f, hs:hs + f, c] += mask * dA[i, h, w, c]
-                    else:
-                        dA_prev[i, vs:vs + f, hs:hs + f, c] += distribute_value(dA[i, h, w, c], (f, f))
+                        a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
+                        mask = create_mask_from_window(a_prev_slice)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += mask * dA[i, h, w, c]
+                    elif mode == "average":
+                        da = dA[i, h, w, c]
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))
+    ### END SOLUTION
     return dA_prev
 
 

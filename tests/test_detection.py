@@ -54,6 +54,16 @@ def test_iou_matrix_matches_pairwise_iou(rng):
             assert M[i, j] == pytest.approx(iou(a[i], b[j]))
 
 
+def test_iou_and_iou_matrix_agree_on_disjoint_touching_nested_and_empty_boxes():
+    # iou (the course's scalar version) and iou_matrix (vectorized) are separate implementations
+    pairs = [((0, 0, 2, 2), (3, 0, 5, 2)), ((1, 2, 3, 4), (5, 6, 7, 8)), ((1, 1, 2, 2), (2, 2, 3, 3)),
+             ((0, 0, 4, 4), (1, 1, 3, 3)), ((2, 1, 4, 3), (1, 2, 3, 4)), ((1, 1, 1, 1), (1, 1, 1, 1)),
+             ((0, 0, 1, 1), (0.5, 0.5, 0.5, 0.5))]
+    for b1, b2 in pairs:
+        assert iou(b1, b2) == pytest.approx(iou_matrix([b1], [b2])[0, 0], abs=1e-12), (b1, b2)
+        assert 0.0 <= iou(b1, b2) <= 1.0
+
+
 def test_iou_rejects_inverted_corners_and_wrong_shapes():
     with pytest.raises(ValueError, match="x2 < x1"):
         iou((3, 0, 1, 1), (0, 0, 1, 1))
@@ -94,6 +104,22 @@ def test_yolo_filter_boxes_keeps_the_boxes_whose_best_score_passes(rng):
     np.testing.assert_allclose(kept, boxes.reshape(-1, 4)[mask])
     with pytest.raises(ValueError, match="same"):
         yolo_filter_boxes(boxes, conf[..., :1, :], probs)
+
+
+def test_yolo_filter_boxes_keeps_a_score_equal_to_the_threshold_and_uses_p_c_times_c():
+    boxes = np.array([[0, 0, 1, 1], [0, 0, 2, 2], [0, 0, 3, 3]], float)
+    conf = np.array([[1.0], [0.3], [0.9]])
+    probs = np.array([[0.5, 0.5], [0.1, 0.9], [0.6, 0.4]])  # scores 0.5 (= threshold), 0.27, 0.54
+    scores, kept, classes = yolo_filter_boxes(boxes, conf, probs, threshold=0.5)
+    np.testing.assert_allclose(scores, [0.5, 0.54])
+    np.testing.assert_allclose(kept, boxes[[0, 2]])
+    np.testing.assert_array_equal(classes, [0, 0])
+
+
+def test_non_max_suppression_keeps_a_box_at_exactly_the_threshold_and_goes_by_score():
+    boxes = np.array([[0, 0, 1, 1], [0, 0, 2, 1], [5, 5, 6, 6], [5, 5, 6, 6.1]], float)  # IoU(0, 1) = 0.5
+    keep = non_max_suppression(boxes, np.array([0.6, 0.9, 0.7, 0.75]), iou_threshold=0.5)
+    np.testing.assert_array_equal(keep, [1, 3, 0])
 
 
 def test_non_max_suppression_matches_tf_image_non_max_suppression_on_random_boxes(rng):
@@ -284,6 +310,13 @@ def test_sliding_windows_returns_every_crop_at_its_position(rng):
     np.testing.assert_array_equal(crops[5], img[pos[5, 0]:pos[5, 0] + 5, pos[5, 1]:pos[5, 1] + 5])
     with pytest.raises(ValueError, match="larger"):
         sliding_windows(img, 12, 1)
+
+
+def test_sliding_windows_include_the_window_ending_at_the_border():
+    img = np.arange(64.0).reshape(8, 8)
+    crops, pos = sliding_windows(img, 4, 2)
+    assert pos.tolist() == [[t, l] for t in (0, 2, 4) for l in (0, 2, 4)]
+    np.testing.assert_array_equal(crops[-1], img[4:, 4:])
 
 
 def test_fc_to_conv_gives_the_classifiers_output_on_every_window():

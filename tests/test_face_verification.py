@@ -109,6 +109,16 @@ def test_verify_and_who_is_it_on_a_tiny_database():
         who_is_it(probe, {}, stand_in_encoder)
 
 
+def test_verify_says_different_at_exactly_the_threshold_and_who_is_it_returns_a_name():
+    database = {"ana": np.array([0.0, 0.0]), "ben": np.array([1.0, 1.0])}
+    flat = lambda X: np.asarray(X).reshape(len(X), -1)  # noqa: E731 - f(x) = the pixels
+    dist, same = verify(np.array([[3.0, 4.0]]), "ana", database, flat, threshold=5.0)
+    assert dist == 5.0 and same is False
+    min_dist, who = who_is_it(np.array([[0.9, 1.2]]), database, flat)
+    assert who == "ben" and isinstance(who, str) and min_dist == pytest.approx(np.hypot(0.1, 0.2))
+    assert distance(np.array([0.0, 0.0]), np.array([[3.0, 4.0]])) == 5.0  # a (1, d) batch of one is accepted
+
+
 def test_encodings_of_different_lengths_are_rejected():
     with pytest.raises(ValueError, match="different lengths"):
         distance(np.zeros(3), np.zeros(4))

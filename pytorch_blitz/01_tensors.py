@@ -26,7 +26,8 @@ import time
 import numpy as np
 import torch
 
-from utils.torch_nets import best_device
+from utils.exercises import show_solution
+from utils.torch_nets import best_device, to_tensor_normalize
 
 _ = torch.manual_seed(0)
 print("torch", torch.__version__, "| numpy", np.__version__)
@@ -106,6 +107,35 @@ assert images_nchw[5, 2, 10, 20] == images_nhwc[5, 10, 20, 2]  # same numbers, o
 print("strides NHWC:", images_nhwc.stride(), "| after permute:", images_nchw.stride(),
       "| contiguous?", images_nchw.is_contiguous())
 print("same memory?", images_nchw.data_ptr() == images_nhwc.data_ptr())
+
+# %% [markdown]
+# ### Course 4's images, ready for PyTorch: `to_tensor_normalize`
+#
+# Photos arrive as **uint8** arrays of shape (m, n_H, n_W, n_C), values 0..255. A PyTorch network wants
+# **float32** tensors of shape (N, C, H, W), and the blitz also normalizes every channel:
+# $(x / 255 - \text{mean}) / \text{std}$, which with mean = std = 0.5 maps [0, 255] to [-1, 1].
+# torchvision does this image by image (`ToTensor()` + `Normalize(mean, std)`); the workbook's
+# `to_tensor_normalize` does it for a whole batch: a `permute` (channels first), a conversion to float in
+# [0, 1], then the normalization, broadcasting per-channel `m` and `s` of shape (1, C, 1, 1). The training
+# notebook feeds its images through the same arithmetic.
+
+# %%
+show_solution(to_tensor_normalize)
+
+# %% [markdown]
+# The same numbers as numpy's `transpose` and the formula, for a batch of 8 random "photos"; and one pixel
+# followed through the conversion:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+photos = np.random.default_rng(5).integers(0, 256, size=(8, 32, 32, 3), dtype=np.uint8)   # channels last
+batch = to_tensor_normalize(photos)
+print("uint8", photos.shape, "->", batch.dtype, tuple(batch.shape))
+print(f"values in [{batch.min().item():.3f}, {batch.max().item():.3f}] (0 -> -1, 255 -> 1)")
+print(f"image 5, pixel (10, 20), channel 2: {photos[5, 10, 20, 2]} -> ({photos[5, 10, 20, 2]} / 255 - 0.5) / 0.5 "
+      f"= {batch[5, 2, 10, 20].item():.4f}")
+by_numpy = (photos.transpose(0, 3, 1, 2) / 255 - 0.5) / 0.5
+assert batch.dtype == torch.float32 and np.allclose(batch.numpy(), by_numpy, rtol=0, atol=1e-6)
 
 # %% [markdown]
 # ## Operations
@@ -214,7 +244,8 @@ else:
 #
 # - A tensor is numpy's n-dimensional array with a dtype, a shape and a **device**; names and broadcasting
 #   follow numpy, but the default float is float32.
-# - `permute` turns Course 4's channels-last images into PyTorch's channels-first ones without copying.
+# - `permute` turns Course 4's channels-last images into PyTorch's channels-first ones without copying;
+#   `to_tensor_normalize` adds the float conversion and the blitz's per-channel normalization.
 # - Methods ending in `_` work in place; PyTorch refuses them on weights that need gradients unless you
 #   are under `torch.no_grad()`, which is how optimizers update weights.
 # - `.numpy()` and `torch.from_numpy` share memory; `torch.tensor` copies.

@@ -24,7 +24,9 @@ import numpy as np
 import torch
 
 from utils.deep_nn import L_model_backward, L_model_forward, compute_cost, initialize_parameters_deep
+from utils.exercises import show_solution
 from utils.gradcheck import numerical_gradient, rel_error
+from utils.torch_nets import chain_rule_example, chain_rule_example_gradient
 
 _ = torch.manual_seed(0)
 
@@ -81,29 +83,38 @@ except RuntimeError as err:
     print("backward through a freed graph -> RuntimeError:", str(err).split(".")[0])
 
 # %% [markdown]
-# ## Autograd against the numerical gradient of Course 2
+# ## Autograd against a gradient by hand and the numerical gradient of Course 2
 #
-# Course 2's gradient check compares a backward pass with the two-sided difference
-# $\frac{f(\theta + \varepsilon) - f(\theta - \varepsilon)}{2 \varepsilon}$. The workbook's
-# `utils.gradcheck.numerical_gradient` does it for any function; autograd must agree with it.
+# Take $f(\theta) = \sum_i \theta_i \tanh(\theta_i^2)$. In Course 1 you would derive its gradient by hand,
+# with the **product rule** ($\theta$ times $u = \tanh(v)$) and the **chain rule** ($u$ depends on $\theta$
+# through $v = \theta^2$):
+#
+# $$\frac{\partial f}{\partial \theta} = \tanh(v) + \theta \cdot \underbrace{(1 - \tanh^2(v))}_{\tanh'(v)}
+# \cdot \underbrace{2\theta}_{dv/d\theta}.$$
+#
+# Written the way the course writes backward passes, one factor per line:
+
+# %%
+show_solution(chain_rule_example_gradient)
+
+# %% [markdown]
+# Autograd derives the same thing from the recorded graph, and Course 2's gradient check
+# $\frac{f(\theta + \varepsilon) - f(\theta - \varepsilon)}{2 \varepsilon}$ (`utils.gradcheck.numerical_gradient`)
+# estimates it from $f$ alone. All three must agree: autograd and the formula to round-off, the numerical estimate
+# to about $\varepsilon^2$.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 rng = np.random.default_rng(1)
 theta0 = rng.normal(size=(3, 4))
-
-
-def f_numpy(theta):
-    """A scalar function of a (3, 4) array: sum(tanh(theta) * theta ** 2)."""
-    return np.sum(np.tanh(theta) * theta ** 2)
-
-
-theta = torch.tensor(theta0, requires_grad=True)          # float64, like numpy
-(torch.tanh(theta) * theta ** 2).sum().backward()
-numeric = numerical_gradient(f_numpy, theta0)
-err = rel_error(theta.grad.numpy(), numeric)
-print(f"autograd vs numerical gradient: max relative error < 1e-7: {err < 1e-7}")
-assert err < 1e-7
+theta = torch.tensor(theta0, requires_grad=True)            # float64, like numpy
+(theta * torch.tanh(theta ** 2)).sum().backward()           # autograd
+by_hand = chain_rule_example_gradient(theta0)               # product rule and chain rule, by hand
+numeric = numerical_gradient(chain_rule_example, theta0)    # Course 2's two-sided difference
+err_hand, err_num = rel_error(theta.grad.numpy(), by_hand), rel_error(theta.grad.numpy(), numeric)
+print(f"autograd vs by hand: relative error < 1e-12: {err_hand < 1e-12}")
+print(f"autograd vs numerical gradient: relative error < 1e-7: {err_num < 1e-7}")
+assert err_hand < 1e-12 and err_num < 1e-7
 
 # %% [markdown]
 # ## Vector-Jacobian products
@@ -209,7 +220,8 @@ print(f"X.grad vs grads['dA0'] without the factor m: equal? {np.allclose(X_t.gra
 # ## Conclusion
 #
 # - `requires_grad=True` makes PyTorch record a graph of `grad_fn` nodes; `backward()` applies the chain rule
-#   through it and accumulates into `.grad` (zero it between steps).
+#   through it and accumulates into `.grad` (zero it between steps). Its gradient equals the one derived by hand
+#   with the product and chain rules, and Course 2's numerical estimate.
 # - For a vector output, `backward(v)` gives the vector-Jacobian product $v^\top J$, the same quantity as
 #   Course 1's `dA_prev` from `dA`, without ever building $J$.
 # - `torch.no_grad()` and `detach()` stop the recording (evaluation, weight updates, constants).

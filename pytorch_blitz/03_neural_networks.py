@@ -35,6 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from utils.conv import conv_forward, pool_forward
+from utils.exercises import show_solution
 from utils.gradcheck import rel_error
 from utils.torch_nets import Net, count_parameters, parameter_table
 
@@ -53,7 +54,16 @@ print(inspect.getsource(Net.forward))
 
 # %% [markdown]
 # Printing a module lists its layers; `named_parameters()` lists every weight tensor that the optimizer will
-# update, in registration order.
+# update, in registration order. How many numbers is that? `model.parameters()` yields every weight **and
+# bias** tensor, `p.numel()` is the number of values in one, and a tensor with `requires_grad=False` is
+# **frozen**: the optimizer leaves it alone (transfer learning freezes layers this way), so by default it is
+# not counted.
+
+# %%
+show_solution(count_parameters)
+
+# %% [markdown]
+# The blitz's network, layer by layer:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -83,6 +93,17 @@ for name, layer in [("conv1 + relu", lambda t: F.relu(net.conv1(t))), ("pool", n
                     ("fc2 + relu", lambda t: F.relu(net.fc2(t))), ("fc3", net.fc3)]:
     x = layer(x)
     print(f"{name:13s} -> {tuple(x.shape)}")
+
+# %% [markdown]
+# Freezing the first convolution (as transfer learning would) removes its $6 (5 \cdot 5 \cdot 3 + 1) = 456$
+# values from what the optimizer trains, but not from the model:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+net.conv1.requires_grad_(False)
+print(f"conv1 frozen: {count_parameters(net):,d} trainable of {count_parameters(net, trainable_only=False):,d}")
+assert count_parameters(net) == 62_006 - 456 and count_parameters(net, trainable_only=False) == 62_006
+net.conv1.requires_grad_(True)
 
 # %% [markdown]
 # ## A forward pass, a loss, and backward
@@ -214,7 +235,8 @@ assert err < 1e-5
 # ## Conclusion
 #
 # - An `nn.Module` declares its weighted layers in `__init__` and the data flow in `forward`; PyTorch finds
-#   every parameter (62,006 here, by the formulas $n_C(f^2 n_{C,prev} + 1)$ and $n_{out}(n_{in}+1)$).
+#   every parameter (62,006 here, by the formulas $n_C(f^2 n_{C,prev} + 1)$ and $n_{out}(n_{in}+1)$);
+#   `count_parameters` adds up `p.numel()` over the trainable (not frozen) tensors, biases included.
 # - A training step is four lines: `zero_grad()`, forward + loss, `backward()`, `optimizer.step()`.
 # - `F.conv2d` equals Course 4's `conv_forward` once the layouts are converted: channels first, filters as
 #   (n_C, n_C_prev, f, f), bias as a vector; the whole conv/pool half of the network agrees with the numpy code.

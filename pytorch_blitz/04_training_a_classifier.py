@@ -32,14 +32,18 @@
 from utils.notebook import setup
 
 setup(seed=0)
+import copy
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+import torch.nn as nn
 
 from utils.cifar import load_blitz_data
+from utils.exercises import show_solution
 from utils.plotting import plot_costs, plot_image_grid
 from utils.torch_nets import (BLITZ_MEAN, BLITZ_STD, Net, best_device, blitz_transform, evaluate, has_torchvision,
-                              make_loader, plot_confusion_matrix, train)
+                              make_loader, per_class_accuracy, plot_confusion_matrix, train, train_step)
 
 device = best_device()
 if device.type == "cpu":
@@ -101,8 +105,29 @@ print("blitz_transform uses", "torchvision" if has_torchvision() else "the workb
 # training images, so it gets 3 passes (7,500 steps). A loss that turns NaN stops the loop with a `DivergenceError`.
 
 # %%
-epochs = 2 if data.is_cifar10 else 3
+show_solution(train_step)
+
+# %% [markdown]
+# A quick look before the real run: twenty steps of the recipe on one fixed mini-batch, with a copy of a fresh
+# network, must lower that batch's loss (slowly: lr 0.001 takes small steps).
+
+# %%
+# NBVAL_CHECK_OUTPUT
 net = Net()
+probe = copy.deepcopy(net)                 # a copy: the training below starts from net's own initial weights
+opt = torch.optim.SGD(probe.parameters(), lr=0.001, momentum=0.9)
+losses = [train_step(probe, images, labels, opt, nn.CrossEntropyLoss()) for _ in range(20)]
+print(f"20 steps on one batch of {len(labels)}: the loss went down: {losses[-1] < losses[0]}")
+assert losses[-1] < losses[0]
+
+# %%
+print(f"loss on that batch: {losses[0]:.3f} -> {losses[-1]:.3f}")
+
+# %% [markdown]
+# `train` runs `train_step` over every mini-batch of every epoch, records the losses and stops on a NaN:
+
+# %%
+epochs = 2 if data.is_cifar10 else 3
 history = train(net, trainloader, epochs=epochs, lr=0.001, momentum=0.9, device=device, log_every=250)
 print(f"{epochs} epochs, {history.examples:,d} examples in {history.seconds:.1f} s on {device} "
       f"({history.examples / history.seconds:,.0f} images/s)")
@@ -116,14 +141,21 @@ assert history.running_loss[-1] < history.running_loss[0]
 # %% [markdown]
 # ## Test accuracy, overall and per class
 #
-# The test images were never used in training. `evaluate` returns the overall accuracy, the accuracy of each
-# class, and the confusion matrix (rows: true class, columns: predicted class).
+# The test images were never used in training. `evaluate` returns the overall accuracy and the confusion
+# matrix: `confusion[i, j]` counts the test images of true class `i` that the network called `j` (rows: true
+# class, columns: predicted class). The accuracy of class `i` is its diagonal entry over its row's total (the
+# row's total is how many test images of that class there are); a class without test images has none (NaN).
+
+# %%
+show_solution(per_class_accuracy)
 
 # %%
 result = evaluate(net, testloader, n_classes=len(data.classes), device=device)
+per_class = per_class_accuracy(result.confusion)
+assert np.allclose(per_class, result.per_class, equal_nan=True)
 print(f"{data.name}: test accuracy {100 * result.accuracy:.1f} % on {len(result.y_true):,d} test images "
       f"(chance: {100 / len(data.classes):.0f} %)")
-for name, acc in sorted(zip(data.classes, result.per_class), key=lambda t: -t[1]):
+for name, acc in sorted(zip(data.classes, per_class), key=lambda t: -t[1]):
     print(f"  {name:11s} {100 * acc:5.1f} %  " + "#" * int(round(40 * acc)))
 
 # %% [markdown]

@@ -30,8 +30,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from utils.cifar import make_standin
-from utils.torch_nets import (Net, best_device, data_parallel, ddp_gradients, evaluate, make_loader,
-                              time_training, train)
+from utils.exercises import show_solution
+from utils.torch_nets import (Net, best_device, data_parallel, data_parallel_gradient, ddp_gradients, evaluate,
+                              make_loader, time_training, train)
 
 torch.set_num_threads(1)
 _ = torch.manual_seed(0)
@@ -95,8 +96,15 @@ else:
 # $$\nabla_W \frac{1}{B}\sum_{i=1}^{B} \mathcal{L}_i = \frac{1}{k}\sum_{s=1}^{k} \nabla_W \frac{1}{B/k}\sum_{i \in s} \mathcal{L}_i .$$
 #
 # So $k$ devices can each take one shard, compute a gradient, **average** the gradients (an "all-reduce"), and
-# take the same SGD step: the result is the step one big device would have taken. The cell computes it by hand
-# on one device.
+# take the same SGD step: the result is the step one big device would have taken. `data_parallel_gradient`
+# plays all $k$ devices in turn on one device: for each shard, clear the gradients, backward the shard's mean
+# loss, flatten the gradients into one vector; then average the $k$ vectors (the all-reduce).
+
+# %%
+show_solution(data_parallel_gradient)
+
+# %% [markdown]
+# The check: on a batch of 8, two and four "devices" give the gradient of the whole batch.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -112,11 +120,11 @@ def gradients(model, x, y):
 
 
 full = gradients(net, x, y)
-shards = [gradients(net, x[s], y[s]) for s in (slice(0, 4), slice(4, 8))]   # two "devices"
-averaged = (shards[0] + shards[1]) / 2
-print(f"{full.numel():,d} gradient values; average of the 2 shard gradients == full-batch gradient:",
-      torch.allclose(averaged, full, atol=1e-6))
-assert torch.allclose(averaged, full, atol=1e-6)
+for k in (2, 4):
+    averaged = data_parallel_gradient(net, x, y, n_shards=k)      # k "devices", 8 / k examples each
+    print(f"{full.numel():,d} gradient values; average of the {k} shard gradients == full-batch gradient:",
+          torch.allclose(averaged, full, atol=1e-6))
+    assert torch.allclose(averaged, full, atol=1e-6)
 
 # %% [markdown]
 # ## nn.DataParallel

@@ -33,7 +33,9 @@ from threadpoolctl import threadpool_limits
 
 from utils.data import load_circles, load_moons
 from utils.deep_nn import accuracy, predict, predict_proba
-from utils.initialization import signal_through_depth
+from utils.exercises import show_solution
+from utils.initialization import (initialize_parameters_he, initialize_parameters_random, initialize_parameters_zeros,
+                                  signal_through_depth)
 from utils.plotting import plot_costs, plot_decision_boundary
 from utils.regularization import diagnose_bias_variance, model, train_dev_test_split
 from utils.widgets import SliderPanel
@@ -142,14 +144,50 @@ bias_variance_panel
 #   the first cost is enormous and learning crawls;
 # - **He**: `randn * sqrt(2 / n_prev)`, which keeps the variance of ReLU activations steady from layer
 #   to layer.
+#
+# Each is a loop over the layers l = 1, ..., L - 1 (L = len(layers_dims), the input layer counted) that
+# fills `parameters["W" + str(l)]` with shape (n_l, n_{l-1}) and `parameters["b" + str(l)]` with shape
+# (n_l, 1). Zeros first:
+
+# %%
+show_solution(initialize_parameters_zeros)
+
+# %% [markdown]
+# The large random initialization draws each W with `rng.randn` (a generator seeded with the course's 3, so
+# the notebook's global random state is left alone) and multiplies by `scale`, 10:
+
+# %%
+show_solution(initialize_parameters_random)
+
+# %% [markdown]
+# He initialization draws the same way and scales by `sqrt(2 / n_{l-1})`, where n_{l-1} is the number of
+# inputs of layer l:
+
+# %%
+show_solution(initialize_parameters_he)
+
+# %% [markdown]
+# The course's checks: the shapes for layers_dims [3, 2, 1], the x 10 weights for [3, 2, 1] and He's
+# first weights for [2, 4, 1] (both drawn with seed 3):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print({k: v.shape for k, v in initialize_parameters_zeros([3, 2, 1]).items()})
+print("random x 10, W1 =\n", np.round(initialize_parameters_random([3, 2, 1])["W1"], 4))
+print("He, W1 =\n", np.round(initialize_parameters_he([2, 4, 1])["W1"], 4))
+
+# %% [markdown]
+# Now the experiment: the same training run from each of the three starting points.
 
 # %%
 train_X, train_Y, test_X, test_Y = load_circles()
 course = {"zeros": (50.0, 50.0), "random": (83.0, 86.0), "he": (99.3, 96.0)}  # the course's reported numbers
+initializers = {"zeros": initialize_parameters_zeros, "random": initialize_parameters_random,
+                "he": initialize_parameters_he}
 results = {}
 for init in course:
     params, costs = model(train_X, train_Y, [2, 10, 5, 1], learning_rate=0.01, num_iterations=15000,
-                          initialization=init, record_every=1000)
+                          initialization=initializers[init]([2, 10, 5, 1]), record_every=1000)
     results[init] = (params, costs, accuracy(predict(train_X, params), train_Y),
                      accuracy(predict(test_X, params), test_Y))
 

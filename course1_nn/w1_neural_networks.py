@@ -33,6 +33,7 @@ from utils.activations import relu, relu_backward
 from utils.data import load_digits
 from utils.deep_nn import (L_layer_model, accuracy, initialize_parameters_deep, linear_activation_backward,
                            linear_activation_forward, predict, update_parameters)
+from utils.exercises import show_solution
 from utils.plotting import plot_image_grid
 
 
@@ -52,8 +53,19 @@ x, y = size.reshape(1, -1) / 100, price.reshape(1, -1) / 100  # columns are exam
 print(f"x {x.shape}, y {y.shape}: {x.shape[1]} houses")
 
 # %% [markdown]
+# ReLU in numpy is one elementwise maximum. `show_solution` shows the workbook's `relu` (in the exercise
+# version of this notebook you write the marked lines yourself):
+
+# %%
+show_solution(relu)
+
+# %% [markdown]
 # The neuron learns w and b by gradient descent on the squared error. Its backward pass is the course's
-# `relu_backward`: the gradient flows through where z > 0 and stops where the ReLU is flat.
+# `relu_backward(dA, cache)` with the cache Z = w x + b: the gradient flows through where z > 0 and stops
+# where the ReLU is flat (its slope there is 0, and the course takes it as 0 at z = 0 too):
+
+# %%
+show_solution(relu_backward)
 
 # %%
 def fit_relu_neuron(x, y, learning_rate=0.1, iterations=2000):

@@ -103,7 +103,16 @@ _ = ax.set(title="The sigmoid squashes z into (0, 1)", xlabel="z = wᵀx + b", y
 #
 # For one example the loss is L(a, y) = -(y log a + (1 - y) log(1 - a)); the cost averages it over the m
 # examples. Back-propagation through the single neuron gives dz = a - y, so
-# ∂J/∂w = X (A - Y)ᵀ / m and ∂J/∂b = mean(A - Y). The course's test case:
+# ∂J/∂w = X (A - Y)ᵀ / m and ∂J/∂b = mean(A - Y). Vectorized, the forward pass is A = σ(wᵀX + b) for all m
+# examples at once, and each gradient is one matrix product or one sum (the cost is written with
+# `np.logaddexp` so it stays finite when A rounds to exactly 0 or 1; the course's formula gives the same
+# numbers elsewhere):
+
+# %%
+show_solution(propagate)
+
+# %% [markdown]
+# The course's test case:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -123,9 +132,21 @@ print(f"gradient check on dw: relative difference below 1e-7: {diff < 1e-7}")
 assert diff < 1e-7
 
 # %% [markdown]
-# `optimize` repeats `propagate` and the update w := w - α dw, b := b - α db. Logistic regression can start
-# from zeros (`initialize_with_zeros`: there is no symmetry between units to break, as there will be in
-# week 3). On the course's test case, 100 steps with α = 0.009:
+# Logistic regression can start from zeros (`initialize_with_zeros`): there is no symmetry between units to
+# break, as there will be in week 3. w is a column vector with one weight per feature, b a number:
+
+# %%
+show_solution(initialize_with_zeros)
+
+# %% [markdown]
+# `optimize` repeats `propagate` and the update w := w - α dw, b := b - α db, recording the cost every
+# `record_every` iterations:
+
+# %%
+show_solution(optimize)
+
+# %% [markdown]
+# On the course's test case, 100 steps with α = 0.009:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -205,6 +226,24 @@ def draw_descent(fig, learning_rate, iterations):
 panel = SliderPanel(draw_descent, {"learning_rate": ("log", 0.01, 300.0, 3.0), "iterations": (10, 200, 10, 60)},
                     figsize=(10, 3.8))
 panel
+
+# %% [markdown]
+# ## Predictions: `predict`
+#
+# A trained neuron outputs a probability A = σ(wᵀx + b); `predict` turns it into a label, 1 (face) where
+# A > 0.5 and 0 otherwise:
+
+# %%
+show_solution(predict)
+
+# %% [markdown]
+# The course's example:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+w_pred, b_pred = np.array([[0.1124579], [0.23106775]]), -0.3
+X_pred = np.array([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])
+print("predictions =", predict(w_pred, b_pred, X_pred))
 
 # %% [markdown]
 # ## Train on all 625 pixels: `model`

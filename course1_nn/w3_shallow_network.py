@@ -28,11 +28,12 @@ import numpy as np
 
 from utils import activations, logistic
 from utils.data import load_planar_dataset
+from utils.exercises import show_solution
 from utils.gradcheck import check_gradient
 from utils.plotting import plot_classes, plot_costs, plot_decision_boundary
 from utils.shallow_nn import (accuracy, backward_propagation, compute_cost, equivalent_logistic,
                               forward_propagation, initialize_parameters, layer_sizes, nn_model, predict,
-                              predict_proba, train_nn)
+                              predict_proba, train_nn, update_parameters)
 from utils.widgets import SliderPanel
 
 
@@ -71,7 +72,18 @@ plt.show()
 # %% [markdown]
 # ## The network, piece by piece
 #
-# Layer sizes from the data, small random weights (the course's `* 0.01`, seed 2), zero biases:
+# The layer sizes come from the data: n_x rows of X in, n_y rows of Y out, and n_h hidden units that we
+# choose (the course: 4). In the exercise version of this notebook you write each marked part yourself:
+
+# %%
+show_solution(layer_sizes)
+
+# %% [markdown]
+# The weights start small and random (the course's `* 0.01`, seed 2), the biases at zero; each weight matrix
+# has one row per unit of its layer:
+
+# %%
+show_solution(initialize_parameters)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -83,8 +95,20 @@ for name, value in parameters.items():
 print("W2 =", np.round(parameters["W2"], 8))
 
 # %% [markdown]
-# Forward: Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = σ(Z2), all m examples at once. Backward,
-# vectorized the same way: dZ2 = A2 - Y, dW2 = dZ2 A1ᵀ / m, dZ1 = W2ᵀ dZ2 * (1 - A1²), dW1 = dZ1 Xᵀ / m.
+# Forward: Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = σ(Z2), all m examples at once. The hidden
+# activation g is a parameter (tanh by default) so that later sections can swap it:
+
+# %%
+show_solution(forward_propagation)
+
+# %% [markdown]
+# Backward, vectorized the same way: dZ2 = A2 - Y, dW2 = dZ2 A1ᵀ / m, dZ1 = W2ᵀ dZ2 * g'(Z1) with
+# g'(Z1) = 1 - A1² for tanh, dW1 = dZ1 Xᵀ / m, and each db the mean of its dZ over the examples:
+
+# %%
+show_solution(backward_propagation)
+
+# %% [markdown]
 # The numerical gradient checker confirms each gradient. (We check at larger random weights: at the
 # 0.01-scaled start some gradients are about 1e-6, so small that the finite difference's round-off
 # would dominate the comparison.)
@@ -101,6 +125,30 @@ for key in check_params:
                           check_params[key], grads["d" + key])
     print(f"d{key}: shape {grads['d' + key].shape}, gradient check passes: {diff < 1e-7}")
     assert diff < 1e-7
+
+# %% [markdown]
+# One step of gradient descent moves every parameter against its gradient, θ := θ - α dθ (the course's
+# α = 1.2 for this network):
+
+# %%
+show_solution(update_parameters)
+
+# %% [markdown]
+# A single step from the course's start already lowers the cost on the flower:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+A2, cache = forward_propagation(X, parameters)
+stepped = update_parameters(parameters, backward_propagation(parameters, cache, X, Y), learning_rate=1.2)
+cost_before, cost_after = compute_cost(A2, Y), compute_cost(forward_propagation(X, stepped)[0], Y)
+print(f"cost {cost_before:.6f} -> {cost_after:.6f} after one step: lower: {cost_after < cost_before}")
+assert cost_after < cost_before
+
+# %% [markdown]
+# Predictions threshold the output probability A2 at 0.5:
+
+# %%
+show_solution(predict)
 
 # %% [markdown]
 # ## Train it: four hidden units

@@ -32,8 +32,10 @@ import numpy as np
 import tensorflow as tf
 
 from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, accuracy, compute_cost,
-                           initialize_parameters_deep, layer_dims_of, linear_activation_forward, linear_forward,
-                           predict, predict_proba)
+                           initialize_parameters_deep, layer_dims_of, linear_activation_backward,
+                           linear_activation_forward, linear_backward, linear_forward, predict, predict_proba,
+                           update_parameters)
+from utils.exercises import show_solution
 from utils.gradcheck import check_gradient
 from utils.plotting import plot_classes, plot_costs, plot_decision_boundary
 from utils.reproducibility import set_seed
@@ -45,8 +47,15 @@ set_seed(1)  # TensorFlow is imported now: seed it too
 # ## The building blocks
 #
 # `initialize_parameters_deep(layer_dims)` creates W[l] of shape (n[l], n[l-1]) and b[l] of shape (n[l], 1)
-# for every layer. Getting these shapes right is most of the work; the course's example with
-# layer_dims = [5, 4, 3]:
+# for every layer. Getting these shapes right is most of the work. The loop over the layers and the scale of
+# the random weights (`init`: 0.01 for the course's step-by-step example, 1/sqrt(n[l-1]) by default) are
+# given; in the exercise version of this notebook you write the marked lines of each building block:
+
+# %%
+show_solution(initialize_parameters_deep)
+
+# %% [markdown]
+# The course's example with layer_dims = [5, 4, 3]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -56,9 +65,23 @@ for name, value in parameters.items():
 print("W1[0] =", np.round(parameters["W1"][0], 8))
 
 # %% [markdown]
-# One layer forward: `linear_forward` computes Z = W A_prev + b and caches (A_prev, W, b);
-# `linear_activation_forward` adds the activation and caches Z as well. `L_model_forward` chains L of them
-# and returns the output AL with the list of caches that back-propagation will need:
+# One layer forward: `linear_forward` computes Z = W A_prev + b and caches (A_prev, W, b):
+
+# %%
+show_solution(linear_forward)
+
+# %% [markdown]
+# `linear_activation_forward` adds the activation and caches Z as well (the activation cache):
+
+# %%
+show_solution(linear_activation_forward)
+
+# %% [markdown]
+# `L_model_forward` chains L of them, ReLU in the L-1 hidden layers and a sigmoid in the output layer, and
+# returns the output AL with the list of caches that back-propagation will need:
+
+# %%
+show_solution(L_model_forward)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -74,10 +97,34 @@ AL, caches = L_model_forward(X_small, params_small)
 print(f"L = {len(caches)} layers: AL {AL.shape}, one cache per layer, Z shapes {[c[1].shape for c in caches]}")
 
 # %% [markdown]
-# Backward: starting from dZ[L] = AL - Y (the sigmoid's and the cross-entropy's derivatives combined), each
-# layer turns dA[l] into dZ[l] = dA[l] * g'(Z[l]) using its cached Z, then dW[l] = dZ[l] A[l-1]ᵀ / m,
-# db[l] = mean of dZ[l], dA[l-1] = W[l]ᵀ dZ[l] using its cached A[l-1] and W[l]. The whole backward pass
-# checked against the numerical gradient, parameter by parameter:
+# The cross-entropy cost of the predictions AL, averaged over the m examples:
+
+# %%
+show_solution(compute_cost)
+
+# %% [markdown]
+# Backward: the linear part of a layer turns dZ[l] into dW[l] = dZ[l] A[l-1]ᵀ / m, db[l] = the mean of dZ[l]
+# over the examples, and dA[l-1] = W[l]ᵀ dZ[l], using its cached A[l-1] and W[l]:
+
+# %%
+show_solution(linear_backward)
+
+# %% [markdown]
+# Before it, the activation's backward turns dA[l] into dZ[l] = dA[l] * g'(Z[l]) using the cached Z
+# (`relu_backward`, `sigmoid_backward`):
+
+# %%
+show_solution(linear_activation_backward)
+
+# %% [markdown]
+# `L_model_backward` starts from dZ[L] = AL - Y (the sigmoid's and the cross-entropy's derivatives
+# combined) and walks the layers in reverse:
+
+# %%
+show_solution(L_model_backward)
+
+# %% [markdown]
+# The whole backward pass checked against the numerical gradient, parameter by parameter:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -89,6 +136,26 @@ for key, value in params_small.items():
                           value, grads["d" + key])
     print(f"d{key} {grads['d' + key].shape}: gradient check passes: {diff < 1e-7}")
     assert diff < 1e-7
+
+# %% [markdown]
+# Last, one step of gradient descent for every W[l] and b[l]:
+
+# %%
+show_solution(update_parameters)
+
+# %% [markdown]
+# Together these are a training loop. A hundred steps on the small example drive its cost down
+# (`L_layer_model` runs the same loop, with a few more options):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+params_loop, loop_costs = params_small, []
+for i in range(100):
+    AL_loop, caches_loop = L_model_forward(X_small, params_loop)
+    loop_costs.append(compute_cost(AL_loop, Y_small))
+    params_loop = update_parameters(params_loop, L_model_backward(AL_loop, Y_small, caches_loop), 0.1)
+print(f"cost {loop_costs[0]:.4f} -> {loop_costs[-1]:.4f} in 100 steps; it went down: {loop_costs[-1] < loop_costs[0]}")
+assert loop_costs[-1] < 0.5 * loop_costs[0]
 
 # %% [markdown]
 # ## A task where depth pays: two spirals

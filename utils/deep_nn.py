@@ -53,10 +53,12 @@ def initialize_parameters_deep(layer_dims: Sequence[int], init: str = "sqrt", se
     dims = list(layer_dims)
     if len(dims) < 2:
         raise ValueError(f"layer_dims needs at least [n_x, n_y], got {dims}")
-    dims = [check_positive_int(n, f"layer_dims[{i}]") for i, n in enumerate(dims)]
+    for i, n in enumerate(dims):
+        dims[i] = check_positive_int(n, f"layer_dims[{i}]")
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
-    rng = np.random.RandomState(seed) if seed is not None else np.random  # draw with rng.randn(...)
+    # draw with rng.randn(...); init="zeros" leaves numpy's global generator untouched even with seed=None
+    rng = np.random.RandomState(seed) if seed is not None or init == "zeros" else np.random
     L = len(dims) - 1  # number of layers
     parameters: Parameters = {}
     for l in range(1, L + 1):

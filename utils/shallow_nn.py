@@ -54,7 +54,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, init: str = "small", see
     """
     if init != "small":  # the other schemes of week 4
         return initialize_parameters_deep([n_x, n_h, n_y], init=init, seed=seed)
-    n_x, n_h, n_y = (check_positive_int(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
+    n_x, n_h, n_y = check_positive_int(n_x, "n_x"), check_positive_int(n_h, "n_h"), check_positive_int(n_y, "n_y")
     rng = np.random.RandomState(seed) if seed is not None else np.random  # draw with rng.randn(...)
     ### BEGIN SOLUTION
     W1 = rng.randn(n_h, n_x) * 0.01

@@ -31,12 +31,20 @@ import numpy as np
 
 from utils.cnn_models import conv_params, dense_params
 from utils.device import describe_device
+from utils.exercises import show_solution
 
 # %% [markdown]
 # ## A fully connected first layer
 #
-# `dense_params(n_in, n_out)` is n_in x n_out weights plus n_out biases. The course's two examples: a
-# 64x64x3 image into 1,000 hidden units, and a 1000x1000x3 photo into 1,000 hidden units.
+# `dense_params(n_in, n_out)` is n_in x n_out weights plus n_out biases: each unit has one weight per input
+# and one bias.
+
+# %%
+show_solution(dense_params)
+
+# %% [markdown]
+# The course's two examples: a 64x64x3 image into 1,000 hidden units, and a 1000x1000x3 photo into 1,000
+# hidden units.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -53,8 +61,15 @@ for side in (64, 1000):
 # ## A convolution layer instead
 #
 # A conv layer with n_C filters of size f x f x n_C_prev has (f*f*n_C_prev + 1) * n_C parameters
-# (`conv_params`), **whatever the image size**. The course's quiz asks for the count of 10 filters of
-# 3x3x3; Keras agrees with the formula, and the count stays the same on a 64x64 or a 1000x1000 input:
+# (`conv_params`): each filter spans all n_C_prev input channels and has one bias. The image size does not
+# appear in the formula.
+
+# %%
+show_solution(conv_params)
+
+# %% [markdown]
+# The course's quiz asks for the count of 10 filters of 3x3x3; Keras agrees with the formula, and the count
+# stays the same on a 64x64 or a 1000x1000 input:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -21,6 +21,13 @@
 # channels exactly as the course writes it; `conv_forward` gathers every window at once with numpy stride
 # tricks and does one matrix product (im2col). We check that they agree, that both agree with TensorFlow,
 # and measure how much faster the vectorized one is.
+#
+# **Names.** The course's loop functions `conv_forward`, `pool_forward`, `conv_backward` and `pool_backward`
+# are called `conv_forward_naive`, `pool_forward_naive`, `conv_backward_naive` and `pool_backward_naive`
+# here (the cs231n convention): the plain names belong to the fast vectorized versions, which the rest of the
+# workbook calls. The loop versions are the ones shown below, and the ones you write in the exercise version
+# of this notebook, together with `zero_pad`, `conv_single_step`, `conv_output_size`,
+# `create_mask_from_window` and `distribute_value`.
 
 # %% [markdown]
 # ## Setup
@@ -42,6 +49,7 @@ from utils.conv import (EDGE_FILTERS, conv_backward, conv_backward_naive, conv_f
                         pool_forward_naive, pool_forward_tf, zero_pad)
 from utils.data import load_photo
 from utils.device import describe_device
+from utils.exercises import show_solution
 from utils.gradcheck import check_gradient, rel_error
 from utils.widgets import SliderPanel
 
@@ -52,7 +60,10 @@ camera = load_photo("camera").astype(np.float64) / 255.0  # a real 512x512 grays
 # ## Zero padding
 #
 # Padding keeps the height and width from shrinking at every layer and lets the border pixels count as much
-# as the others. `zero_pad` pads only the two spatial axes:
+# as the others. `zero_pad` pads only the two spatial axes, with `np.pad`:
+
+# %%
+show_solution(zero_pad)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -77,6 +88,9 @@ plt.show()
 # add the bias.
 
 # %%
+show_solution(conv_single_step)
+
+# %%
 # NBVAL_CHECK_OUTPUT
 a_slice_prev = rng.standard_normal((4, 4, 3))
 W1 = rng.standard_normal((4, 4, 3))
@@ -88,9 +102,14 @@ print(f"Z = {Z1:.6f}; sum(a * W) + b = {np.sum(a_slice_prev * W1) + b1.item():.6
 # ## The forward pass: stride and padding
 #
 # The output of a layer with n_C filters on an (n_H_prev, n_W_prev) input has
-# n_H = floor((n_H_prev + 2p - f) / s) + 1 rows (the same for columns). `conv_output_size` computes it; the
-# layers refuse a stride that does not fit exactly (the floor would silently drop the last rows) and a filter
-# larger than the padded input, with an error that says why:
+# n_H = floor((n_H_prev + 2p - f) / s) + 1 rows (the same for columns). `conv_output_size` computes it:
+
+# %%
+show_solution(conv_output_size)
+
+# %% [markdown]
+# The course's examples, and two refusals: the layers refuse a stride that does not fit exactly (the floor
+# would silently drop the last rows) and a filter larger than the padded input, with an error that says why:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -102,6 +121,15 @@ for bad in [(8, 3, 0, 2), (3, 7, 1, 1)]:
         conv_output_size(*bad)
     except ValueError as err:
         print("ValueError:", err)
+
+# %% [markdown]
+# The forward pass is the course's four loops: over the examples i, the output rows h, the output columns w
+# and the filters c. The window of output pixel (h, w) starts at row h * stride and column w * stride of the
+# padded input; `conv_single_step` turns it into one number per filter. (This is the course's
+# `conv_forward`; the workbook's `conv_forward` is the vectorized version compared with it below.)
+
+# %%
+show_solution(conv_forward_naive)
 
 # %% [markdown]
 # The course's test case: 2 examples of 5x7x4, eight 3x3x4 filters, pad 1, stride 2. Naive and vectorized
@@ -206,8 +234,15 @@ edge_panel
 # ## Pooling
 #
 # Max pooling keeps the strongest response in each f x f window, average pooling the mean; neither has
-# parameters. The hyperparameters are the window f and the stride s, and there is no padding. Both modes, on
-# random inputs with a window of 3 and stride 1 and 2, against `tf.nn.max_pool2d` and `tf.nn.avg_pool2d`:
+# parameters. The hyperparameters are the window f and the stride s, and there is no padding. The loops are
+# those of the convolution, with one difference: each channel is pooled on its own.
+
+# %%
+show_solution(pool_forward_naive)
+
+# %% [markdown]
+# Both modes, on random inputs with a window of 3 and stride 1 and 2, against `tf.nn.max_pool2d` and
+# `tf.nn.avg_pool2d`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -230,6 +265,12 @@ for stride in (1, 2):
 #
 # dA += sum over h, w of W_c * dZ_hw,  dW_c += sum over h, w of a_slice * dZ_hw,  db_c = sum over h, w of dZ_hw.
 #
+# The course's loops, in the same windows as the forward pass:
+
+# %%
+show_solution(conv_backward_naive)
+
+# %% [markdown]
 # We check all three gradients of the vectorized backward against numerical gradients (utils.gradcheck,
 # two-sided differences of `conv_forward` itself), and the naive backward against the vectorized one.
 
@@ -256,6 +297,9 @@ print("naive backward == vectorized:", all(rel_error(g1, g2) < 1e-10 for g1, g2 
 # nowhere else. `create_mask_from_window` finds it:
 
 # %%
+show_solution(create_mask_from_window)
+
+# %%
 # NBVAL_CHECK_OUTPUT
 window = np.array([[1.0, 3.0], [4.0, 2.0]])
 print("window:\n", window)
@@ -266,8 +310,17 @@ print("mask:\n", create_mask_from_window(window))
 # (`distribute_value`):
 
 # %%
+show_solution(distribute_value)
+
+# %%
 # NBVAL_CHECK_OUTPUT
 print(distribute_value(2.0, (2, 2)))
+
+# %% [markdown]
+# `pool_backward` puts the two together, window by window; windows can overlap, so the gradients add up:
+
+# %%
+show_solution(pool_backward_naive)
 
 # %% [markdown]
 # Both backward passes against numerical gradients, with overlapping windows (f = 3, stride 2), where an input

@@ -33,11 +33,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from utils.data import load_moons
-from utils.deep_nn import L_model_backward, accuracy, predict, predict_proba
+from utils.deep_nn import L_model_backward, accuracy, compute_cost, predict, predict_proba
+from utils.exercises import show_solution
+from utils.gradcheck import numerical_gradient, rel_error
 from utils.initialization import initialize
 from utils.plotting import plot_costs, plot_decision_boundary
-from utils.regularization import (backward_propagation_with_regularization, compute_cost_with_regularization,
-                                  forward_propagation, forward_propagation_with_dropout, model)
+from utils.regularization import (backward_propagation_with_dropout, backward_propagation_with_regularization,
+                                  compute_cost_with_regularization, forward_propagation,
+                                  forward_propagation_with_dropout, model)
 from utils.widgets import SliderPanel
 
 _ = threadpool_limits(1)  # tiny matrices: extra BLAS threads only add overhead (and thrash on a shared CPU)
@@ -59,8 +62,23 @@ print(f"train_X {train_X.shape}, test_X {test_X.shape}, network {layers_dims}")
 # %% [markdown]
 # ## L2 regularization: the cost and its gradient
 #
+# The regularized cost is the cross-entropy plus the penalty lambd / (2m) * sum_l ||W_l||^2, the sum of
+# the squares of every weight (the biases are not regularized):
+
+# %%
+show_solution(compute_cost_with_regularization)
+
+# %% [markdown]
+# The penalty's gradient with respect to W_l is `lambd / m * W_l`, so backpropagation with L2 is the
+# plain backward pass plus that term on every dW_l. The weights are in the cache: `caches[l - 1]` is
+# layer l's `((A_prev, W, b), Z)`.
+
+# %%
+show_solution(backward_propagation_with_regularization)
+
+# %% [markdown]
 # On a fixed set of weights, the regularized cost is the cross-entropy plus the penalty, and the gradient
-# of each W gains exactly `lambd / m * W` (biases are not regularized):
+# of each W gains exactly `lambd / m * W`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -104,10 +122,42 @@ assert abs(inverted.mean() / A1.mean() - 1) < 0.01 and abs(plain_dropout.mean() 
 
 # %% [markdown]
 # `forward_propagation_with_dropout` does exactly this on every hidden layer (never on the input or the
-# output) and keeps the masks in its cache; `backward_propagation_with_dropout` switches off the same units
-# on the way back (`dA * D / keep_prob`). Both are gradient-checked with frozen masks in
-# `tests/test_regularization.py`.
-#
+# output) and keeps the masks in its cache, in four steps: a random matrix of the shape of A, keep the
+# entries below keep_prob, shut down the others, scale up by 1 / keep_prob:
+
+# %%
+show_solution(forward_propagation_with_dropout)
+
+# %% [markdown]
+# `backward_propagation_with_dropout` switches off the same units on the way back and scales the same
+# way (`dA * D / keep_prob`). Both are gradient-checked with frozen masks in `tests/test_regularization.py`
+# and in the gradient-checking notebook.
+
+# %%
+show_solution(backward_propagation_with_dropout)
+
+# %% [markdown]
+# One pass with `keep_prob = 0.6`: the fraction of units each mask keeps, and a check of the backward
+# pass. With the masks frozen (the same generator seed on every call), the cost is an ordinary function of
+# W1, so its numerical gradient must match `dW1`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+A3_dropout, dropout_cache = forward_propagation_with_dropout(train_X, params0, 0.6, np.random.RandomState(0))
+print("fraction of units kept in the hidden layers:", [round(float(D.mean()), 2) for D in dropout_cache[2][:-1]])
+grads_dropout = backward_propagation_with_dropout(train_X, train_Y, dropout_cache, 0.6)
+
+
+def cost_of_W1(W1):
+    p = dict(params0, W1=W1)
+    return compute_cost(forward_propagation_with_dropout(train_X, p, 0.6, np.random.RandomState(0))[0], train_Y)
+
+
+dW1_numerical = numerical_gradient(cost_of_W1, params0["W1"], h=1e-4)
+assert rel_error(grads_dropout["dW1"], dW1_numerical) < 1e-6
+print("dW1 of backward_propagation_with_dropout matches the numerical gradient (masks frozen)")
+
+# %% [markdown]
 # ## Three models side by side
 #
 # The same network, the same initialization (the course's `randn / sqrt(n_prev)`, seed 3), batch gradient

@@ -39,10 +39,12 @@ from PIL import Image
 from skimage.transform import rescale
 
 from utils.data import PHOTOS
+from utils.exercises import show_solution
 from utils.face_verification import verify, who_is_it
-from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, PhotoError, draw_detections, draw_gallery,
-                           face_swap, identity_split, load_models, load_offline_photo, match_to_reference,
-                           open_app_database, open_set_rates, open_set_split, read_upload, summarize, upload_bytes)
+from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, PhotoError, choose_recognition_threshold,
+                           draw_detections, draw_gallery, face_swap, identity_split, load_models, load_offline_photo,
+                           match_to_reference, open_app_database, open_set_rates, open_set_split, read_upload,
+                           summarize, upload_bytes)
 from utils.widgets import SliderPanel
 
 # %% [markdown]
@@ -71,7 +73,15 @@ assert info["detector_test_accuracy"] > 0.85 and info["dev_auc"] > 0.85
 # 24 %, 20 % and 16 % of the photo's shorter side), keeps the best boxes after non-max suppression, and
 # **aligns** each one (`refine_box`: the detector is rerun at finer scales around the box, and the
 # neighbouring windows that also call it a face are averaged, as OpenCV groups a cascade's hits).
-# scikit-image's LBP cascade runs beside it as the reference. The astronaut first:
+# scikit-image's LBP cascade runs beside it as the reference. To compare the two, each of our boxes gets its
+# best IoU (Course 4, week 3: intersection over union) with any of the cascade's boxes: close to 1 when it
+# sits on a face the cascade found, 0 when it overlaps none.
+
+# %%
+show_solution(match_to_reference)
+
+# %% [markdown]
+# The astronaut first:
 
 # %%
 app = FaceApp(models, FaceDatabase())
@@ -145,7 +155,18 @@ print(f"{len(truth)} probe faces: {int((truth != 'unknown').sum())} of enrolled 
 # Which threshold? The one chosen in Course 4 for **verification** (1:1, balanced pairs) is too lenient for
 # **recognition** (1:K): a stranger is compared with every enrollment, and the nearest of twenty is close by
 # chance. `load_models` therefore also chooses a recognition threshold on the dev people, with this same
-# protocol (best mean of the two rates). The curves on the new people:
+# protocol (best mean of the two rates).
+#
+# Two rates measure an open-set recognizer at a threshold $t$. A probe is **accepted** when its nearest
+# enrollment is closer than $t$, and then named after it; otherwise it is "unknown". The **known rate** is the
+# fraction of enrolled people's probes that are accepted *and* named correctly; the **unknown rate** is the
+# fraction of strangers' probes called unknown. Raising $t$ names more people and turns fewer strangers away.
+
+# %%
+show_solution(open_set_rates)
+
+# %% [markdown]
+# The curves on the new people:
 
 # %%
 thresholds = np.linspace(0.1, 2.0, 96)
@@ -165,6 +186,25 @@ print(f"at the recognition threshold {models.recognition_threshold:.2f}: named {
       f"(chance of naming the right one of 10: 10 %)")
 assert k_rec > 0.5 and u_rec > 0.5 and (k_rec + u_rec) > (k_ver + u_ver)
 answers = [db.recognize(e, models.recognition_threshold) for e in probe_enc]
+
+# %% [markdown]
+# How `load_models` picked the recognition threshold on the dev people: of a grid of candidates, the one with the
+# best mean of the two rates.
+
+# %%
+show_solution(choose_recognition_threshold)
+
+# %% [markdown]
+# Chosen on these test people instead, the threshold would fit them best by construction: an optimistic number,
+# which is why the app uses the one chosen on the dev people. The gap between the two says how well the dev
+# people's threshold carries over to new people.
+
+# %%
+t_test = choose_recognition_threshold(db, probe_enc, truth)
+(k_t, k_d), (u_t, u_d) = open_set_rates(db, probe_enc, truth, [t_test, models.recognition_threshold])
+print(f"threshold chosen on the dev people {models.recognition_threshold:.2f}: mean of the two rates {(k_d + u_d) / 2:.1%}")
+print(f"threshold chosen on these test people {t_test:.2f} (optimistic): mean of the two rates {(k_t + u_t) / 2:.1%}")
+assert (k_t + u_t) >= (k_d + u_d)
 
 # %% [markdown]
 # The course's own functions agree with the database: `who_is_it` on the mean encoding of each name

@@ -287,28 +287,47 @@ def open_set_split(images: Any, labels: Any, encoder: Any, n_enrolled: int | Non
 
 
 def open_set_rates(db: FaceDatabase, probes: Any, truth: Any, thresholds: Any) -> tuple[np.ndarray, np.ndarray]:
-    """For each threshold: the fraction of enrolled people's probes named correctly, and the fraction of
-    strangers' probes called "unknown". Inputs: probes (p, d), truth (p,) names or "unknown", thresholds (t,).
-    Returns: (known_rate (t,), unknown_rate (t,))."""
+    """How well the app names enrolled people and turns strangers away, at each threshold.
+
+    A probe is **accepted** at threshold t when its nearest enrollment is closer than t (distance < t, as in
+    ``FaceDatabase.recognize``); it is then named after that enrollment, else called "unknown".
+    Inputs:
+    - db: the FaceDatabase; ``db.distances(e)`` gives the distances (n,) from an encoding e (d,) to its n
+      enrollments, ``db.names`` their n names.
+    - probes: (p, d) encodings; truth: (p,) each probe's true name, or "unknown" (UNKNOWN) for a stranger.
+    - thresholds: (t,) distances to try.
+    Returns: (known_rate (t,), unknown_rate (t,)): the fraction of enrolled people's probes accepted AND named
+    correctly, and the fraction of strangers' probes called "unknown" (1.0 when there are no such probes).
+    """
     truth = np.asarray(truth)
     P = as_array(probes, "probes", ndim=2)
-    D = np.stack([db.distances(e) for e in P])  # (p, n)
-    names = np.array(db.names)
-    nearest = names[np.argmin(D, axis=1)]
-    dmin = D.min(axis=1)
-    known = truth != UNKNOWN
     t = as_array(thresholds, "thresholds").reshape(-1)
-    accept = dmin[None, :] < t[:, None]
-    known_rate = ((nearest == truth)[None, :] & accept)[:, known].mean(axis=1) if known.any() else np.ones(t.size)
+    known = truth != UNKNOWN                             # (p,) True for the probes of enrolled people
+    ### BEGIN SOLUTION
+    D = np.stack([db.distances(e) for e in P])           # (p, n): every probe to every enrollment
+    nearest = np.array(db.names)[np.argmin(D, axis=1)]   # (p,) the name of each probe's nearest enrollment
+    d_min = D.min(axis=1)                                # (p,) and its distance
+    accept = d_min[None, :] < t[:, None]                 # (t, p): named (not "unknown") at each threshold
+    named_right = accept & (nearest == truth)[None, :]
+    known_rate = named_right[:, known].mean(axis=1) if known.any() else np.ones(t.size)
     unknown_rate = (~accept)[:, ~known].mean(axis=1) if (~known).any() else np.ones(t.size)
+    ### END SOLUTION
     return known_rate, unknown_rate
 
 
 def choose_recognition_threshold(db: FaceDatabase, probes: Any, truth: Any) -> float:
-    """The threshold that maximizes the mean of ``open_set_rates``' two rates (balanced open-set accuracy)."""
-    t = np.linspace(0.05, 2.0, 196)
-    k, u = open_set_rates(db, probes, truth, t)
-    return float(t[int(np.argmax((k + u) / 2))])
+    """The recognition threshold: of the candidates ``np.linspace(0.05, 2.0, 196)``, the one that maximizes the
+    mean of ``open_set_rates``' two rates (balanced open-set accuracy); the smallest such one on a tie.
+
+    Inputs: db, probes (p, d), truth (p,) as for ``open_set_rates``. Returns: the threshold, a float.
+    """
+    candidates = np.linspace(0.05, 2.0, 196)
+    ### BEGIN SOLUTION
+    known_rate, unknown_rate = open_set_rates(db, probes, truth, candidates)
+    balanced = (known_rate + unknown_rate) / 2
+    best = candidates[np.argmax(balanced)]               # argmax: the first (smallest) best candidate
+    ### END SOLUTION
+    return float(best)
 
 
 @functools.lru_cache(maxsize=4)
@@ -462,12 +481,22 @@ def find_faces(photo: Any, models: FaceModels, max_faces: int = 3, threshold: fl
 
 
 def match_to_reference(faces: Sequence[Face], reference: Sequence[Face]) -> np.ndarray:
-    """For each face, its best IoU with any reference face (0 when there is none). Returns (len(faces),)."""
+    """For each face, its best IoU with any reference face (0 when there is none).
+
+    Inputs: faces (n Faces) and reference (k Faces, e.g. the cascade's); each Face's ``box`` is (4,) corners
+    (x1, y1, x2, y2). ``iou_matrix(boxes1 (n, 4), boxes2 (k, 4))`` (Course 4, week 3) gives the (n, k) IoUs.
+    Returns: best, shape (n,): for each face, the largest IoU with any reference face.
+    """
     from utils.detection import iou_matrix
 
     if not faces or not reference:
         return np.zeros(len(faces))
-    return iou_matrix(np.stack([f.box for f in faces]), np.stack([f.box for f in reference])).max(axis=1)
+    ### BEGIN SOLUTION
+    boxes = np.stack([f.box for f in faces])             # (n, 4)
+    reference_boxes = np.stack([f.box for f in reference])   # (k, 4)
+    best = iou_matrix(boxes, reference_boxes).max(axis=1)    # (n,): the best reference for each face
+    ### END SOLUTION
+    return best
 
 
 # --- the face database --------------------------------------------------------------------------------

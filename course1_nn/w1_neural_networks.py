@@ -53,8 +53,8 @@ x, y = size.reshape(1, -1) / 100, price.reshape(1, -1) / 100  # columns are exam
 print(f"x {x.shape}, y {y.shape}: {x.shape[1]} houses")
 
 # %% [markdown]
-# ReLU in numpy is one elementwise maximum. `show_solution` shows the workbook's `relu` (in the exercise
-# version of this notebook you write the marked lines yourself):
+# ReLU in numpy is one elementwise maximum. Here is the workbook's `relu` (in the exercise version of this
+# notebook you write the marked lines yourself):
 
 # %%
 show_solution(relu)

@@ -285,3 +285,12 @@ def test_bad_input_gets_clear_errors(rng):
         num_layers({"W1": params["W1"], "b1": params["b1"], "W3": params["W3"], "b3": params["b3"]})
     with pytest.raises(ValueError, match="W2 has 5 columns but layer 1 has 3 units"):
         num_layers({"W1": np.ones((3, 4)), "b1": np.ones((3, 1)), "W2": np.ones((1, 5)), "b2": np.ones((1, 1))})
+
+
+def test_zero_initialization_gives_plus_zeros_and_leaves_numpys_global_generator_alone():
+    np.random.seed(0)
+    expected = np.random.rand(3)
+    np.random.seed(0)
+    p = initialize_parameters_deep([4, 3, 1], init="zeros", seed=None)
+    assert np.array_equal(np.random.rand(3), expected)
+    assert all(not np.signbit(v).any() and not v.any() for v in p.values())  # no -0.0 from negative draws

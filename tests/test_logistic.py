@@ -146,3 +146,13 @@ def test_plot_cost_surface_draws_each_path_and_checks_its_shape(rng):
     np.testing.assert_allclose(ax.lines[0].get_xydata(), path)
     with pytest.raises(ValueError, match=r"path 'bad' must have shape \(m, 2\)"):
         plot_cost_surface(Xr, Yr, {"bad": np.zeros((3, 3))}, resolution=10)
+
+
+def test_propagate_cost_is_the_courses_formula_and_stays_finite_when_the_sigmoid_saturates(rng):
+    w, b, X_r, Y_r = random_problem(rng)
+    A = sigmoid(w.T @ X_r + b)
+    course = -np.mean(Y_r * np.log(A) + (1 - Y_r) * np.log(1 - A))
+    assert np.isclose(propagate(w, b, X_r, Y_r)[1], course, rtol=1e-12)
+    # w^T x + b = +-50: A rounds to exactly 1 or 0, where the course's formula gives inf for a wrong label
+    grads, cost = propagate(np.array([[50.0]]), 0.0, np.array([[1.0, -1.0]]), np.array([[0, 1]]))
+    assert np.isclose(cost, 50.0) and np.allclose(grads["dw"], [[1.0]]) and grads["db"] == 0.0

@@ -151,3 +151,23 @@ def test_bad_input_gets_clear_errors(rng):
         train_nn(X, Y, 3, activation="swish")
     with pytest.raises(ValueError, match="n_h must be a positive integer"):
         train_nn(X, Y, 0)
+
+
+def test_predict_returns_integer_labels_and_0_where_A2_is_exactly_one_half(rng):
+    p, X, _ = random_problem(rng)
+    labels = predict(p, X)
+    assert labels.dtype.kind == "i" and np.array_equal(labels, (predict_proba(p, X) > 0.5).astype(int))
+    p["W2"], p["b2"] = np.zeros_like(p["W2"]), np.zeros_like(p["b2"])  # A2 = sigmoid(0) = 0.5 exactly
+    assert not predict(p, X).any()
+
+
+def test_update_parameters_rejects_missing_keys_and_misshapen_gradients(rng):
+    p, X, Y = random_problem(rng)
+    A2, cache = forward_propagation(X, p)
+    grads = backward_propagation(p, cache, X, Y)
+    with pytest.raises(ValueError, match="grads must be a dict with keys"):
+        update_parameters(p, {k: v for k, v in grads.items() if k != "db2"})
+    with pytest.raises(ValueError, match="parameters must be a dict with keys"):
+        update_parameters({k: v for k, v in p.items() if k != "W1"}, grads)
+    with pytest.raises(ValueError, match=r"db1 has shape \(5,\) but b1 has shape \(5, 1\)"):
+        update_parameters(p, {**grads, "db1": grads["db1"].ravel()})

@@ -33,18 +33,41 @@ import numpy as np
 
 from utils.deep_nn import L_model_backward, L_model_forward, compute_cost
 from utils.gradcheck import numerical_gradient
-from utils.gradient_checking import (dictionary_to_vector, gradient_check, gradient_check_cost, gradient_check_n,
-                                     gradients_to_vector, vector_to_dictionary)
+from utils.exercises import show_solution
+from utils.gradient_checking import (backward_propagation, dictionary_to_vector, forward_propagation, gradient_check,
+                                     gradient_check_cost, gradient_check_n, gradients_to_vector,
+                                     vector_to_dictionary)
 from utils.regularization import backward_propagation_with_dropout, forward_propagation_with_dropout
 
 # %% [markdown]
 # ## One dimension
 #
-# The course's warm-up: J(theta) = theta * x, whose derivative is x. One-sided and two-sided differences
-# against the true derivative, for a non-linear J as well (J = theta^3 x, derivative 3 theta^2 x), where the
-# one-sided error is visibly larger:
+# The course's warm-up: J(theta) = theta * x. Its forward pass computes J:
 
 # %%
+show_solution(forward_propagation)
+
+# %% [markdown]
+# and its backward pass the derivative dJ/dtheta = x:
+
+# %%
+show_solution(backward_propagation)
+
+# %% [markdown]
+# `gradient_check` approximates the derivative with the two-sided difference
+# gradapprox = (J(theta + epsilon) - J(theta - epsilon)) / (2 epsilon), then compares it with the backward
+# pass's `grad` by the relative difference ||grad - gradapprox|| / (||grad|| + ||gradapprox||), which does not
+# depend on the scale of the gradient:
+
+# %%
+show_solution(gradient_check)
+
+# %% [markdown]
+# One-sided and two-sided differences against the true derivative, for a non-linear J as well
+# (J = theta^3 x, derivative 3 theta^2 x), where the one-sided error is visibly larger:
+
+# %%
+print(f"J(theta = 4, x = 2) = {forward_propagation(2.0, 4.0):g}, dJ/dtheta = {backward_propagation(2.0, 4.0):g}")
 x, theta, eps = 2.0, 4.0, 1e-7
 difference_1d = gradient_check(x, theta, epsilon=eps)
 print(f"J = theta * x: difference = {difference_1d:.2e}")
@@ -79,6 +102,14 @@ X = rng.randn(4, 3)
 Y = np.array([[1, 1, 0]])
 theta, names = dictionary_to_vector(parameters)
 print(f"theta: {theta.shape[0]} parameters, first entries from {names[0]}, last from {names[-1]}")
+
+# %% [markdown]
+# `gradient_check_n` is the same loop over every entry i of theta: copy theta, nudge entry i by +epsilon
+# (J_plus[i]) and by -epsilon (J_minus[i]), each time turning the vector back into a parameters dict and
+# computing the cost with `forward_propagation_n`; then the same relative difference, with 2-norms of vectors:
+
+# %%
+show_solution(gradient_check_n)
 
 # %%
 AL, caches = L_model_forward(X, parameters)

@@ -178,9 +178,15 @@ plt.show()
 # The course's second example: a cat app used in the US, China, India and elsewhere, with an error rate
 # per region. Keeping four numbers makes comparisons slow; their **average** is one number. We simulate four
 # regions with `make_region_data` (each region shifts the inputs and tilts the decision boundary), train
-# three models on data from every region, and compare them on held-out data. `average_group_error` gets
-# the per-group errors from `group_errors` (a dict group -> error) and averages them, each group with
-# weight 1 unless `weights` says otherwise:
+# three models on data from every region, and compare them on held-out data. `group_errors` measures the
+# error rate within each group (a dict group -> error):
+
+# %%
+show_solution(group_errors)
+
+# %% [markdown]
+# `average_group_error` takes those per-group errors and averages them, each group with weight 1 unless
+# `weights` says otherwise:
 
 # %%
 show_solution(average_group_error)

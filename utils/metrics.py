@@ -145,7 +145,8 @@ def group_errors(y_true: Any, y_pred: Any, groups: Any, names: Sequence | None =
     - y_true, y_pred: labels (m,) or (1, m); groups: the group of each example, (m,) or (1, m).
     - names: the groups that must be reported (default: those present). A listed group with no example
       raises ``ValueError``: its error is undefined, and silently dropping it would bias the average.
-    Returns: dict group -> error rate in [0, 1], in the order of ``names`` (or sorted).
+    Returns: dict group -> error rate in [0, 1] (a float), in the order of ``names`` (or sorted): one entry
+    for every group in ``wanted``.
     """
     t, p = _pair(y_true, y_pred)
     g = _labels(groups, "groups")
@@ -159,7 +160,13 @@ def group_errors(y_true: Any, y_pred: Any, groups: Any, names: Sequence | None =
     if empty:
         raise ValueError(f"groups {empty} have no examples: cannot compute their error "
                          f"(groups present: {present.tolist()})")
-    return {n: float(np.mean(t[g == n] != p[g == n])) for n in wanted}
+    ### BEGIN SOLUTION
+    errors = {}
+    for name in wanted:
+        in_group = g == name  # bool (m,): the examples of this group
+        errors[name] = float(np.mean(t[in_group] != p[in_group]))
+    ### END SOLUTION
+    return errors
 
 
 def average_group_error(y_true: Any, y_pred: Any, groups: Any, names: Sequence | None = None,

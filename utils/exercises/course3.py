@@ -182,6 +182,39 @@ def _f1_no_two(p, r):
     return p * r / (p + r) if p + r > 0 else 0.0
 
 
+# ---------------------------------------------------------------------------------------- group_errors
+def _group_errors_cases(rng: np.random.Generator) -> list[Case]:
+    t = np.array([0, 1, 0, 1, 1, 0, 1, 0, 1, 1])
+    p = np.array([0, 1, 0, 1, 0, 0, 1, 1, 1, 1])
+    g = np.array([0, 0, 0, 0, 0, 0, 1, 1, 2, 2])
+    m = 40
+    return [Case((t, p, g), label="fixed: 3 groups of 6, 2 and 2 examples"),
+            Case((_bits(rng, m), _bits(rng, m), rng.integers(0, 4, m)), label="random"),
+            Case((t, p, g), {"names": [2, 0]}, label="edge: names=[2, 0] (only these groups, in this order)"),
+            Case((t, p, np.array(["US", "US", "US", "US", "US", "US", "China", "China", "India", "India"])),
+                 label="edge: groups named by strings"),
+            Case((t.reshape(1, -1), p.reshape(1, -1), g.reshape(1, -1)), label="edge: the Course 1 layout (1, m)")]
+
+
+def _group_errors_variant(rate):
+    def group_errors(y_true, y_pred, groups, names=None):
+        from utils.metrics import _labels
+        from utils.metrics import group_errors as reference
+
+        wanted = list(reference(y_true, y_pred, groups, names))  # the reference's checks and group order
+        t, p = _pair(y_true, y_pred)
+        g = _labels(groups, "groups")
+        return {name: rate(t, p, g == name) for name in wanted}
+
+    return group_errors
+
+
+_group_errors_accuracy = _group_errors_variant(lambda t, p, in_g: float(np.mean(t[in_g] == p[in_g])))
+_group_errors_pooled = _group_errors_variant(lambda t, p, in_g: float(np.mean(t != p)))
+_group_errors_count = _group_errors_variant(lambda t, p, in_g: float(np.sum(t[in_g] != p[in_g])))
+_group_errors_mask = _group_errors_variant(lambda t, p, in_g: float(np.mean((t != p) & in_g)))
+
+
 # --------------------------------------------------------------------------------- average_group_error
 def _group_cases(rng: np.random.Generator) -> list[Case]:
     # group 0: 6 examples, 1 mistake; group 1: 2 examples, 1 mistake; group 2: 2 examples, none
@@ -602,6 +635,18 @@ EXERCISES = [
                 "two; (P + R) / 2 lets one excellent number hide a poor one.", _f1_arithmetic),
         Mistake("forgot the factor 2", "The harmonic mean of P and R is 2 P R / (P + R): P R / (P + R) "
                 "is half of it.", _f1_no_two),
+    ]),
+    Exercise("metrics.group_errors", NB2, _group_errors_cases, [
+        Mistake("accuracy instead of error in each group", "Count the mistakes: `t[in_group] != p[in_group]`, "
+                "not `==`.", _group_errors_accuracy),
+        Mistake("the same pooled error for every group",
+                "Select the group's examples first (`in_group = g == name`), then average their mistakes: "
+                "`np.mean(t[in_group] != p[in_group])`.", _group_errors_pooled),
+        Mistake("number of mistakes instead of the rate", "Divide by the group's size: `np.mean(...)` "
+                "counts and divides at once.", _group_errors_count),
+        Mistake("divided by all m examples, not by the group's size",
+                "`np.mean((t != p) & in_group)` divides by m; index first, `np.mean(t[in_group] != p[in_group])`, "
+                "so each group's error is a rate within that group.", _group_errors_mask),
     ]),
     Exercise("metrics.average_group_error", NB2, _group_cases, [
         Mistake("pooled error rate instead of the average over groups",

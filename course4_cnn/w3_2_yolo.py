@@ -34,6 +34,7 @@ from utils.detection import (PC, assign_anchors, build_yolo_model, corners_to_ce
                              mean_average_precision, non_max_suppression, prior_baseline_raw, wh_iou,
                              yolo_boxes_to_corners, yolo_eval, yolo_filter_boxes, yolo_head, yolo_loss,
                              yolo_non_max_suppression)
+from utils.exercises import show_solution
 from utils.plotting import plot_history
 from utils.scenes import CLASS_NAMES, make_scenes
 from utils.training import fit_model, scale_for_device
@@ -72,7 +73,18 @@ plt.show()
 #
 # IoU = area of the intersection / area of the union of two boxes given by their corners (x1, y1, x2, y2).
 # It is 1 for identical boxes and 0 for boxes that do not overlap; boxes that only *touch* have an empty
-# intersection, so their IoU is 0 too. The course's example is the first line:
+# intersection, so their IoU is 0 too.
+#
+# The intersection is itself a box: its top-left corner is the larger of the two top-left corners, its
+# bottom-right corner the smaller of the two bottom-right ones. When the boxes are apart, that "box" has a
+# negative width or height, so each side is clipped at 0. The union is the two areas minus the intersection
+# (which both contain). The workbook's `iou` (the exercise version of this notebook asks you to write it):
+
+# %%
+show_solution(iou)
+
+# %% [markdown]
+# The course's example is the first line:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -94,6 +106,23 @@ try:
     iou((3, 1, 2, 4), (0, 0, 1, 1))
 except ValueError as err:
     print(f"ValueError: {err}")
+
+# %% [markdown]
+# ## Midpoints and corners
+#
+# YOLO describes a box by its midpoint (x, y) and its size (w, h); IoU, drawing and non-max suppression want
+# corners (x1, y1, x2, y2). `yolo_boxes_to_corners` converts a whole volume of boxes at once, whatever its
+# leading shape (one box, a list of boxes, or the (S, S, B) boxes of a grid):
+
+# %%
+show_solution(yolo_boxes_to_corners)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+corners = yolo_boxes_to_corners(np.array([0.5, 0.4]), np.array([0.2, 0.4]))
+print(f"midpoint (0.5, 0.4), size 0.2 x 0.4 -> corners (x1, y1, x2, y2) = {np.round(corners, 3).tolist()}")
+xy_back, wh_back = corners_to_center(corners)  # and back
+assert np.allclose(xy_back[0], [0.5, 0.4]) and np.allclose(wh_back[0], [0.2, 0.4])
 
 # %% [markdown]
 # ## Anchor boxes
@@ -158,8 +187,17 @@ panel
 # ## The (S, S, B, 5 + C) label
 #
 # `encode_yolo_labels` writes each object's vector into its cell and anchor; every other slot is zero
-# (p_c = 0: "don't care" for the rest). With S = 4, B = 2 anchors and C = 3 classes, each image's label
-# has shape (4, 4, 2, 8). Decoding gives the boxes back exactly:
+# (p_c = 0: "don't care" for the rest). For each object: find its midpoint and size, the cell that owns the
+# midpoint (`grid_cell`) and the anchor that fits its shape best (`assign_anchors`), then write
+# (1, b_x, b_y, b_h, b_w, one-hot class) into that slot, with b_x, b_y the offsets inside the cell and
+# b_h, b_w in cell units. The workbook's version:
+
+# %%
+show_solution(encode_yolo_labels)
+
+# %% [markdown]
+# With S = 4, B = 2 anchors and C = 3 classes, each image's label has shape (4, 4, 2, 8). Decoding gives the
+# boxes back exactly:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -201,6 +239,29 @@ print(f"y_test: {y_test.shape}; test objects that lose their slot to another: {l
 # 3. `yolo_non_max_suppression`: take the best box, drop every box overlapping it with IoU > a threshold,
 #    repeat.
 #
+# Step 1 is `yolo_boxes_to_corners` above. Step 2 in code: the scores p_c · c_i of every class, the best class
+# of each box and its score, and a mask that keeps the boxes scoring at least the threshold:
+
+# %%
+show_solution(yolo_filter_boxes)
+
+# %% [markdown]
+# Step 3 in two parts. `non_max_suppression(boxes, scores, max_boxes, iou_threshold)` is the greedy
+# algorithm: go through the boxes from the best score down; keep a box unless a box kept before it has
+# suppressed it; each kept box suppresses every box overlapping it by more than `iou_threshold`; stop at
+# `max_boxes`. It returns the indices of the kept boxes, best first, as TensorFlow's does:
+
+# %%
+show_solution(non_max_suppression)
+
+# %% [markdown]
+# `yolo_non_max_suppression`, the course's function, applies it to the boxes `yolo_filter_boxes` kept and
+# gathers their scores, boxes and classes (like the course, it ignores the classes when suppressing):
+
+# %%
+show_solution(yolo_non_max_suppression)
+
+# %% [markdown]
 # Our NMS follows `tf.image.non_max_suppression` exactly. Checked on 200 random sets of boxes, scores,
 # thresholds and box limits:
 

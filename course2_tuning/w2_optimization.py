@@ -29,8 +29,10 @@ from threadpoolctl import threadpool_limits
 from utils.data import load_moons
 from utils.deep_nn import accuracy, predict, predict_proba
 from utils.loss_surfaces import SURFACES, plot_race, race
-from utils.optimizers import (exponentially_weighted_average, model, model_runs, random_mini_batches,
-                              schedule_lr_decay, update_lr)
+from utils.exercises import show_solution
+from utils.optimizers import (exponentially_weighted_average, initialize_adam, initialize_velocity, model, model_runs,
+                              random_mini_batches, schedule_lr_decay, update_lr, update_parameters_with_adam,
+                              update_parameters_with_gd, update_parameters_with_momentum)
 from utils.plotting import plot_costs, plot_decision_boundary
 from utils.widgets import SliderPanel
 
@@ -41,6 +43,12 @@ _ = threadpool_limits(1)  # tiny matrices: extra BLAS threads only add overhead 
 #
 # The course's moons: 300 points, noise 0.2. `random_mini_batches` shuffles the columns (X and Y with the
 # same permutation) and cuts them into batches of 64; the last one holds the 300 - 4 x 64 = 44 examples left.
+# Two steps: shuffle the columns of X and Y with the same permutation, then cut the complete mini-batches
+# `[:, k * mini_batch_size:(k + 1) * mini_batch_size]`, plus a last, smaller one when m is not a multiple
+# of the batch size.
+
+# %%
+show_solution(random_mini_batches)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -144,6 +152,59 @@ ewa_panel
 # beta2 = 0.999, eps = 1e-8). (Keras writes momentum as `u = beta u - lr' dW`, which is the course's form
 # with `lr' = lr (1 - beta)`; `tests/test_optimizers.py` checks each rule against `keras.optimizers`.)
 #
+# Every rule works on any dict of parameters (`W1, b1, ...`, or a single point `p`), with the gradient of
+# `parameters[name]` in `grads["d" + name]`, and returns NEW dicts. Gradient descent first:
+
+# %%
+show_solution(update_parameters_with_gd)
+
+# %% [markdown]
+# Momentum keeps a velocity per parameter, zeros at the start, keyed like the gradients (`v["dW1"]`):
+
+# %%
+show_solution(initialize_velocity)
+
+# %%
+show_solution(update_parameters_with_momentum)
+
+# %% [markdown]
+# Adam keeps two moving averages, v of the gradients and s of their squares, both zeros at the start:
+
+# %%
+show_solution(initialize_adam)
+
+# %% [markdown]
+# Each Adam step updates v and s, corrects their bias towards 0 with the step counter t (starting at 1),
+# and steps by `v_corrected / (sqrt(s_corrected) + epsilon)`:
+
+# %%
+show_solution(update_parameters_with_adam)
+
+# %% [markdown]
+# The race below walks a point p = (x, y) over a 2-D surface with these rules. Written out by hand with the
+# functions above, 100 steps of each on the ravine (next section) end exactly where the race's
+# `run_optimizer` ends:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ravine_surface = SURFACES["ravine"]()
+reference = race(ravine_surface, {"gd": 0.035, "momentum": 0.035, "adam": 0.1}, 100)
+for name in ("gd", "momentum", "adam"):
+    params = {"p": np.array(ravine_surface.start, dtype=float)}
+    v = initialize_velocity(params)
+    v_adam, s_adam = initialize_adam(params)
+    for t in range(1, 101):
+        grads = {"dp": ravine_surface.grad(params["p"])}
+        if name == "gd":
+            params = update_parameters_with_gd(params, grads, 0.035)
+        elif name == "momentum":
+            params, v = update_parameters_with_momentum(params, grads, v, 0.9, 0.035)
+        else:
+            params, v_adam, s_adam, _, _ = update_parameters_with_adam(params, grads, v_adam, s_adam, t, 0.1)
+    assert np.allclose(params["p"], reference[name][0][-1], rtol=1e-9, atol=1e-12)
+    print(f"{name:8s} after 100 steps: loss {ravine_surface.loss(params['p']):.3g}, the same point as the race's")
+
+# %% [markdown]
 # ## An optimizer race on three surfaces
 #
 # `utils.loss_surfaces` has three classic 2-D test surfaces, each with its gradient:
@@ -219,6 +280,15 @@ race_panel.set(lr_gd=0.035)
 # shrinks it: `update_lr` gives `lr0 / (1 + decay_rate * epoch)` at every epoch, which with `decay_rate = 1`
 # collapses within a few epochs; `schedule_lr_decay` does the same in steps of `time_interval` epochs
 # (1,000 in the course), `lr0 / (1 + decay_rate * floor(epoch / time_interval))`.
+
+# %%
+show_solution(update_lr)
+
+# %%
+show_solution(schedule_lr_decay)
+
+# %% [markdown]
+# The two schedules over 5,000 epochs (the table below trains with `schedule_lr_decay`):
 
 # %%
 epochs = np.arange(5000)

@@ -314,3 +314,12 @@ def test_train_multitask_lowers_the_cost_and_rejects_bad_input(rng):
         multitask_cost(np.zeros((1, 2)), np.full((1, 2), np.nan))
     with pytest.raises(ValueError, match="0, 1 or NaN"):
         multitask_cost(np.zeros((1, 2)), np.array([[0.0, 2.0]]))
+
+
+def test_diagnose_names_the_gap_keys_when_a_gaps_dict_is_malformed():
+    from utils.strategy import _diagnose
+
+    with pytest.raises(ValueError, match="keys 'avoidable bias' and 'variance'.*got \\['bias', 'variance'\\]"):
+        _diagnose({"human": 0.0, "train": 0.1, "dev": 0.2}, {"bias": 0.1, "variance": 0.1}, 0.0)
+    with pytest.raises(ValueError, match="got \\['avoidable bias', 'variance', 'mismatch'\\]"):
+        _diagnose({}, {"avoidable bias": 0.1, "variance": 0.1, "mismatch": 0.0}, 0.0)

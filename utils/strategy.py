@@ -350,7 +350,13 @@ _KNOBS = {"avoidable bias": BIAS_KNOBS, "variance": VARIANCE_KNOBS, "data mismat
 
 
 def _diagnose(errors: dict, gaps: dict, tolerance: float) -> Diagnosis:
+    """The Diagnosis for ``gaps`` (problem -> size): focus on the largest gap above ``tolerance``."""
     tolerance = check_range(tolerance, "tolerance", 0, 1)
+    if not isinstance(gaps, dict) or any(k not in gaps for k in ("avoidable bias", "variance")) \
+            or any(k not in _KNOBS for k in gaps):
+        got = list(gaps) if isinstance(gaps, dict) else type(gaps).__name__
+        raise ValueError(f"gaps must be a dict with the keys 'avoidable bias' and 'variance' (and, with a train-dev "
+                         f"set, 'data mismatch' and 'overfitting to dev'); got {got}")
     notes = []
     if gaps["avoidable bias"] < 0:
         notes.append("train error is below human-level error: human error no longer bounds Bayes error, "

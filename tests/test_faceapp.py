@@ -255,6 +255,25 @@ def test_open_set_rates_count_named_people_and_rejected_strangers(rng):
     np.testing.assert_allclose(unknown, [1.0, 1.0, 0.0])
 
 
+def test_open_set_rates_agree_with_recognize_when_a_distance_equals_the_threshold(rng):
+    db = make_db(rng)
+    probes = np.stack([db.encodings[1] + 0.1, -db.encodings[0]])
+    truth = np.array(["bob", UNKNOWN])
+    at = [db.recognize(p, 1.0).distance for p in probes]  # thresholds exactly at each probe's nearest distance
+    known, unknown = open_set_rates(db, probes, truth, at)
+    for i, t in enumerate(at):
+        answers = [db.recognize(p, t).name for p in probes]
+        assert known[i] == float(answers[0] == "bob") and unknown[i] == float(answers[1] == UNKNOWN)
+    assert known[0] == 0.0 and unknown[1] == 1.0  # "not below" the threshold: unknown
+
+
+def test_choose_recognition_threshold_takes_the_smallest_of_tied_candidates(rng):
+    db = make_db(rng)
+    probes = np.stack([db.encodings[0], -db.encodings[0]])  # distance 0 for ada, about 1.4 or more for the stranger
+    truth = np.array(["ada", UNKNOWN])
+    assert fa.choose_recognition_threshold(db, probes, truth) == pytest.approx(0.05)  # every t up to the stranger's distance ties
+
+
 # --- uploads ----------------------------------------------------------------------------------------------
 
 def test_read_upload_accepts_png_and_jpeg_as_rgb_uint8():

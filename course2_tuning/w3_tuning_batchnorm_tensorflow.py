@@ -32,12 +32,13 @@ from threadpoolctl import threadpool_limits
 from utils.batchnorm import batchnorm_backward, batchnorm_forward, bn_model_forward, init_bn_param, train_deep_net
 from utils.data import load_moons
 from utils.deep_nn import accuracy, initialize_parameters_deep, predict
+from utils.exercises import show_solution
 from utils.gradcheck import check_gradient, rel_error
 from utils.optimizers import exponentially_weighted_average, model_runs, update_parameters_with_gd
 from utils.plotting import plot_image_grid
 from utils.reproducibility import set_seed
-from utils.softmax import (class_accuracy, digits_dataset, predict_classes, softmax_cost, softmax_model_backward,
-                           softmax_model_forward)
+from utils.softmax import (class_accuracy, digits_dataset, one_hot, predict_classes, softmax, softmax_cost,
+                           softmax_model_backward, softmax_model_forward)
 
 set_seed(1)  # TensorFlow and Keras are imported now: seed them too
 _ = threadpool_limits(1)  # tiny matrices: extra BLAS threads only add overhead (and thrash on a shared CPU)
@@ -123,8 +124,12 @@ plt.show()
 #
 # with one learned gamma and beta per unit, shape (n, 1). Keras stores examples as rows, so its
 # `BatchNormalization()` (axis=-1: one gamma per feature, statistics over the batch) applied to `Z.T` is
-# the same operation. `batchnorm_forward(x, gamma, beta, bn_param)` returns `(out, cache)`;
-# `batchnorm_backward(dout, cache)` returns `(dx, dgamma, dbeta)`.
+# the same operation. `batchnorm_forward(x, gamma, beta, bn_param)` returns `(out, cache)`. In train mode it
+# computes mu, sigma^2 (`var`), x_hat and out as above (the cache and the running averages for test time,
+# see below, are built from them); in test mode it normalizes with the running averages instead:
+
+# %%
+show_solution(batchnorm_forward)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -137,8 +142,17 @@ print(f"row means before: {fmt(Z.mean(axis=1))}   after: {fmt(out.mean(axis=1))}
 print(f"row stds  before: {fmt(Z.std(axis=1))}   after: {fmt(out.std(axis=1))}")
 
 # %% [markdown]
-# The backward pass, gradient-checked with `utils.gradcheck` for x, gamma and beta, and the whole layer
-# (forward, gradients, running averages) against `keras.layers.BatchNormalization`:
+# The backward pass, `batchnorm_backward(dout, cache)`, returns `(dx, dgamma, dbeta)`. dbeta and dgamma sum
+# over the examples; dx must also account for mu and sigma^2 depending on every example of the batch,
+# which gives the compact form `dx = inv_std / m * (m dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))`
+# with `dx_hat = dout * gamma`:
+
+# %%
+show_solution(batchnorm_backward)
+
+# %% [markdown]
+# It is gradient-checked with `utils.gradcheck` for x, gamma and beta, and the whole layer (forward,
+# gradients, running averages) is compared with `keras.layers.BatchNormalization`:
 
 # %%
 dout = bn_rng.randn(*Z.shape)
@@ -237,6 +251,37 @@ plt.show()
 # `a_c = exp(z_c) / sum_j exp(z_j)`; labels are one-hot columns Y of shape (C, m) and the cost is
 # `-1/m sum Y log A`, whose gradient at the output is again `dZ = A - Y`. Softmax regression is the
 # network with no hidden layer, [64, 10]: ten linear scorers, one per digit.
+#
+# The softmax works column by column (one column per example). exp overflows beyond about 709, so each
+# column's maximum is subtracted first, which does not change the result (the factor exp(-max) cancels):
+
+# %%
+show_solution(softmax)
+
+# %% [markdown]
+# The labels become one-hot columns (`digits_dataset` above already did this with `one_hot`):
+
+# %%
+show_solution(one_hot)
+
+# %% [markdown]
+# and the cost averages `-sum_c Y log A` over the m examples:
+
+# %%
+show_solution(softmax_cost)
+
+# %% [markdown]
+# Logits of 1000 and more are no problem, each column sums to 1, and a uniform prediction over C classes
+# costs log C:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+Z_demo = np.array([[1000.0, 1.0], [1001.0, 2.0], [1002.0, 3.0]])
+print("softmax of [1000, 1001, 1002] and of [1, 2, 3]:\n", np.round(softmax(Z_demo), 4))
+print("labels", labels_train[:4], "as one-hot columns:\n", one_hot(labels_train[:4], 10).astype(int))
+uniform_cost = softmax_cost(np.full((10, 4), 0.1), one_hot(labels_train[:4], 10))
+assert np.isclose(uniform_cost, np.log(10))
+print(f"cost of a uniform prediction over 10 classes: {uniform_cost:.4f} = log 10")
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.activations import sigmoid
 from utils.validation import as_array, check_positive_int, check_range
 
 #: Positions of the label vector's entries.
@@ -347,16 +348,16 @@ def _to_numpy(t: Any) -> np.ndarray:
     return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + np.tanh(0.5 * z))
-
-
 def yolo_head(raw: Any, anchors: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decode a raw network output into boxes, as the course's ``yolo_head``.
 
-    Inputs: raw (..., S, S, B, 5 + C) in the label's layout (t_o, t_x, t_y, t_h, t_w, logits); anchors (B, 2).
-    Returns: box_xy (..., S, S, B, 2) midpoints and box_wh (..., S, S, B, 2) sizes in relative image units,
-    box_confidence (..., S, S, B, 1), box_class_probs (..., S, S, B, C).
+    Inputs: raw (..., S, S, B, 5 + C) in the label's layout (t_o, t_x, t_y, t_h, t_w, logits); anchors (B, 2)
+    as (w, h).
+    Returns, in relative image units:
+    - box_xy (..., S, S, B, 2): midpoints (x, y) = (cell's (col, row) + sigmoid(t_x, t_y)) / S;
+    - box_wh (..., S, S, B, 2): sizes (w, h) = anchor (w, h) * exp(t_w, t_h);
+    - box_confidence (..., S, S, B, 1): p_c = sigmoid(t_o);
+    - box_class_probs (..., S, S, B, C): softmax of the logits.
     """
     raw = as_array(raw, "raw")
     anchors = check_anchors(anchors)
@@ -365,13 +366,16 @@ def yolo_head(raw: Any, anchors: Any) -> tuple[np.ndarray, np.ndarray, np.ndarra
                          f"got {raw.shape}")
     S = raw.shape[-4]
     rows, cols = np.meshgrid(np.arange(S), np.arange(S), indexing="ij")
-    offset = np.stack([cols, rows], axis=-1)[:, :, None, :]  # (S, S, 1, 2) as (x, y)
-    box_xy = (_sigmoid(raw[..., [BX, BY]]) + offset) / S
-    box_wh = anchors * np.exp(np.clip(raw[..., [BW, BH]], -10, 10))
-    box_confidence = _sigmoid(raw[..., PC:PC + 1])
-    logits = raw[..., 5:] - raw[..., 5:].max(axis=-1, keepdims=True)
-    probs = np.exp(logits)
-    return box_xy, box_wh, box_confidence, probs / probs.sum(axis=-1, keepdims=True)
+    cell_xy = np.stack([cols, rows], axis=-1)[:, :, None, :]  # (S, S, 1, 2): each cell's (x, y) = (col, row)
+    ### BEGIN SOLUTION
+    box_confidence = sigmoid(raw[..., PC:PC + 1])
+    box_xy = (sigmoid(raw[..., [BX, BY]]) + cell_xy) / S
+    box_wh = anchors * np.exp(np.clip(raw[..., [BW, BH]], -10, 10))  # clipped: exp overflows for large t
+    logits = raw[..., 5:]
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))  # softmax over the classes (last axis)
+    box_class_probs = e / e.sum(axis=-1, keepdims=True)
+    ### END SOLUTION
+    return box_xy, box_wh, box_confidence, box_class_probs
 
 
 def yolo_eval(raw: Any, anchors: Any, score_threshold: float = 0.6, iou_threshold: float = 0.5,

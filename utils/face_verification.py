@@ -64,9 +64,12 @@ def triplet_loss_numpy(y_true: Any, y_pred: Any, alpha: float = 0.2) -> float:
 
 
 def triplet_loss(y_true: Any, y_pred: Any, alpha: float = 0.2) -> Any:
-    """The course's triplet loss in TensorFlow (a scalar tensor); same inputs as ``triplet_loss_numpy``.
+    """The course's triplet loss in TensorFlow: sum_i max(||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha, 0).
 
-    Usable as a Keras loss on a model whose output stacks the three encodings as (m, 3, d).
+    Inputs: y_true (unused, as in the course); y_pred = (anchor, positive, negative), each (m, d), or one
+    tensor (m, 3, d); alpha: the margin (>= 0).
+    Returns: the loss summed over the batch, a scalar float32 tensor. Usable as a Keras loss on a model
+    whose output stacks the three encodings as (m, 3, d); ``triplet_loss_numpy`` is the same in numpy.
     """
     import tensorflow as tf
 
@@ -329,7 +332,10 @@ def check_encoding(enc: Any, name: str) -> np.ndarray:
 
 
 def distance(enc1: Any, enc2: Any) -> float:
-    """d(img1, img2) = ||f(img1) - f(img2)||_2 for two encodings of the same length."""
+    """d(img1, img2) = ||f(img1) - f(img2)||_2, the Euclidean distance of two encodings.
+
+    Inputs: enc1, enc2 of shape (d,) (or (1, d)). Returns: the distance, a float.
+    """
     enc1, enc2 = check_encoding(enc1, "enc1"), check_encoding(enc2, "enc2")
     if enc1.shape != enc2.shape:
         raise ValueError(f"encodings of different lengths: {enc1.shape[0]} and {enc2.shape[0]}")
@@ -343,9 +349,9 @@ def verify(image: Any, identity: str, database: Mapping[str, Any], model: Any,
            threshold: float = 0.7) -> tuple[float, bool]:
     """Is ``image`` the person ``identity``? (Face verification, 1:1.)
 
-    Inputs: image (H, W[, C]); identity: a key of ``database`` (name -> encoding (d,)); model: encoder;
-    threshold: the largest distance still called "same".
-    Returns: (distance, same) with same = distance < threshold.
+    Inputs: image (H, W[, C]); identity: a key of ``database`` (name -> encoding (d,)); model: an encoder
+    for ``encode`` (which takes a batch of images); threshold: distances below it mean "same person".
+    Returns: (dist, same): dist = ||f(image) - database[identity]||, same = dist < threshold.
     """
     if identity not in database:
         raise ValueError(f"{identity!r} is not in the database; it holds {sorted(database)}")
@@ -359,9 +365,12 @@ def verify(image: Any, identity: str, database: Mapping[str, Any], model: Any,
 
 
 def who_is_it(image: Any, database: Mapping[str, Any], model: Any) -> tuple[float, str]:
-    """Whose face is ``image``? (Face recognition, 1:K.) Returns (min_distance, identity) over the database.
+    """Whose face is ``image``? (Face recognition, 1:K.)
 
-    The caller decides "not in the database" when min_distance is above its threshold.
+    Inputs: image (H, W[, C]); database: name -> encoding (d,); model: an encoder for ``encode`` (which takes
+    a batch of images).
+    Returns: (min_dist, identity): the smallest distance ||f(image) - database[name]|| over the database and
+    that name. The caller decides "not in the database" when min_dist is above its threshold.
     """
     if not database:
         raise ValueError("the database is empty: add at least one name -> encoding")

@@ -387,6 +387,66 @@ def _encode_no_clear(boxes, classes, grid_size, anchors, n_classes):
     return _encode(boxes, classes, grid_size, anchors, n_classes, clear=False)
 
 
+# ----------------------------------------------------------------------------------------- yolo_head
+def _head_cases(rng: np.random.Generator) -> list[Case]:
+    anchors = np.array([[0.3, 0.2], [0.1, 0.4]])
+    return [
+        Case((np.arange(64.0).reshape(2, 2, 2, 8) / 20 - 1.5, anchors),
+             label="fixed: S = 2, B = 2, C = 3, evenly spaced raw values"),
+        Case((rng.normal(0, 1, (3, 3, 2, 9)), anchors), label="random: S = 3, B = 2, C = 4"),
+        Case((rng.normal(0, 1, (2, 2, 2, 1, 6)), anchors[:1]), label="edge: a batch of 2 outputs, B = 1, C = 1"),
+    ]
+
+
+def _head(raw, anchors, sig_xy=True, div_s=True, xy_order=True, use_anchors=True, hw_swap=False,
+          softmax=True, sig_conf=True):
+    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
+    raw, anchors = np.asarray(raw, dtype=float), np.asarray(anchors, dtype=float)
+    S = raw.shape[-4]
+    rows, cols = np.meshgrid(np.arange(S), np.arange(S), indexing="ij")
+    cell = np.stack([cols, rows] if xy_order else [rows, cols], axis=-1)[:, :, None, :]
+    t_xy = raw[..., [1, 2]]
+    box_xy = ((sig(t_xy) if sig_xy else t_xy) + cell) / (S if div_s else 1)
+    t_wh = raw[..., [3, 4]] if hw_swap else raw[..., [4, 3]]
+    box_wh = (anchors if use_anchors else 1.0) * np.exp(t_wh)
+    conf = sig(raw[..., 0:1]) if sig_conf else raw[..., 0:1]
+    logits = raw[..., 5:]
+    if softmax:
+        e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs = e / e.sum(axis=-1, keepdims=True)
+    else:
+        probs = sig(logits)
+    return box_xy, box_wh, conf, probs
+
+
+def _head_no_sig_xy(raw, anchors):
+    return _head(raw, anchors, sig_xy=False)
+
+
+def _head_no_div(raw, anchors):
+    return _head(raw, anchors, div_s=False)
+
+
+def _head_rc(raw, anchors):
+    return _head(raw, anchors, xy_order=False)
+
+
+def _head_no_anchors(raw, anchors):
+    return _head(raw, anchors, use_anchors=False)
+
+
+def _head_hw(raw, anchors):
+    return _head(raw, anchors, hw_swap=True)
+
+
+def _head_sigmoid_classes(raw, anchors):
+    return _head(raw, anchors, softmax=False)
+
+
+def _head_no_sig_conf(raw, anchors):
+    return _head(raw, anchors, sig_conf=False)
+
+
 # ============================================================================ week 4: face verification
 # -------------------------------------------------------------------------------------- triplet_loss
 def _as_float(result: Any, args: tuple, kwargs: Any) -> Any:
@@ -620,6 +680,42 @@ EXERCISES = [
         Mistake("width and height swapped",
                 "box_wh holds (w, h): w goes with x, h with y.", _corners_wh_swapped),
     ]),
+    Exercise("detection.encode_yolo_labels", W32, _encode_cases, [
+        Mistake("sizes in image units",
+                "b_h and b_w are in cell units: multiply the box's height and width (image units) by S.",
+                _encode_image_units),
+        Mistake("midpoint offset not taken inside its cell",
+                "b_x, b_y are the midpoint's position inside its cell, in [0, 1): x * S - col and y * S - row.",
+                _encode_no_offset),
+        Mistake("rows and columns swapped",
+                "The label is indexed y[row, col, anchor]: the row comes from the midpoint's y, the column from "
+                "its x.", _encode_rc),
+        Mistake("b_h and b_w swapped",
+                "The layout is (p_c, b_x, b_y, b_h, b_w, classes): the height comes before the width.", _encode_hw),
+        Mistake("the slot was not cleared for a later object",
+                "When a later object takes the same cell and anchor it replaces the earlier one entirely: set "
+                "y[r, c, b] = 0 before writing, or the earlier object's class stays set.", _encode_no_clear),
+    ]),
+    Exercise("detection.yolo_head", W32, _head_cases, [
+        Mistake("forgot the sigmoid on the offsets",
+                "The midpoint's offset inside its cell is sigmoid(t_x), sigmoid(t_y), in (0, 1): "
+                "box_xy = (sigmoid(t_xy) + cell_xy) / S.", _head_no_sig_xy),
+        Mistake("forgot to divide by S",
+                "Cell index + offset is in cell units; divide by S to get image units in [0, 1].", _head_no_div),
+        Mistake("cell offsets as (row, col) instead of (x, y)",
+                "x goes with the column and y with the row: use cell_xy, which holds (col, row).", _head_rc),
+        Mistake("sizes not scaled by the anchors",
+                "box_wh = anchors * exp(t_wh): each slot's size is relative to its anchor's shape.",
+                _head_no_anchors),
+        Mistake("t_h and t_w swapped",
+                "The layout is (t_o, t_x, t_y, t_h, t_w, ...) and the anchors are (w, h): multiply the anchors by "
+                "exp of raw[..., [BW, BH]], width first.", _head_hw),
+        Mistake("sigmoid instead of softmax for the classes",
+                "The class probabilities are a softmax over the last axis (they sum to 1 in every slot).",
+                _head_sigmoid_classes),
+        Mistake("confidence without the sigmoid",
+                "p_c = sigmoid(t_o), a probability in (0, 1).", _head_no_sig_conf),
+    ]),
     Exercise("detection.yolo_filter_boxes", W32, _filter_cases, [
         Mistake("used the class probability only",
                 "A box's score is p_c * c_i (box_confidence * box_class_probs), not c_i alone: a confident class "
@@ -657,22 +753,6 @@ EXERCISES = [
                 "The course's order is (scores, boxes, classes).", _ynms_order),
         Mistake("classes not gathered",
                 "Index scores, boxes AND classes with the kept indices.", _ynms_classes_kept),
-    ]),
-    Exercise("detection.encode_yolo_labels", W32, _encode_cases, [
-        Mistake("sizes in image units",
-                "b_h and b_w are in cell units: multiply the box's height and width (image units) by S.",
-                _encode_image_units),
-        Mistake("midpoint offset not taken inside its cell",
-                "b_x, b_y are the midpoint's position inside its cell, in [0, 1): x * S - col and y * S - row.",
-                _encode_no_offset),
-        Mistake("rows and columns swapped",
-                "The label is indexed y[row, col, anchor]: the row comes from the midpoint's y, the column from "
-                "its x.", _encode_rc),
-        Mistake("b_h and b_w swapped",
-                "The layout is (p_c, b_x, b_y, b_h, b_w, classes): the height comes before the width.", _encode_hw),
-        Mistake("the slot was not cleared for a later object",
-                "When a later object takes the same cell and anchor it replaces the earlier one entirely: set "
-                "y[r, c, b] = 0 before writing, or the earlier object's class stays set.", _encode_no_clear),
     ]),
     # ---- week 4: face verification
     Exercise("face_verification.triplet_loss", W41, _triplet_cases, [

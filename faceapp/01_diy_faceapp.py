@@ -202,7 +202,8 @@ show_solution(choose_recognition_threshold)
 # %%
 t_test = choose_recognition_threshold(db, probe_enc, truth)
 (k_t, k_d), (u_t, u_d) = open_set_rates(db, probe_enc, truth, [t_test, models.recognition_threshold])
-print(f"threshold chosen on the dev people {models.recognition_threshold:.2f}: mean of the two rates {(k_d + u_d) / 2:.1%}")
+print(f"threshold chosen on the dev people {models.recognition_threshold:.2f}: "
+      f"mean of the two rates {(k_d + u_d) / 2:.1%}")
 print(f"threshold chosen on these test people {t_test:.2f} (optimistic): mean of the two rates {(k_t + u_t) / 2:.1%}")
 assert (k_t + u_t) >= (k_d + u_d)
 

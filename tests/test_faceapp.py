@@ -271,7 +271,8 @@ def test_choose_recognition_threshold_takes_the_smallest_of_tied_candidates(rng)
     db = make_db(rng)
     probes = np.stack([db.encodings[0], -db.encodings[0]])  # distance 0 for ada, about 1.4 or more for the stranger
     truth = np.array(["ada", UNKNOWN])
-    assert fa.choose_recognition_threshold(db, probes, truth) == pytest.approx(0.05)  # every t up to the stranger's distance ties
+    # every candidate up to the stranger's distance names ada and turns the stranger away: the first one wins
+    assert fa.choose_recognition_threshold(db, probes, truth) == pytest.approx(0.05)
 
 
 # --- uploads ----------------------------------------------------------------------------------------------

@@ -404,7 +404,8 @@ def data_parallel_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n
     Inputs:
     - model: the network; its parameters' ``.grad`` are overwritten (they hold the last shard's gradient).
     - x: inputs (B, ...); y: class labels (B,), int64; B divisible by n_shards.
-    - n_shards: how many "devices" share the batch; shard s holds examples s * B / n_shards up to (s + 1) * B / n_shards.
+    - n_shards: how many "devices" share the batch; shard s holds the examples s * size to (s + 1) * size - 1,
+      with size = B / n_shards.
     Returns: grad, a 1-D tensor: every parameter's gradient flattened (``p.grad.reshape(-1)``) and concatenated
     in ``model.parameters()`` order, averaged over the shards. It equals the full batch's gradient.
     """

@@ -81,3 +81,20 @@ def test_mismatched_keys_and_shapes_raise_value_error(rng):
         vector_to_dictionary(np.zeros((3, 1)), params)
     with pytest.raises(ValueError, match="epsilon"):
         gradient_check(1.0, 2.0, epsilon=0.0)
+
+
+def test_gradient_check_n_loop_agrees_with_gradient_check_cost_and_forward_propagation_n_is_the_cost(rng):
+    from utils.deep_nn import compute_cost
+    from utils.gradient_checking import forward_propagation_n
+
+    params, X, Y = _net(rng)
+    AL, caches = L_model_forward(X, params)
+    J, _ = forward_propagation_n(X, Y, params)
+    assert J == compute_cost(AL, Y)
+    grads = L_model_backward(AL, Y, caches)
+    buggy = dict(grads, dW1=grads["dW1"] * 1.5)
+    for g in (grads, buggy):
+        loop = gradient_check_n(params, g, X, Y, epsilon=1e-6)
+        generic = gradient_check_cost(lambda p: forward_propagation_n(X, Y, p)[0], params, g, epsilon=1e-6)
+        assert loop == pytest.approx(generic, rel=1e-6, abs=1e-9)
+    assert gradient_check_n(params, buggy, X, Y) > 1e-3

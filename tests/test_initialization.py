@@ -48,3 +48,28 @@ def test_he_scale_keeps_relu_activations_steady_while_other_gains_explode_or_van
     assert big[-1] / big[0] > 1e3 and small[-1] / small[0] < 1e-3
     assert big_grads[0] / big_grads[-1] > 1e3  # gradients explode towards the input as well
     assert small_grads[0] / small_grads[-1] < 1e-3
+
+
+def test_he_and_zeros_equal_deep_nn_initialization_and_leave_the_global_generator_alone():
+    from utils.deep_nn import initialize_parameters_deep
+
+    np.random.seed(7)
+    expected_next = np.random.rand()
+    np.random.seed(7)
+    he, zeros = initialize_parameters_he(DIMS), initialize_parameters_zeros(DIMS)
+    random_init = initialize_parameters_random(DIMS)
+    assert np.random.rand() == expected_next  # no np.random.seed / np.random.randn inside
+    for name, ref in (("he", he), ("zeros", zeros)):
+        deep = initialize_parameters_deep(DIMS, init=name, seed=3)
+        assert list(ref) == list(deep)
+        for k in deep:
+            np.testing.assert_array_equal(ref[k], deep[k])
+    assert set(random_init) == set(he)
+
+
+@pytest.mark.parametrize("dims, match", [([3], "at least"), ([3, 0, 1], r"layers_dims\[1\]"),
+                                         ([3, 2.5, 1], r"layers_dims\[1\]")])
+def test_bad_layers_dims_are_value_errors_naming_the_entry(dims, match):
+    for init in (initialize_parameters_zeros, initialize_parameters_random, initialize_parameters_he):
+        with pytest.raises(ValueError, match=match):
+            init(dims)

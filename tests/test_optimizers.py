@@ -377,3 +377,21 @@ def test_optimizer_step_rejects_unknown_rules():
         initialize_optimizer({"W1": np.zeros(1)}, "adagrad")
     with pytest.raises(ValueError, match="optimizer must be one of"):
         optimizer_step("adagrad", {"W1": np.zeros(1)}, {"dW1": np.zeros(1)}, {"t": 0}, 0.1)
+
+
+def test_optimizer_states_are_float_zeros_keyed_like_the_gradients_and_not_shared():
+    params = {"W1": np.ones((2, 3), dtype=int), "b1": np.ones((2, 1))}
+    v = initialize_velocity(params)
+    v_adam, s_adam = initialize_adam(params)
+    for state in (v, v_adam, s_adam, initialize_rmsprop(params)):
+        assert list(state) == ["dW1", "db1"]
+        assert state["dW1"].shape == (2, 3) and state["dW1"].dtype == np.float64 and not state["dW1"].any()
+    assert v_adam["dW1"] is not s_adam["dW1"]
+    with pytest.raises(ValueError, match="parameters is empty"):
+        initialize_adam({})
+
+
+def test_schedule_lr_decay_drops_in_steps_of_time_interval():
+    rates = [schedule_lr_decay(0.5, e, 1.0, time_interval=100) for e in (0, 99, 100, 150, 199, 200)]
+    assert rates == [0.5, 0.5, 0.25, 0.25, 0.25, pytest.approx(0.5 / 3)]
+    assert update_lr(0.5, 2, 1.0) == pytest.approx(0.5 / 3)

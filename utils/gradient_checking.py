@@ -146,7 +146,10 @@ def gradient_check_cost(cost: Callable[[Parameters], float], parameters: Mapping
 
 
 def forward_propagation_n(X: np.ndarray, Y: np.ndarray, parameters: Mapping[str, np.ndarray]) -> tuple[float, list]:
-    """The cost of ``utils.deep_nn``'s network: returns (J, caches) with J = compute_cost(L_model_forward(X, p)[0], Y)."""
+    """The cost of ``utils.deep_nn``'s network on (X, Y) with ``parameters``.
+
+    Returns: (J, caches), J = ``compute_cost(L_model_forward(X, parameters)[0], Y)`` (a float) and the caches.
+    """
     from utils.deep_nn import L_model_forward, compute_cost
 
     AL, caches = L_model_forward(X, parameters)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from utils.deep_nn import L_model_backward, compute_cost, cost_from_logits, num_layers
+from utils.deep_nn import compute_cost, cost_from_logits, num_layers
 from utils.initialization import initialize
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)

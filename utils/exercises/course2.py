@@ -398,8 +398,8 @@ def _gradient_check_n_case(rng_or_seed, dims, m, bug, epsilon, label):
 
 def _gradient_check_n_cases(rng):
     seed = int(rng.integers(0, 1000))
-    return [_gradient_check_n_case(1, [4, 5, 3, 1], 3, True, 1e-7,
-                                   "fixed: the course's network [4, 5, 3, 1], m = 3, with its two bugs in the gradients"),
+    course = "fixed: the course's network [4, 5, 3, 1], m = 3, with its two bugs in the gradients"
+    return [_gradient_check_n_case(1, [4, 5, 3, 1], 3, True, 1e-7, course),
             _gradient_check_n_case(2, [4, 5, 3, 1], 3, False, 1e-2, "edge: correct gradients, epsilon = 1e-2"),
             _gradient_check_n_case(seed, [3, 4, 2, 1], 5, True, 1e-7, "random"),
             _gradient_check_n_case(seed + 1, [2, 3, 1], 1, False, 1e-7, "edge: m = 1, correct gradients")]

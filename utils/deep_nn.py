@@ -342,7 +342,7 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow shows up as a DivergenceError instead
         for i in range(num_iterations):
             AL, caches = L_model_forward(X, parameters, hidden_activation)
-            cost = check_finite(cost_from_logits(caches[-1][1], Y), i)
+            cost = check_finite(_cross_entropy_from_logits(caches[-1][1], Y), i)  # Y checked above
             grads = L_model_backward(AL, Y, caches, hidden_activation)
             parameters = update_parameters(parameters, grads, learning_rate)
             if i % record_every == 0 or i == num_iterations - 1:

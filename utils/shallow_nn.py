@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from utils.activations import get_activation, sigmoid
-from utils.deep_nn import accuracy, compute_cost, cost_from_logits, initialize_parameters_deep
+from utils.deep_nn import _cross_entropy_from_logits, accuracy, compute_cost, initialize_parameters_deep
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)
 
@@ -188,7 +188,7 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(num_iterations):
             A2, cache = forward_propagation(X, parameters, activation)
-            cost = check_finite(cost_from_logits(cache["Z2"], Y), i)
+            cost = check_finite(_cross_entropy_from_logits(cache["Z2"], Y), i)  # Y checked above
             grads = backward_propagation(parameters, cache, X, Y, activation)
             parameters = update_parameters(parameters, grads, learning_rate)
             if i % record_every == 0:

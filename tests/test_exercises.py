@@ -160,6 +160,22 @@ def test_check_applies_an_outcome_before_comparing():
     assert "the result should hold 1 value, got 2" in check_function(ex, lambda z: np.atleast_2d(_sig(z))).message
 
 
+def test_check_reports_a_result_the_outcome_cannot_read():
+    ex = _toy("activations.sigmoid", SIGMOID.cases, outcome=lambda r, a, k: np.asarray(r).shape[0])
+    message = check_function(ex, lambda z: 0.5).message
+    assert message.startswith("`sigmoid` returned 0.5, which is not what the course's contract asks for (IndexError")
+
+
+def _names_inside_comprehensions():
+    return [np.sqrt(i) for i in range(2)], (lambda: compare)()
+
+
+def test_global_names_see_inside_comprehensions_and_lambdas():
+    from utils.exercises.generate import global_names
+
+    assert set(global_names(_names_inside_comprehensions)) == {"np", "compare"}
+
+
 def test_check_rejects_something_that_is_not_a_function():
     assert "should be a function" in check_function(SIGMOID, 3).message
 

@@ -306,7 +306,12 @@ def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., A
                     "`+=`, `-=` or slice assignment.", None, False)
     outcome = exercise.outcome
     exp_view = outcome(expected, case.args, case.kwargs) if outcome else expected
-    got_view = outcome(got, args, kwargs) if outcome else got
+    try:
+        got_view = outcome(got, args, kwargs) if outcome else got
+    except Exception as exc:  # noqa: BLE001 - a result of the wrong kind is reported, not raised
+        return (f"`{name}` returned {describe(got)}, which is not what the course's contract asks for "
+                f"({type(exc).__name__}: {exc}); see the docstring for what to return\n"
+                f"  (case \u201c{case.label}\u201d, with {_inputs_text(ref, case)})", None, False)
     problem = compare(exp_view, got_view, _where(outcome is not None), exercise.rtol, exercise.atol)
     if problem is None:
         return None

@@ -40,11 +40,26 @@ def anchor_name(source: str) -> str | None:
     return match.group(1) if match else None
 
 
+def global_names(fn: Any) -> dict[str, Any]:
+    """The module-level names ``fn``'s code uses, including inside its comprehensions, lambdas and nested
+    functions (``inspect.getclosurevars`` looks at the outer code only)."""
+    fn = inspect.unwrap(fn)
+    found: dict[str, Any] = {}
+    stack = [fn.__code__]
+    while stack:
+        code = stack.pop()
+        for name in code.co_names:
+            if name in fn.__globals__:
+                found[name] = fn.__globals__[name]
+        stack += [c for c in code.co_consts if inspect.iscode(c)]
+    return found
+
+
 def import_lines(fn: Any, skip: set[str]) -> list[str]:
     """The imports the reference's body needs in a notebook, except names in ``skip`` (the learner's own
     functions written earlier in the same notebook)."""
     module = fn.__module__
-    names = inspect.getclosurevars(inspect.unwrap(fn)).globals
+    names = global_names(fn)
     lines, plain = [], []
     for name, value in sorted(names.items()):
         if name in skip:

@@ -361,7 +361,8 @@ def _linear_forward_relu(A, W, b):
 def _laf_cases(rng: np.random.Generator) -> list[Case]:
     def args(n_prev, n, m):
         return rng.normal(size=(n_prev, m)), rng.normal(size=(n, n_prev)), rng.normal(size=(n, 1))
-    return [Case((*args(3, 2, 4), "relu"), label="fixed: ReLU"), Case((*args(3, 1, 4), "sigmoid"), label="fixed: sigmoid"),
+    return [Case((*args(3, 2, 4), "relu"), label="fixed: ReLU"),
+            Case((*args(3, 1, 4), "sigmoid"), label="fixed: sigmoid"),
             Case((*args(5, 4, 6), "relu"), label="random"), Case((*args(2, 3, 1), "sigmoid"), label="edge: m = 1")]
 
 
@@ -402,7 +403,8 @@ def _L_forward_variant(hidden: str = "relu", output: str = "sigmoid", keep_hidde
 
 
 def _cost_cases(rng: np.random.Generator) -> list[Case]:
-    return [Case((np.array([[0.8, 0.9, 0.4]]), np.array([[1, 1, 0]])), label="fixed: the course's AL = [[0.8, 0.9, 0.4]]"),
+    return [Case((np.array([[0.8, 0.9, 0.4]]), np.array([[1, 1, 0]])),
+                 label="fixed: the course's AL = [[0.8, 0.9, 0.4]]"),
             Case((rng.uniform(0.05, 0.95, (1, 6)), _labels(rng, 6)), label="random"),
             Case((np.array([[0.3]]), np.array([[1]])), label="edge: m = 1")]
 
@@ -434,8 +436,12 @@ def _linear_backward_variant(kind: str):
         m = A_prev.shape[1]
         m_w = 1 if kind == "no_m" else m
         dW = dZ @ A_prev.T / m_w
-        db = {"no_keepdims": lambda: np.sum(dZ, axis=1) / m,
-              "axis0": lambda: np.sum(dZ, axis=0, keepdims=True) / m}.get(kind, lambda: np.sum(dZ, axis=1, keepdims=True) / m_w)()
+        if kind == "no_keepdims":
+            db = np.sum(dZ, axis=1) / m
+        elif kind == "axis0":
+            db = np.sum(dZ, axis=0, keepdims=True) / m
+        else:
+            db = np.sum(dZ, axis=1, keepdims=True) / m_w
         dA_prev = W.T @ dZ / (m if kind == "dA_m" else 1)
         return dA_prev, dW, db
     return linear_backward
@@ -574,9 +580,11 @@ EXERCISES = [
     ]),
     Exercise("logistic.predict", W2, _predict_lr_cases, [
         Mistake(">= 0.5 instead of > 0.5",
-                "The course predicts 1 only when A > 0.5; at A = 0.5 exactly the label is 0.", _predict_lr_variant(">=")),
+                "The course predicts 1 only when A > 0.5; at A = 0.5 exactly the label is 0.",
+                _predict_lr_variant(">=")),
         Mistake("compared Z = w^T X + b with 0.5, not A",
-                "Apply the sigmoid first: A = sigmoid(w.T @ X + b), then compare A with 0.5.", _predict_lr_variant("z")),
+                "Apply the sigmoid first: A = sigmoid(w.T @ X + b), then compare A with 0.5.",
+                _predict_lr_variant("z")),
         Mistake("returned the probabilities A",
                 "predict returns labels: (A > 0.5).astype(float), 1.0 or 0.0 per example.",
                 _predict_lr_variant("proba")),

@@ -176,6 +176,30 @@ def test_global_names_see_inside_comprehensions_and_lambdas():
     assert set(global_names(_names_inside_comprehensions)) == {"np", "compare"}
 
 
+def test_tensors_compare_as_arrays_and_are_described_by_shape():
+    import torch
+
+    from utils.exercises.core import describe
+
+    assert compare(torch.ones(2, 3), torch.ones(2, 3)) is None
+    assert compare(np.ones((2, 3), np.float32), torch.ones(3, 2)) == \
+        "the return value has the wrong shape: expected (2, 3), got (3, 2)"
+    assert describe(torch.zeros(6, 5)) == "Tensor of shape (6, 5) (torch.float32)"
+    assert describe(torch.nn.Sequential(torch.nn.Linear(2, 2))) == "a Sequential"
+    cache = (np.zeros((5, 4)), [np.zeros(3)] * 2, {"a": 1}, 0.5, "relu")
+    assert describe(cache) == "tuple of 5: (array (5, 4), list of 2, dict, 0.5, ...)"
+
+
+def _default_uses_a_global(x=SIGMOID.key):
+    return x
+
+
+def test_global_names_include_names_in_default_values():
+    from utils.exercises.generate import global_names
+
+    assert set(global_names(_default_uses_a_global)) == {"SIGMOID"}
+
+
 def test_check_rejects_something_that_is_not_a_function():
     assert "should be a function" in check_function(SIGMOID, 3).message
 

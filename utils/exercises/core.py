@@ -132,8 +132,10 @@ def compare(expected: Any, got: Any, where: str = "the return value", rtol: floa
             atol: float = 1e-7) -> str | None:
     """Compare a learner's ``got`` with ``expected``; return the first difference in words, or None.
 
-    Walks tuples, lists and dicts; for arrays checks type, shape, dtype, then values (NaNs equal).
+    Walks tuples, lists and dicts; for arrays checks type, shape, dtype, then values (NaNs equal). Torch and
+    TensorFlow tensors compare as numpy arrays.
     """
+    expected, got = as_numpy(expected), as_numpy(got)
     if expected is None:
         return None if got is None else f"{where} should be None, got {type(got).__name__}"
     if got is None:
@@ -207,15 +209,42 @@ def _compare_numeric(expected: Any, got: Any, where: str, rtol: float, atol: flo
             f"({len(bad)} of {e.size} values differ)")
 
 
+def as_numpy(x: Any) -> Any:
+    """Framework tensors (torch, TensorFlow) as numpy arrays, so they compare like arrays; others as they are."""
+    if isinstance(x, np.ndarray) or not hasattr(x, "numpy") or not hasattr(x, "shape"):
+        return x
+    try:
+        if hasattr(x, "detach"):
+            x = x.detach().cpu()
+        return np.asarray(x.numpy())
+    except Exception:  # noqa: BLE001 - not a tensor after all
+        return x
+
+
+def _brief(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        return f"array {x.shape}"
+    if isinstance(x, (list, tuple)):
+        return f"{type(x).__name__} of {len(x)}"
+    if isinstance(x, Mapping):
+        return "dict"
+    return describe(x)
+
+
 def describe(x: Any) -> str:
     """A short description of an input for messages: "shape (3, 4) float64", "dict with keys [...]"."""
     if isinstance(x, np.ndarray):
         return f"array of shape {x.shape} ({x.dtype})"
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return f"{type(x).__name__} of shape {tuple(x.shape)} ({x.dtype})"
     if isinstance(x, Mapping):
         return f"dict with keys {list(x)}"
-    if isinstance(x, (list, tuple)) and len(x) > 4:
-        return f"{type(x).__name__} of {len(x)} items"
+    if isinstance(x, (list, tuple)) and any(isinstance(v, (np.ndarray, list, tuple, Mapping)) for v in x):
+        parts = [_brief(v) for v in x[:4]] + (["..."] if len(x) > 4 else [])
+        return f"{type(x).__name__} of {len(x)}: ({', '.join(parts)})"
     text = repr(x)
+    if "\n" in text:
+        return f"a {type(x).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -285,7 +314,7 @@ def check_function(exercise: Exercise, fn: Callable[..., Any]) -> CheckResult:
 def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., Any],
                 case: Case) -> tuple[str, str | None, bool] | None:
     name = exercise.name
-    expected, _, _ = _call(ref, case)
+    expected, ref_args, ref_kwargs = _call(ref, case)
     try:
         got, args, kwargs = _call(fn, case)
     except NotImplementedError:
@@ -305,7 +334,7 @@ def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., A
                     f"(e.g. `{arg_name} = {arg_name}.copy()`) or build a new array with `=` instead of "
                     "`+=`, `-=` or slice assignment.", None, False)
     outcome = exercise.outcome
-    exp_view = outcome(expected, case.args, case.kwargs) if outcome else expected
+    exp_view = outcome(expected, ref_args, ref_kwargs) if outcome else expected
     try:
         got_view = outcome(got, args, kwargs) if outcome else got
     except Exception as exc:  # noqa: BLE001 - a result of the wrong kind is reported, not raised

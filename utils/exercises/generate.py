@@ -15,10 +15,12 @@ Existing exercise notebooks hold a learner's work and are kept unless ``--force`
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import inspect
 import re
 import sys
+import textwrap
 import types
 from pathlib import Path
 from typing import Any
@@ -42,9 +44,15 @@ def anchor_name(source: str) -> str | None:
 
 def global_names(fn: Any) -> dict[str, Any]:
     """The module-level names ``fn``'s code uses, including inside its comprehensions, lambdas and nested
-    functions (``inspect.getclosurevars`` looks at the outer code only)."""
+    functions (``inspect.getclosurevars`` looks at the outer code only) and in its default values."""
     fn = inspect.unwrap(fn)
     found: dict[str, Any] = {}
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    defaults = [d for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.Lambda))
+                for d in (*node.args.defaults, *node.args.kw_defaults) if d is not None]
+    for name in {n.id for d in defaults for n in ast.walk(d) if isinstance(n, ast.Name)}:
+        if name in fn.__globals__:  # names in default values are evaluated when the cell runs
+            found[name] = fn.__globals__[name]
     stack = [fn.__code__]
     while stack:
         code = stack.pop()
@@ -79,11 +87,11 @@ def exercise_cells(ex: Exercise, skip: set[str], solutions: bool) -> list[Any]:
 
     ref = ex.reference
     imports = import_lines(ref, skip)
+    public = [n for n in _names(imports) if not n.startswith("_")]  # private ones are the given input checks
     heading = nbformat.v4.new_markdown_cell(
         f"### Exercise: `{ex.name}`\n\n"
         f"Write the lines marked `# YOUR CODE HERE` (the docstring gives the shapes), run the cell, then run "
-        f"the check below it." + (f" Names you can use: {', '.join(f'`{n}`' for n in _names(imports))}."
-                                  if imports else ""))
+        f"the check below it." + (f" Names you can use: {', '.join(f'`{n}`' for n in public)}." if public else ""))
     code = "\n".join(["# Exercise: write the missing lines, then run this cell and the check below.",
                       "from __future__ import annotations", *imports, "", solution_source(ref).rstrip()])
     stub = nbformat.v4.new_code_cell(code)

@@ -18,7 +18,6 @@ import argparse
 import ast
 import hashlib
 import inspect
-import re
 import sys
 import textwrap
 import types
@@ -26,20 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from utils.exercises.core import Exercise, check_function
-from utils.exercises.registry import exercises_for, notebooks_with_exercises
+from utils.exercises.registry import anchor_name, exercises_for, notebooks_with_exercises
 from utils.exercises.ui import ROOT, solution_source
 
-ANCHOR = re.compile(r"^show_solution\((\w+)\)$")
 OUT = ROOT / "exercises"
-
-
-def anchor_name(source: str) -> str | None:
-    """The function named by a ``show_solution(name)`` cell, or None for any other cell."""
-    lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    if len(lines) != 1:
-        return None
-    match = ANCHOR.match(lines[0])
-    return match.group(1) if match else None
 
 
 def global_names(fn: Any) -> dict[str, Any]:

@@ -7,10 +7,26 @@ Spec modules import only numpy at import time; references and framework code loa
 from __future__ import annotations
 
 import importlib
+import json
+import re
 from functools import lru_cache
+from pathlib import Path
 
 from utils.exercises.core import Exercise
 
+ANCHOR = re.compile(r"^show_solution\((\w+)\)$")
+
+
+def anchor_name(source: str) -> str | None:
+    """The function named by a ``show_solution(name)`` cell, or None for any other cell."""
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    if len(lines) != 1:
+        return None
+    match = ANCHOR.match(lines[0])
+    return match.group(1) if match else None
+
+
+ROOT = Path(__file__).resolve().parents[2]
 SPEC_MODULES = ("course1", "course2", "course3", "course4", "course4_detection", "blitz", "faceapp")
 
 
@@ -52,8 +68,21 @@ def get_exercise(key: str) -> Exercise:
 
 
 def exercises_for(notebook: str) -> list[Exercise]:
-    """The exercises of one solution notebook (path relative to the repo root, ".ipynb")."""
-    return [ex for ex in all_exercises().values() if ex.notebook == notebook]
+    """The exercises of one solution notebook (path relative to the repo root, ".ipynb"), in the order its
+    ``show_solution`` cells come."""
+    order = _anchor_order(notebook)
+    found = [ex for ex in all_exercises().values() if ex.notebook == notebook]
+    return sorted(found, key=lambda ex: order.get(ex.name, len(order)))
+
+
+@lru_cache(maxsize=None)
+def _anchor_order(notebook: str) -> dict[str, int]:
+    try:
+        cells = json.loads((ROOT / notebook).read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    names = [anchor_name("".join(c["source"])) for c in cells if c.get("cell_type") == "code"]
+    return {name: i for i, name in enumerate(n for n in names if n)}
 
 
 def notebooks_with_exercises() -> list[str]:

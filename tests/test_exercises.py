@@ -149,6 +149,16 @@ def test_check_restores_the_notebooks_random_state():
     np.testing.assert_array_equal(np.random.rand(3), expected)
 
 
+def test_check_names_a_mistake_that_raises_the_same_error():
+    def transposed(z):
+        return _sig(z) @ np.ones((3, 3))
+
+    ex = _toy("activations.sigmoid", SIGMOID.cases, [Mistake("multiplied by a 3x3 matrix", "Don't.", transposed)])
+    result = check_function(ex, lambda z: _sig(z) @ np.ones((3, 3)))
+    assert result.mistake == "multiplied by a 3x3 matrix" and "raised ValueError" in result.message
+    assert check_function(ex, lambda z: _sig(z) @ np.ones((4, 4))).mistake is None  # another message
+
+
 def test_check_names_a_mistake_only_when_it_reproduces_the_result():
     result = check_function(SIGMOID, lambda z: _sig(z) * 2)
     assert result.mistake is None and "wrong value at index" in result.message

@@ -293,7 +293,8 @@ def check_function(exercise: Exercise, fn: Callable[..., Any]) -> CheckResult:
     """Run ``fn`` against ``exercise``'s reference on every case; return the first problem found.
 
     Checks in order: not written yet (NotImplementedError), exceptions, changed inputs, then the result
-    (type, shape, dtype, values), naming a known mistake when one reproduces the learner's result.
+    (type, shape, dtype, values), naming a known mistake when one reproduces the learner's result (or raises
+    the same error).
     """
     name, ref = exercise.name, exercise.reference
     if not callable(fn):
@@ -322,8 +323,12 @@ def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., A
                 "with your code, run that cell, then run this check again.", None, True)
     except Exception as exc:  # noqa: BLE001 - any error in learner code is reported, not raised
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        return (f"`{name}` raised {type(exc).__name__}: {exc}\n  at line {frame.lineno}: {frame.line}\n"
-                f"  (case \u201c{case.label}\u201d, with {_inputs_text(ref, case)})", None, False)
+        problem = (f"`{name}` raised {type(exc).__name__}: {exc}\n  at line {frame.lineno}: {frame.line}\n"
+                   f"  (case \u201c{case.label}\u201d, with {_inputs_text(ref, case)})")
+        for mistake in exercise.mistakes:
+            if _raises_alike(mistake, case, exc):
+                return f"Looks like a common mistake: {mistake.name}. {mistake.hint}\n{problem}", mistake.name, False
+        return problem, None, False
     names = _arg_names(ref, case)
     for arg_name, before, after in zip(names, case.args, args):
         if arg_name in exercise.mutates:
@@ -350,6 +355,14 @@ def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., A
             return (f"Looks like a common mistake: {mistake.name}. {mistake.hint}\n  ({problem}, {inputs})",
                     mistake.name, False)
     return f"{problem}\n  ({inputs})", None, False
+
+
+def _raises_alike(mistake: Mistake, case: Case, exc: Exception) -> bool:
+    try:
+        _call(mistake.fn, case)
+    except Exception as other:  # noqa: BLE001 - the same error as the learner's names the mistake
+        return type(other) is type(exc) and str(other) == str(exc)
+    return False
 
 
 def _reproduces(exercise: Exercise, mistake: Mistake, case: Case, got_view: Any) -> bool:

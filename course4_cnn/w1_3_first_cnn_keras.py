@@ -28,6 +28,7 @@ import numpy as np
 
 from utils.cnn_models import conv_params, dense_params, first_cnn, plot_filters
 from utils.data import load_faces
+from utils.exercises import show_solution
 from utils.plotting import plot_history, plot_image_grid
 from utils.training import fit_model, scale_for_device
 
@@ -56,8 +57,15 @@ plt.show()
 # ## The model
 #
 # CONV 5x5 (8 filters, "same") -> ReLU -> MAXPOOL 2x2 -> CONV 5x5 (16 filters) -> ReLU -> MAXPOOL 2x2 ->
-# FLATTEN -> softmax over the two classes (`utils.cnn_models.first_cnn`). Shapes and parameter counts, layer by
-# layer, with the counts recomputed from the formulas of the first notebook:
+# FLATTEN -> softmax over the two classes (`utils.cnn_models.first_cnn`). Like the course's `happyModel` it is
+# a `keras.Sequential`: a list of layers, each applied to the output of the one before.
+
+# %%
+show_solution(first_cnn)
+
+# %% [markdown]
+# Shapes and parameter counts, layer by layer, with the counts recomputed from the formulas of the first
+# notebook:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -66,7 +74,9 @@ def build():
 
 
 model = build()
-for layer in model.layers[1:]:
+for layer in model.layers:
+    if isinstance(layer, keras.layers.InputLayer):
+        continue
     print(f"{layer.name:18s} output {str(layer.output.shape):20s} parameters {layer.count_params():6,d}")
 expected = conv_params(5, 1, 8) + conv_params(5, 8, 16) + dense_params(6 * 6 * 16, 2)
 print(f"total {model.count_params():,} parameters (formula: {expected:,})")
@@ -113,14 +123,15 @@ assert test_acc > 0.90
 # (the feature maps: the output of the first CONV + ReLU).
 
 # %%
-W1, b1 = cnn.get_layer("conv1").get_weights()
+conv1 = next(layer for layer in cnn.layers if isinstance(layer, keras.layers.Conv2D))  # the first CONV layer
+W1, b1 = conv1.get_weights()
 print("conv1 weights:", W1.shape, "biases:", b1.shape)
 _ = plot_filters(W1, title="Learned 5x5 filters of the first layer (red > 0 > blue)", size=1.4)
 plt.show()
 
 # %%
 face = X_test[np.flatnonzero(Y_test == 1)[0]][None]
-feature_maps = keras.Model(cnn.input, cnn.get_layer("conv1").output).predict(face, verbose=0)[0]
+feature_maps = keras.Model(cnn.inputs, conv1.output).predict(face, verbose=0)[0]
 _ = plot_image_grid([face[0, :, :, 0]] + list(np.moveaxis(feature_maps, -1, 0)),
                     titles=["input face"] + [f"map {i}" for i in range(feature_maps.shape[-1])],
                     ncols=9, title="First-layer feature maps of a test face", size=1.3)

@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from utils.cnn_models import convolutional_block, deep_net, describe_layers, identity_block, small_resnet
 from utils.data import load_digits
+from utils.exercises import show_solution
 from utils.plotting import plot_costs, plot_history
 from utils.training import fit_model, scale_for_device
 
@@ -43,7 +44,14 @@ rng = np.random.default_rng(1)
 # ## The identity block
 #
 # Main path: CONV 1x1 -> BN -> ReLU -> CONV fxf "same" -> BN -> ReLU -> CONV 1x1 -> BN, then the input is added
-# and a final ReLU applied. Input and output shapes are equal:
+# and a final ReLU applied. It is written with Keras's functional API: each layer is created, then called on
+# the tensor it transforms, so the input `X` can be kept aside (`X_shortcut`) and added back at the end.
+
+# %%
+show_solution(identity_block)
+
+# %% [markdown]
+# Input and output shapes are equal:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -59,7 +67,7 @@ print("input", x.shape, "-> output", block(x).shape)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-bn = block.get_layer("id_c_bn")
+bn = [layer for layer in block.layers if isinstance(layer, keras.layers.BatchNormalization)][-1]  # the third
 gamma, beta, mean, var = bn.get_weights()
 bn.set_weights([np.zeros_like(gamma), np.zeros_like(beta), mean, var])
 out = block(x, training=False).numpy()
@@ -70,14 +78,20 @@ assert np.allclose(out, x)
 # ## The convolutional block
 #
 # When the block halves the image (stride s = 2) or changes the number of channels, the shortcut cannot be
-# added as is: a CONV 1x1 with stride s (and BN) resizes it.
+# added as is: a CONV 1x1 with stride s (and BN) resizes it. The main path is the identity block's, with the
+# stride s on its first 1x1 convolution.
+
+# %%
+show_solution(convolutional_block)
 
 # %%
 # NBVAL_CHECK_OUTPUT
 X_in = keras.Input((8, 8, 16))
 conv_block = keras.Model(X_in, convolutional_block(X_in, f=3, filters=(8, 8, 32), s=2, name="cb"))
 print("input", x.shape, "-> output", conv_block(x).shape)
-print("shortcut kernel:", conv_block.get_layer("cb_short").get_weights()[0].shape)
+shortcut = [layer for layer in conv_block.layers if isinstance(layer, keras.layers.Conv2D)
+            and layer.kernel.shape[2:] == (16, 32)]  # the only conv from the 16 input channels to 32
+print("shortcut kernel:", [tuple(layer.kernel.shape) for layer in shortcut])
 
 # %% [markdown]
 # ## Plain against residual, same depth

@@ -208,3 +208,46 @@ def test_feature_extractor_options_flatten_and_no_batch_norm():
     assert not any(isinstance(l, keras.layers.BatchNormalization) for l in flat.layers)
     bns = [l for l in pooled.layers if isinstance(l, keras.layers.BatchNormalization)]
     assert len(bns) == 2 and all(l.momentum == cm.BN_MOMENTUM for l in bns)
+
+
+# --- learner mode: the summary the Keras exercises are judged on ------------------------------------------
+
+def _shortcut_first_block(X, f, filters, s=2, name="conv"):
+    """The convolutional block written another way: shortcut first, ReLU layers, Add inputs swapped."""
+    F1, F2, F3 = filters
+    L = keras.layers
+    X_shortcut = L.BatchNormalization(axis=3)(L.Conv2D(F3, (1, 1), strides=(s, s))(X))
+    X = L.ReLU()(L.BatchNormalization(axis=3)(L.Conv2D(F1, 1, strides=s)(X)))
+    X = L.ReLU()(L.BatchNormalization(axis=3)(L.Conv2D(F2, f, padding="same")(X)))
+    X = L.BatchNormalization(axis=3)(L.Conv2D(F3, 1)(X))
+    return L.Activation("relu")(L.Add()([X_shortcut, X]))
+
+
+def test_block_exercise_accepts_an_equivalent_block_written_in_another_order():
+    from utils.exercises import check_function, get_exercise
+
+    ex = get_exercise("cnn_models.convolutional_block")
+    assert check_function(ex, _shortcut_first_block).passed
+    wrong = check_function(ex, lambda X, f, filters, s=2, name="conv": None)
+    assert not wrong.passed and "did you forget the `return`" in wrong.message
+
+
+def test_keras_summary_folds_activation_layers_and_ignores_random_initialization():
+    from utils.exercises.course4 import keras_summary
+
+    def functional(seed):
+        keras.utils.set_random_seed(seed)
+        inputs = keras.Input((6, 6, 1))
+        x = keras.layers.ReLU()(keras.layers.Conv2D(3, 3, padding="same")(inputs))
+        x = keras.layers.Flatten()(keras.layers.MaxPooling2D(2)(x))
+        return keras.Model(inputs, keras.layers.Softmax()(keras.layers.Dense(2)(x)))
+
+    a, b = keras_summary(functional(0)), keras_summary(cm.first_cnn((6, 6, 1), 2, (3,)))
+    assert a["layers"] == b["layers"] == "Conv2D, MaxPooling2D, Flatten, Dense"
+    assert a["layer details"] == b["layer details"]
+    np.testing.assert_allclose(a["output on a fixed input"], b["output on a fixed input"], rtol=1e-5)
+    c = keras_summary(functional(1))
+    np.testing.assert_array_equal(a["output on a fixed input"], c["output on a fixed input"])
+    d = keras_summary(cm.first_cnn((6, 6, 1), 2, (4,)))
+    assert d["layer details"][0].startswith("Conv2D(4 filters, kernel 3x3, strides (1, 1), padding 'same', "
+                                            "activation 'relu') -> output (6, 6, 4)")

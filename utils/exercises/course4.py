@@ -422,6 +422,24 @@ def _graph_inputs(tensor) -> list:
     return found
 
 
+def _unreadable(why: str) -> dict[str, Any]:
+    return {"layers": f"({why})", "layer details": [], "output on a fixed input": None}
+
+
+def _ordered_layers(model) -> list:
+    """The layers of a model in an order that does not depend on the order they were created in: from the
+    input to the output by depth in the graph, layers at the same depth (parallel branches) by description."""
+    import keras
+
+    by_depth = getattr(model, "_operations_by_depth", None)
+    if isinstance(model, keras.Sequential) or not by_depth:
+        return list(model.layers)
+    ordered = []
+    for depth in sorted(by_depth, reverse=True):  # depth 0 is the output
+        ordered += sorted(by_depth[depth], key=lambda layer: _layer_text(layer)[1] + str(layer.output.shape))
+    return ordered
+
+
 def keras_summary(model) -> dict[str, Any]:
     """What a Keras builder's result is judged on: ``{"layers": "Conv2D, MaxPooling2D, ...", "layer details":
     ["Conv2D(8 filters, kernel 3x3, ...) -> output (25, 25, 8)", ...], "output on a fixed input": array}``.
@@ -434,11 +452,13 @@ def keras_summary(model) -> dict[str, Any]:
     import keras
 
     if not isinstance(model, keras.Model):
+        if model is None:
+            return _unreadable("got None: did you forget the `return` at the end?")
         if not isinstance(model, keras.KerasTensor):
-            return {"layers": f"(not a Keras model or tensor: got {type(model).__name__})"}
+            return _unreadable(f"not a Keras model or tensor: got {type(model).__name__}")
         model = keras.Model(_graph_inputs(model), model)
     entries: list[list[Any]] = []  # [layer, short, detail]
-    for layer in model.layers:
+    for layer in _ordered_layers(model):
         if type(layer).__name__ == "InputLayer":
             continue
         short, detail = _layer_text(layer)
@@ -464,14 +484,14 @@ def _model_outcome(result, args, kwargs):
     try:
         return keras_summary(result)
     except Exception as exc:  # noqa: BLE001 - a broken result is reported as a difference, not raised
-        return {"layers": f"(could not read the model: {type(exc).__name__}: {exc})"}
+        return _unreadable(f"could not read the model: {type(exc).__name__}: {exc}")
 
 
 def _block_outcome(result, args, kwargs):
     try:
         return keras_summary(result)
     except Exception as exc:  # noqa: BLE001
-        return {"layers": f"(could not read the block: {type(exc).__name__}: {exc})"}
+        return _unreadable(f"could not read the block: {type(exc).__name__}: {exc}")
 
 
 # ------------------------------------------------------------------------------------------------ first_cnn

@@ -231,7 +231,14 @@ print(f"y_test: {y_test.shape}; test objects that lose their slot to another: {l
 #
 # The network outputs raw numbers t in the label's layout; `yolo_head` turns them into boxes as YOLOv2 does:
 # p_c = σ(t_o), midpoint = (cell + σ(t_x, t_y)) / S, size = anchor · exp(t_w, t_h), class probabilities =
-# softmax. Then:
+# softmax. The cell's position is its (column, row), so that it adds to (x, y); the sigmoid keeps each
+# midpoint inside its own cell:
+
+# %%
+show_solution(yolo_head)
+
+# %% [markdown]
+# Then:
 #
 # 1. `yolo_boxes_to_corners`: midpoints and sizes → corners;
 # 2. `yolo_filter_boxes`: score = p_c · c_i for the best class i; drop the boxes whose score is below a

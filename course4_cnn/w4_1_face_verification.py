@@ -35,7 +35,8 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.face_verification import (auc, build_database, choose_threshold, encode, evaluate_encoder,
+from utils.exercises import show_solution
+from utils.face_verification import (auc, build_database, choose_threshold, distance, encode, evaluate_encoder,
                                      fit_eigenfaces, load_face_identities, make_pairs, pair_distances,
                                      raw_pixel_encode, roc_curve, select_triplets, split_identities, train_encoder,
                                      triplet_loss, triplet_loss_numpy, verification_accuracy, verify, who_is_it)
@@ -102,8 +103,16 @@ plt.show()
 #
 # `triplet_loss(y_true, y_pred, alpha=0.2)` takes y_pred = (anchor, positive, negative), three (m, d)
 # batches of encodings, and returns the sum over the batch (`y_true` is unused, as in the course, so it fits
-# Keras's loss signature). First a case small enough to do by hand, then random batches: the numpy and
-# TensorFlow versions agree.
+# Keras's loss signature). It is the course's graded function, in TensorFlow, so Keras can train with it:
+# the squared distances of each triplet, the margin, max(…, 0) per triplet, then the sum. The workbook's
+# version (the exercise version of this notebook asks you to write it):
+
+# %%
+show_solution(triplet_loss)
+
+# %% [markdown]
+# First a case small enough to do by hand, then random batches: the numpy version (`triplet_loss_numpy`,
+# the same formula) and the TensorFlow one agree.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -241,6 +250,28 @@ print(f"triplet encoder: test AUC {enc_r['test_auc']:.3f} vs raw pixels {results
 # The course's two functions. The database holds **one** image per held-out person (one-shot: the encoder
 # never saw these people, and nothing is retrained). `verify(image, identity, database, model, threshold)`
 # answers "is this `identity`?", `who_is_it(image, database, model)` returns the closest entry.
+#
+# Both rest on the distance between two encodings, d = ||f(img1) − f(img2)||₂:
+
+# %%
+show_solution(distance)
+
+# %% [markdown]
+# `verify` encodes the image (`encode` takes a batch, so the image goes in as a batch of one), measures its
+# distance to the claimed person's database entry, and says "same" when the distance is below the threshold:
+
+# %%
+show_solution(verify)
+
+# %% [markdown]
+# `who_is_it` measures the distance to every entry of the database and returns the smallest one with its
+# name (the caller decides "not in the database" when even that distance is above the threshold):
+
+# %%
+show_solution(who_is_it)
+
+# %% [markdown]
+# A probe of the first held-out person, and an impostor, against the one-shot database:
 
 # %%
 threshold = enc_r["threshold"]

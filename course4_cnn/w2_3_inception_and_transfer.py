@@ -30,9 +30,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.cnn_models import (INCEPTION_3A, bottleneck_multiplies, conv_multiplies, conv_params, describe_layers,
-                              feature_extractor, inception_model, with_head)
+                              feature_extractor, inception_module, with_head)
 from utils.conv import conv_forward
 from utils.data import load_digits
+from utils.exercises import show_solution
 from utils.gradcheck import rel_error
 from utils.plotting import plot_costs, plot_image_grid
 from utils.training import fit_model, scale_for_device
@@ -109,11 +110,20 @@ print(f"measured speed-up {seconds['direct'] / seconds['bottleneck']:.1f}x "
 #
 # GoogLeNet's module "3a", on a 28x28x192 input: a 1x1 branch (64), a 1x1 (96) -> 3x3 (128) branch, a
 # 1x1 (16) -> 5x5 (32) branch and a 3x3 max pool (stride 1, "same") -> 1x1 (32) branch, concatenated along the
-# channels. Every branch keeps 28x28, so the outputs stack.
+# channels. Every branch keeps 28x28, so the outputs stack. In Keras's functional API each branch starts
+# from the same input tensor X, and `Concatenate` stacks the four results:
+
+# %%
+show_solution(inception_module)
+
+# %% [markdown]
+# The module as a model, its layers and parameters (GoogLeNet's sizes, `INCEPTION_3A`), and its output on four
+# images:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-module = inception_model((28, 28, 192), INCEPTION_3A)
+X_in = keras.Input((28, 28, 192))
+module = keras.Model(X_in, inception_module(X_in, INCEPTION_3A), name="inception_module")
 print(describe_layers(module, skip_zero=True))
 y = module(x[:4])
 print("input", x[:4].shape, "-> output", tuple(y.shape))

@@ -335,27 +335,33 @@ INCEPTION_3A = {"1x1": 64, "3x3_reduce": 96, "3x3": 128, "5x5_reduce": 16, "5x5"
 def inception_module(X, filters: dict[str, int] = INCEPTION_3A, name: str = "inception"):
     """An Inception module (Szegedy et al., 2015): four branches on the same input, concatenated on channels.
 
-    Branches: CONV 1x1; CONV 1x1 (bottleneck) -> CONV 3x3; CONV 1x1 (bottleneck) -> CONV 5x5;
-    MAXPOOL 3x3 stride 1 same -> CONV 1x1. All "same", ReLU.
-    Inputs: X, a Keras tensor (m, n_H, n_W, n_C); filters with the keys of ``INCEPTION_3A``.
+    Branches, in this order: CONV 1x1; CONV 1x1 (bottleneck) -> CONV 3x3; CONV 1x1 (bottleneck) -> CONV 5x5;
+    MAXPOOL 3x3 stride 1 "same" -> CONV 1x1. Every conv is "same" with a ReLU, so every branch keeps n_H x n_W.
+    Inputs: X, a Keras tensor (m, n_H, n_W, n_C); filters with the keys of ``INCEPTION_3A``; name, the prefix
+    of the layer names.
     Returns: a Keras tensor (m, n_H, n_W, filters["1x1"] + filters["3x3"] + filters["5x5"] + filters["pool_proj"]).
     """
-    import keras
+    from keras.layers import Concatenate, Conv2D, MaxPooling2D
 
     missing = set(INCEPTION_3A) - set(filters)
     if missing:
         raise ValueError(f"filters is missing {sorted(missing)}; it needs the keys {list(INCEPTION_3A)}")
-    L = keras.layers
-
-    def conv(x, n, f, tag):
-        return L.Conv2D(n, f, padding="same", activation="relu", name=f"{name}_{tag}")(x)
-
-    b1 = conv(X, filters["1x1"], 1, "1x1")
-    b2 = conv(conv(X, filters["3x3_reduce"], 1, "3x3_reduce"), filters["3x3"], 3, "3x3")
-    b3 = conv(conv(X, filters["5x5_reduce"], 1, "5x5_reduce"), filters["5x5"], 5, "5x5")
-    b4 = conv(L.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(X), filters["pool_proj"], 1,
-              "pool_proj")
-    return L.Concatenate(name=f"{name}_concat")([b1, b2, b3, b4])
+    ### BEGIN SOLUTION
+    # branch 1: a 1x1 convolution
+    b1 = Conv2D(filters["1x1"], 1, padding="same", activation="relu", name=f"{name}_1x1")(X)
+    # branch 2: a 1x1 bottleneck, then the 3x3 convolution
+    b2 = Conv2D(filters["3x3_reduce"], 1, padding="same", activation="relu", name=f"{name}_3x3_reduce")(X)
+    b2 = Conv2D(filters["3x3"], 3, padding="same", activation="relu", name=f"{name}_3x3")(b2)
+    # branch 3: a 1x1 bottleneck, then the 5x5 convolution
+    b3 = Conv2D(filters["5x5_reduce"], 1, padding="same", activation="relu", name=f"{name}_5x5_reduce")(X)
+    b3 = Conv2D(filters["5x5"], 5, padding="same", activation="relu", name=f"{name}_5x5")(b3)
+    # branch 4: a 3x3 max pool that keeps the size (stride 1, "same"), then a 1x1 convolution
+    b4 = MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(X)
+    b4 = Conv2D(filters["pool_proj"], 1, padding="same", activation="relu", name=f"{name}_pool_proj")(b4)
+    # stack the four branches along the channel axis
+    X = Concatenate(axis=-1, name=f"{name}_concat")([b1, b2, b3, b4])
+    ### END SOLUTION
+    return X
 
 
 def inception_model(input_shape: Sequence[int] = (28, 28, 192), filters: dict[str, int] = INCEPTION_3A):

@@ -20,6 +20,7 @@ W1_1 = "course4_cnn/w1_1_why_convolutions.ipynb"
 W1_2 = "course4_cnn/w1_2_convolution_step_by_step.ipynb"
 W1_3 = "course4_cnn/w1_3_first_cnn_keras.ipynb"
 W2_2 = "course4_cnn/w2_2_resnets.ipynb"
+W2_3 = "course4_cnn/w2_3_inception_and_transfer.ipynb"
 
 
 def _course_rng() -> np.random.RandomState:
@@ -175,7 +176,7 @@ def _conv_no_plus_one(A_prev, W, b, hparameters):
 
 
 # ----------------------------------------------------------------------------------------- conv_backward
-def _conv_backward_loop(dZ, cache, in_window=True, accumulate=True, unpad=True):
+def _conv_backward_loop(dZ, cache, in_window=True, accumulate=True, unpad=True, minus_pad=False):
     A_prev, W, b, hparameters = cache
     stride, pad = hparameters["stride"], hparameters["pad"]
     s = stride if in_window else 1
@@ -196,6 +197,11 @@ def _conv_backward_loop(dZ, cache, in_window=True, accumulate=True, unpad=True):
                         dA_pad[i, rows, cols, :] = W[:, :, :, c] * dZ[i, h, w, c]
                         dW[:, :, :, c] = A_pad[i, rows, cols, :] * dZ[i, h, w, c]
                         db[:, :, :, c] = dZ[i, h, w, c]
+    if minus_pad:  # the course's da_prev_pad[pad:-pad, pad:-pad, :], empty when pad = 0
+        dA_prev = np.zeros(A_prev.shape)
+        for i in range(m):
+            dA_prev[i, :, :, :] = dA_pad[i, pad:-pad, pad:-pad, :]
+        return dA_prev, dW, db
     dA_prev = dA_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :] if unpad else dA_pad
     return dA_prev, dW, db
 
@@ -213,7 +219,7 @@ def _conv_backward_cases(rng: np.random.Generator) -> list[Case]:
             case(rng.standard_normal((2, 4, 3, 2)), rng.standard_normal((3, 3, 2, 3)), rng.standard_normal((1, 1, 1, 3)),
                  {"pad": 1, "stride": 1}, "random (overlapping windows)", dZ=rng.standard_normal),
             case(rng.standard_normal((1, 5, 5, 2)), rng.standard_normal((3, 3, 2, 2)), rng.standard_normal((1, 1, 1, 2)),
-                 {"pad": 0, "stride": 2}, "edge: pad 0 (note: a[pad:-pad] is empty when pad = 0)",
+                 {"pad": 0, "stride": 2}, "edge: pad 0, stride 2",
                  dZ=rng.standard_normal)]
 
 
@@ -227,6 +233,10 @@ def _conv_back_assign(dZ, cache):
 
 def _conv_back_padded(dZ, cache):
     return _conv_backward_loop(dZ, cache, unpad=False)
+
+
+def _conv_back_minus_pad(dZ, cache):
+    return _conv_backward_loop(dZ, cache, minus_pad=True)
 
 
 # ------------------------------------------------------------------------------------------- pool_forward
@@ -427,17 +437,23 @@ def _unreadable(why: str) -> dict[str, Any]:
 
 
 def _ordered_layers(model) -> list:
-    """The layers of a model in an order that does not depend on the order they were created in: from the
-    input to the output by depth in the graph, layers at the same depth (parallel branches) by description."""
+    """The layers of a model in an order that does not depend on the order they were created in: by their
+    distance from the input (the longest path), layers at the same distance (parallel branches) by description."""
     import keras
 
     by_depth = getattr(model, "_operations_by_depth", None)
-    if isinstance(model, keras.Sequential) or not by_depth:
+    nodes = getattr(model, "_nodes", None)
+    if isinstance(model, keras.Sequential) or not by_depth or not nodes:
         return list(model.layers)
-    ordered = []
-    for depth in sorted(by_depth, reverse=True):  # depth 0 is the output
-        ordered += sorted(by_depth[depth], key=lambda layer: _layer_text(layer)[1] + str(layer.output.shape))
-    return ordered
+    level: dict[int, int] = {}
+    for depth in sorted(by_depth, reverse=True):  # depth 0 is the output: parents come first
+        for op in by_depth[depth]:
+            parents = [t._keras_history.operation for i, node in enumerate(op._inbound_nodes)
+                       if node in nodes or f"{id(op)}_ib-{i}" in nodes  # keras keeps node keys
+                       for t in node.input_tensors]
+            level[id(op)] = 1 + max((level.get(id(p), 0) for p in parents), default=-1)
+    ops = [op for depth in by_depth.values() for op in depth]
+    return sorted(ops, key=lambda op: (level[id(op)], _layer_text(op)[1], str(op.output.shape)))
 
 
 def keras_summary(model) -> dict[str, Any]:
@@ -456,7 +472,8 @@ def keras_summary(model) -> dict[str, Any]:
             return _unreadable("got None: did you forget the `return` at the end?")
         if not isinstance(model, keras.KerasTensor):
             return _unreadable(f"not a Keras model or tensor: got {type(model).__name__}")
-        model = keras.Model(_graph_inputs(model), model)
+        inputs = _graph_inputs(model)
+        model = keras.Model(inputs[0] if len(inputs) == 1 else inputs, model)
     entries: list[list[Any]] = []  # [layer, short, detail]
     for layer in _ordered_layers(model):
         if type(layer).__name__ == "InputLayer":
@@ -628,6 +645,57 @@ def _cb_stride_on_b(X, f, filters, s=2, name="conv"):
     return _block(X, f, filters, s, stride_on_b=True)
 
 
+# ---------------------------------------------------------------------------------------- inception_module
+#: Inception 3a's branch sizes divided by 16 (rounded, at least 1), for small and fast checks.
+_SMALL_3A = {"1x1": 4, "3x3_reduce": 6, "3x3": 8, "5x5_reduce": 1, "5x5": 2, "pool_proj": 2}
+
+
+def _inception_cases(rng: np.random.Generator) -> list[Case]:
+    import keras
+
+    sizes = {k: int(rng.integers(1, 5)) for k in _SMALL_3A}
+    return [Case((keras.Input((8, 8, 12)), dict(_SMALL_3A)),
+                 label="fixed: inception 3a's branch sizes / 16 on an 8x8x12 input"),
+            Case((keras.Input((6, 6, int(rng.integers(2, 6)))), sizes), label="random"),
+            Case((keras.Input((3, 5, 2)), dict(_SMALL_3A)), label="edge: a small non-square input")]
+
+
+def _inception(X, filters, name="inception", bottleneck=True, pool_proj=True, pool_same=True, relu="relu",
+               axis=-1):
+    from keras.layers import Concatenate, Conv2D, MaxPooling2D
+
+    def conv(x, n, f):
+        return Conv2D(n, f, padding="same", activation=relu)(x)
+
+    b1 = conv(X, filters["1x1"], 1)
+    b2 = conv(conv(X, filters["3x3_reduce"], 1) if bottleneck else X, filters["3x3"], 3)
+    b3 = conv(conv(X, filters["5x5_reduce"], 1) if bottleneck else X, filters["5x5"], 5)
+    b4 = MaxPooling2D(3, strides=1, padding="same")(X) if pool_same else MaxPooling2D(3)(X)
+    if pool_proj:
+        b4 = conv(b4, filters["pool_proj"], 1)
+    return Concatenate(axis=axis)([b1, b2, b3, b4])
+
+
+def _inc_no_bottleneck(X, filters=_SMALL_3A, name="inception"):
+    return _inception(X, filters, bottleneck=False)
+
+
+def _inc_no_pool_proj(X, filters=_SMALL_3A, name="inception"):
+    return _inception(X, filters, pool_proj=False)
+
+
+def _inc_no_relu(X, filters=_SMALL_3A, name="inception"):
+    return _inception(X, filters, relu=None)
+
+
+def _inc_pool_shrinks(X, filters=_SMALL_3A, name="inception"):
+    return _inception(X, filters, pool_same=False)
+
+
+def _inc_wrong_axis(X, filters=_SMALL_3A, name="inception"):
+    return _inception(X, filters, axis=1)
+
+
 # =============================================================================================== the list
 _BN_RELU_ORDER = ("The main path ends CONV 1x1 -> BatchNormalization (no ReLU); add the shortcut first, "
                   "then apply the last ReLU: X = Add()([X, X_shortcut]); X = Activation('relu')(X).")
@@ -704,6 +772,8 @@ EXERCISES = [
                 "window).", _conv_back_assign),
         Mistake("returned the padded dA_prev", "dA_prev must have the shape of A_prev: cut the padding off, "
                 "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :].", _conv_back_padded),
+        Mistake("a[pad:-pad] is empty when pad = 0", "With pad = 0, pad:-pad is 0:0, an empty slice: cut the "
+                "padding off with da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :].", _conv_back_minus_pad),
     ]),
     Exercise("conv.create_mask_from_window", W1_2, _mask_cases, [
         Mistake("argmax marks one maximum only", "np.argmax gives the first maximum only; the course's mask is "
@@ -761,5 +831,18 @@ EXERCISES = [
         Mistake("ReLU before the Add", _BN_RELU_ORDER, _cb_relu_before_add),
         Mistake("stride on the f x f conv", "The stride s goes on the FIRST 1x1 conv of the main path (and on the "
                 "shortcut's conv); the f x f conv keeps strides 1.", _cb_stride_on_b),
+    ], rtol=1e-4, atol=1e-6, outcome=_block_outcome, mutates=("X",)),
+    # --- w2_3: Inception
+    Exercise("cnn_models.inception_module", W2_3, _inception_cases, [
+        Mistake("no 1x1 bottleneck", "The 3x3 and 5x5 branches start with a 1x1 convolution to "
+                'filters["3x3_reduce"] and filters["5x5_reduce"] channels: that is what makes the module cheap.',
+                _inc_no_bottleneck),
+        Mistake("pool branch without its 1x1 conv", "After the max pool (which keeps all n_C channels), a 1x1 "
+                'convolution to filters["pool_proj"] channels.', _inc_no_pool_proj),
+        Mistake("forgot the ReLU", 'Every convolution of the module has activation="relu".', _inc_no_relu),
+        Mistake("the max pool shrinks the image", "The branches are stacked, so each must keep n_H x n_W: "
+                'MaxPooling2D(3, strides=1, padding="same").', _inc_pool_shrinks),
+        Mistake("concatenated on the wrong axis", "The branches are stacked along the channels, the last axis: "
+                "Concatenate(axis=-1).", _inc_wrong_axis),
     ], rtol=1e-4, atol=1e-6, outcome=_block_outcome, mutates=("X",)),
 ]

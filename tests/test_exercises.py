@@ -134,6 +134,14 @@ def test_check_reports_inputs_changed_in_place_unless_the_contract_allows_it():
     allowed = _toy("activations.sigmoid", SIGMOID.cases, mutates=("z",))
     assert check_function(allowed, in_place).passed
 
+    from utils.exercises.core import _value_like
+
+    class Model:  # objects that are not plain values (models, symbolic tensors) are not judged
+        def __eq__(self, other):
+            raise TypeError("ambiguous")
+
+    assert _value_like({"W": [np.ones(2), 3.0, None, "relu"]}) and not _value_like((np.ones(2), Model()))
+
 
 def test_check_restores_the_notebooks_random_state():
     def draws(z):
@@ -196,6 +204,7 @@ def test_tensors_compare_as_arrays_and_are_described_by_shape():
         "the return value has the wrong shape: expected (2, 3), got (3, 2)"
     assert describe(torch.zeros(6, 5)) == "Tensor of shape (6, 5) (torch.float32)"
     assert describe(torch.nn.Sequential(torch.nn.Linear(2, 2))) == "a Sequential"
+    assert describe(_sig) == "function _sig"
     cache = (np.zeros((5, 4)), [np.zeros(3)] * 2, {"a": 1}, 0.5, "relu")
     assert describe(cache) == "tuple of 5: (array (5, 4), list of 2, dict, 0.5, ...)"
 

@@ -242,6 +242,8 @@ def describe(x: Any) -> str:
     if isinstance(x, (list, tuple)) and any(isinstance(v, (np.ndarray, list, tuple, Mapping)) for v in x):
         parts = [_brief(v) for v in x[:4]] + (["..."] if len(x) > 4 else [])
         return f"{type(x).__name__} of {len(x)}: ({', '.join(parts)})"
+    if inspect.isfunction(x) or inspect.ismethod(x):
+        return f"function {x.__name__}"
     text = repr(x)
     if "\n" in text:
         return f"a {type(x).__name__}"
@@ -331,7 +333,7 @@ def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., A
         return problem, None, False
     names = _arg_names(ref, case)
     for arg_name, before, after in zip(names, case.args, args):
-        if arg_name in exercise.mutates:
+        if arg_name in exercise.mutates or not _value_like(before):
             continue
         changed = compare(before, after, arg_name, 0.0, 0.0)
         if changed:
@@ -355,6 +357,18 @@ def _check_case(exercise: Exercise, ref: Callable[..., Any], fn: Callable[..., A
             return (f"Looks like a common mistake: {mistake.name}. {mistake.hint}\n  ({problem}, {inputs})",
                     mistake.name, False)
     return f"{problem}\n  ({inputs})", None, False
+
+
+def _value_like(x: Any) -> bool:
+    """Whether ``x`` is a value whose change in place can be judged: arrays, numbers, strings, None, and
+    lists, tuples and dicts of them (not models or symbolic tensors)."""
+    if x is None or isinstance(x, (np.ndarray, str)) or _is_number(x):
+        return True
+    if isinstance(x, Mapping):
+        return all(_value_like(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return all(_value_like(v) for v in x)
+    return False
 
 
 def _raises_alike(mistake: Mistake, case: Case, exc: Exception) -> bool:

@@ -34,6 +34,7 @@ from skimage.transform import resize
 
 from utils.cnn_models import PAPER_PARAMS, VGG16_STAGES, alexnet, describe_layers, layer_table, lenet5, vgg16
 from utils.data import load_digits
+from utils.exercises import show_solution
 from utils.plotting import plot_history
 from utils.training import fit_model, scale_for_device
 
@@ -46,6 +47,11 @@ counts = {}
 # paper. The height and width shrink (32 -> 28 -> 14 -> 10 -> 5) while the channels grow (1 -> 6 -> 16): the
 # pattern every later network follows. (The paper connects each C3 map to only some S2 maps and ends in RBF
 # units; the fully connected version the course draws has a few more weights.)
+#
+# In Keras's functional API it is a few lines, one per layer (the exercise version asks you to write them):
+
+# %%
+show_solution(lenet5)
 
 # %%
 # NBVAL_CHECK_OUTPUT

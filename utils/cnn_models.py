@@ -126,13 +126,15 @@ def lenet5(input_shape: Sequence[int] = (32, 32, 1), n_classes: int = 10):
 
     L = keras.layers
     inputs = keras.Input(tuple(input_shape))
+    ### BEGIN SOLUTION
     x = L.Conv2D(6, 5, activation="tanh", name="conv1")(inputs)
     x = L.AveragePooling2D(2, name="pool1")(x)
     x = L.Conv2D(16, 5, activation="tanh", name="conv2")(x)
     x = L.AveragePooling2D(2, name="pool2")(x)
-    x = L.Flatten()(x)
+    x = L.Flatten(name="flatten")(x)
     x = L.Dense(120, activation="tanh", name="fc3")(x)
     x = L.Dense(84, activation="tanh", name="fc4")(x)
+    ### END SOLUTION
     return keras.Model(inputs, _softmax_head(x, n_classes), name="lenet5")
 
 

@@ -19,6 +19,7 @@ from utils.exercises.core import Case, Exercise, Mistake
 W1_1 = "course4_cnn/w1_1_why_convolutions.ipynb"
 W1_2 = "course4_cnn/w1_2_convolution_step_by_step.ipynb"
 W1_3 = "course4_cnn/w1_3_first_cnn_keras.ipynb"
+W2_1 = "course4_cnn/w2_1_classic_networks.ipynb"
 W2_2 = "course4_cnn/w2_2_resnets.ipynb"
 W2_3 = "course4_cnn/w2_3_inception_and_transfer.ipynb"
 
@@ -511,6 +512,44 @@ def _block_outcome(result, args, kwargs):
         return _unreadable(f"could not read the block: {type(exc).__name__}: {exc}")
 
 
+# --------------------------------------------------------------------------------------------------- lenet5
+def _lenet5_cases(rng: np.random.Generator) -> list[Case]:
+    side = int(rng.integers(28, 37))
+    return [Case((), label="fixed: the course's LeNet-5, 32x32x1 -> 10 classes"),
+            Case(((side, side, int(rng.integers(1, 4))),), {"n_classes": int(rng.integers(3, 8))}, label="random"),
+            Case(((28, 28, 1),), {"n_classes": 2}, label="edge: 28x28 input, 2 classes")]
+
+
+def _lenet(input_shape=(32, 32, 1), n_classes=10, pool="avg", activation="tanh", padding="valid"):
+    import keras
+
+    from utils.cnn_models import _softmax_head
+
+    L = keras.layers
+    Pool = L.AveragePooling2D if pool == "avg" else L.MaxPooling2D
+    inputs = keras.Input(tuple(input_shape))
+    x = L.Conv2D(6, 5, activation=activation, padding=padding)(inputs)
+    x = Pool(2)(x)
+    x = L.Conv2D(16, 5, activation=activation, padding=padding)(x)
+    x = Pool(2)(x)
+    x = L.Flatten()(x)
+    x = L.Dense(120, activation=activation)(x)
+    x = L.Dense(84, activation=activation)(x)
+    return keras.Model(inputs, _softmax_head(x, n_classes), name="lenet5")
+
+
+def _lenet_max(input_shape=(32, 32, 1), n_classes=10):
+    return _lenet(input_shape, n_classes, pool="max")
+
+
+def _lenet_relu(input_shape=(32, 32, 1), n_classes=10):
+    return _lenet(input_shape, n_classes, activation="relu")
+
+
+def _lenet_same(input_shape=(32, 32, 1), n_classes=10):
+    return _lenet(input_shape, n_classes, padding="same")
+
+
 # ------------------------------------------------------------------------------------------------ first_cnn
 def _first_cnn_cases(rng: np.random.Generator) -> list[Case]:
     side = int(rng.integers(4, 8)) * 2
@@ -813,6 +852,14 @@ EXERCISES = [
                 'Dense(n_classes, activation="softmax").', _cnn_sigmoid),
     ], rtol=1e-4, atol=1e-6, outcome=_model_outcome),
     # --- w2_2: ResNets
+    Exercise("cnn_models.lenet5", W2_1, _lenet5_cases, [
+        Mistake("max pooling instead of average pooling", "LeNet-5 predates max pooling: its subsampling layers "
+                "average each 2x2 window (AveragePooling2D(2)).", _lenet_max),
+        Mistake("ReLU instead of tanh", 'LeNet-5 (1998) uses tanh (and sigmoid): activation="tanh" in the conv '
+                "and hidden dense layers.", _lenet_relu),
+        Mistake("'same' padding in the convolutions", "LeNet-5's 5x5 convolutions have no padding ('valid'): "
+                "the image shrinks 32 -> 28 and 14 -> 10.", _lenet_same),
+    ], outcome=_model_outcome),
     Exercise("cnn_models.identity_block", W2_2, _identity_cases, [
         Mistake("forgot the shortcut Add", "The skip connection is the point of the block: "
                 "X = Add()([X, X_shortcut]) before the last ReLU.", _id_no_add),

@@ -24,6 +24,8 @@ import types
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from utils.exercises.core import Exercise, check_function
 from utils.exercises.registry import anchor_name, exercises_for, notebooks_with_exercises
 from utils.exercises.ui import ROOT, solution_source
@@ -53,10 +55,10 @@ def global_names(fn: Any) -> dict[str, Any]:
 
 
 def import_lines(fn: Any, skip: set[str]) -> list[str]:
-    """The imports the reference's body needs in a notebook, except names in ``skip`` (the learner's own
-    functions written earlier in the same notebook)."""
+    """The imports the reference's body needs in a notebook (and numpy as np), except names in ``skip`` (the
+    learner's own functions written earlier in the same notebook)."""
     module = fn.__module__
-    names = global_names(fn)
+    names = {"np": np, **global_names(fn)}  # numpy is always at hand, as in the course's notebooks
     lines, plain = [], []
     for name, value in sorted(names.items()):
         if name in skip:

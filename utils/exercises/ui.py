@@ -77,7 +77,8 @@ class ProgressTable:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{mark}</td><td><code>{html.escape(name)}</code></td><td style='text-align:left'>"
+            f"<tr><td>{mark}</td><td style='text-align:left'><code>{html.escape(name)}</code></td>"
+            f"<td style='text-align:left'>"
             f"{html.escape(text)}</td></tr>"
             for name, r in self.rows for mark, text in [self._status(r)])
         return (f"<div class='faceapp-progress'><b>Exercises passed: {self.passed} of {len(self.rows)}</b>"
@@ -107,7 +108,7 @@ def check(key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     print(f"{mark} {result.message}")
     if not result.passed:
         print(f"  Until it passes, the rest of this notebook uses the workbook's own `{exercise.name}`.")
-    record_progress(key, result.passed, result.message.splitlines()[0])
+    record_progress(key, result.passed, "not written yet" if result.not_written else result.message.splitlines()[0])
     handle = _HANDLES.get(exercise.notebook)
     if handle is not None:
         handle.update(ProgressTable(exercise.notebook))

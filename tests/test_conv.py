@@ -312,3 +312,37 @@ def test_draw_sliding_window_reports_floor_output_size():
     assert "= 3" in text and "= 4" in text and "not exact" in text
     assert "output 3 x 4" in ax.get_title()
     assert "not exact" not in draw_sliding_window(ax, np.zeros((7, 7)), f=3, pad=1, stride=2)
+
+
+def test_vectorized_conv_and_pool_keep_float32_and_agree_with_float64():
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((2, 7, 5, 3)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    b = rng.standard_normal((1, 1, 1, 4)).astype(np.float32)
+    hp = {"stride": 2, "pad": 1}
+    Z32, cache32 = conv_forward(A, W, b, hp)
+    Z64, cache64 = conv_forward(A.astype(np.float64), W, b, hp)
+    assert Z32.dtype == np.float32 and Z64.dtype == np.float64
+    np.testing.assert_allclose(Z32, Z64, rtol=1e-5, atol=1e-5)
+    dZ = rng.standard_normal(Z32.shape).astype(np.float32)
+    for g32, g64 in zip(conv_backward(dZ, cache32), conv_backward(dZ.astype(np.float64), cache64)):
+        assert g32.dtype == np.float32 and g64.dtype == np.float64
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4)
+    for mode in ("max", "average"):
+        P, cache = pool_forward(A[:, :6, :4], {"f": 2, "stride": 2}, mode=mode)
+        dA = pool_backward(np.ones_like(P), cache, mode=mode)
+        assert P.dtype == dA.dtype == np.float32
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("shape, f", [((2, 6, 8, 3), 2), ((1, 9, 6, 2), 3)], ids=["f2", "f3"])
+def test_pool_with_stride_equal_to_window_tiles_and_equals_naive(rng, mode, shape, f):
+    A = rng.standard_normal(shape)
+    A[0, 0, 0, 0] = A[0, 0, 1, 0] = A[0, :f, :f, 0].max() + 1  # a tie: both maxima get the gradient
+    hp = {"f": f, "stride": f}
+    P, cache = pool_forward(A, hp, mode=mode)
+    P_naive, cache_naive = pool_forward_naive(A, hp, mode=mode)
+    np.testing.assert_allclose(P, P_naive)
+    dP = rng.standard_normal(P.shape)
+    dA = pool_backward(dP, cache, mode=mode)
+    np.testing.assert_allclose(dA, pool_backward_naive(dP, cache_naive, mode=mode))

@@ -74,11 +74,16 @@ def _hparam(hparameters: Mapping[str, Any], key: str, low: int) -> int:
     return int(value)
 
 
-def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]):
-    """Validate a convolution's inputs; return (A_prev, W, b, stride, pad, n_H, n_W)."""
-    A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None))
-    W = as_array(W, "W", shape=(None, None, None, None))
-    b = as_array(b, "b")
+def _float_dtype(*xs: Any) -> type:
+    """float32 when every input already is float32 (the frameworks' precision), float64 otherwise."""
+    return np.float32 if all(getattr(x, "dtype", None) == np.float32 for x in xs) else np.float64
+
+
+def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any], dtype: type = np.float64):
+    """Validate a convolution's inputs; return (A_prev, W, b, stride, pad, n_H, n_W), arrays of ``dtype``."""
+    A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None), dtype=dtype)
+    W = as_array(W, "W", shape=(None, None, None, None), dtype=dtype)
+    b = as_array(b, "b", dtype=dtype)
     f, f2, n_C_prev_w, n_C = W.shape
     if f != f2:
         raise ValueError(f"W must hold square filters, shape (f, f, n_C_prev, n_C), got {W.shape}")
@@ -93,19 +98,19 @@ def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]):
     return A_prev, W, b, stride, pad, n_H, n_W
 
 
-def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str):
-    """Validate a pooling layer's inputs; return (A_prev, f, stride, n_H, n_W)."""
+def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str, dtype: type = np.float64):
+    """Validate a pooling layer's inputs; return (A_prev, f, stride, n_H, n_W), A_prev of ``dtype``."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None))
+    A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None), dtype=dtype)
     f, stride = _hparam(hparameters, "f", 1), _hparam(hparameters, "stride", 1)
     n_H = conv_output_size(A_prev.shape[1], f, 0, stride)
     n_W = conv_output_size(A_prev.shape[2], f, 0, stride)
     return A_prev, f, stride, n_H, n_W
 
 
-def _check_upstream(d: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    d = as_array(d, name)
+def _check_upstream(d: Any, name: str, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+    d = as_array(d, name, dtype=dtype)
     if d.shape != shape:
         raise ValueError(f"{name} must have the shape of the forward output {shape}, got {d.shape}")
     return d
@@ -372,20 +377,34 @@ def pool_backward_naive(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
 # --- fast vectorized versions (stride tricks / im2col) --------------------------------------------------
 
 def _windows(X: np.ndarray, f: int, stride: int, n_H: int, n_W: int) -> np.ndarray:
-    """Every f x f window of X (m, H, W, C) as a read-only view of shape (m, n_H, n_W, C, f, f)."""
-    view = np.lib.stride_tricks.sliding_window_view(X, (f, f), axis=(1, 2))
+    """Every f x f window of X (m, H, W, C) as a read-only view of shape (m, n_H, n_W, f, f, C).
+
+    Channels stay last (innermost), as in X: copying the windows (im2col) then moves contiguous runs.
+    """
+    view = np.lib.stride_tricks.sliding_window_view(X, (f, f), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
     return view[:, : (n_H - 1) * stride + 1: stride, : (n_W - 1) * stride + 1: stride]
 
 
 def _scatter_windows(d_windows: np.ndarray, out_shape: tuple[int, ...], stride: int) -> np.ndarray:
-    """The adjoint of ``_windows`` (col2im): add d_windows (m, n_H, n_W, C, f, f) back into an array of out_shape."""
-    m, n_H, n_W, _, f, _ = d_windows.shape
-    out = np.zeros(out_shape)
+    """The adjoint of ``_windows`` (col2im): add d_windows (m, n_H, n_W, f, f, C) back into an array of out_shape."""
+    m, n_H, n_W, f, _, _ = d_windows.shape
+    out = np.zeros(out_shape, dtype=d_windows.dtype)
     for di in range(f):  # f*f vectorized adds instead of m*n_H*n_W*n_C small ones
         for dj in range(f):
             out[:, di: di + (n_H - 1) * stride + 1: stride, dj: dj + (n_W - 1) * stride + 1: stride, :] += \
-                d_windows[..., di, dj]
+                d_windows[:, :, :, di, dj, :]
     return out
+
+
+def _tiles(X: np.ndarray, f: int, n_H: int, n_W: int) -> np.ndarray:
+    """Non-overlapping f x f windows (stride f, which tile X exactly) of X (m, H, W, C): (m, n_H, f, n_W, f, C)."""
+    m, _, _, C = X.shape
+    return X.reshape(m, n_H, f, n_W, f, C)
+
+
+def _pad(X: np.ndarray, pad: int) -> np.ndarray:
+    """Zero padding of height and width, keeping X's dtype (no copy when pad is 0)."""
+    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0))) if pad else X
 
 
 def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> tuple[np.ndarray, tuple]:
@@ -396,12 +415,11 @@ def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) ->
       hparameters: {"stride": s, "pad": p}.
     Returns: Z of shape (m, n_H, n_W, n_C) and cache (A_prev, W, b, hparameters).
     """
-    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters, _float_dtype(A_prev, W, b))
     m, f, n_C_prev, n_C = A_prev.shape[0], W.shape[0], W.shape[2], W.shape[3]
-    cols = _windows(zero_pad(A_prev, pad), f, stride, n_H, n_W)          # (m, n_H, n_W, C_prev, f, f)
-    cols = cols.reshape(m * n_H * n_W, n_C_prev * f * f)                  # im2col (copies once)
-    W_col = W.transpose(2, 0, 1, 3).reshape(n_C_prev * f * f, n_C)       # same (C_prev, f, f) order
-    Z = (cols @ W_col).reshape(m, n_H, n_W, n_C) + b
+    cols = _windows(_pad(A_prev, pad), f, stride, n_H, n_W)              # (m, n_H, n_W, f, f, C_prev)
+    cols = cols.reshape(m * n_H * n_W, f * f * n_C_prev)                  # im2col (copies once)
+    Z = (cols @ W.reshape(f * f * n_C_prev, n_C)).reshape(m, n_H, n_W, n_C) + b  # W is (f, f, C_prev) first too
     return Z, (A_prev, W, b, dict(hparameters))
 
 
@@ -412,16 +430,17 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.nda
     Returns: dA_prev (m, n_H_prev, n_W_prev, n_C_prev), dW (f, f, n_C_prev, n_C), db (1, 1, 1, n_C).
     """
     A_prev, W, b, hparameters = cache
-    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters)
+    dtype = _float_dtype(dZ, A_prev, W, b)
+    A_prev, W, b, stride, pad, n_H, n_W = _check_conv(A_prev, W, b, hparameters, dtype)
     m, f, n_C_prev, n_C = A_prev.shape[0], W.shape[0], W.shape[2], W.shape[3]
-    dZ = _check_upstream(dZ, "dZ", (m, n_H, n_W, n_C))
-    A_prev_pad = zero_pad(A_prev, pad)
-    cols = _windows(A_prev_pad, f, stride, n_H, n_W).reshape(m * n_H * n_W, n_C_prev * f * f)
+    dZ = _check_upstream(dZ, "dZ", (m, n_H, n_W, n_C), dtype)
+    A_prev_pad = _pad(A_prev, pad)
+    cols = _windows(A_prev_pad, f, stride, n_H, n_W).reshape(m * n_H * n_W, f * f * n_C_prev)
     dZ_col = dZ.reshape(m * n_H * n_W, n_C)
     db = dZ_col.sum(axis=0).reshape(1, 1, 1, n_C)
-    dW = (cols.T @ dZ_col).reshape(n_C_prev, f, f, n_C).transpose(1, 2, 0, 3)
-    W_col = W.transpose(2, 0, 1, 3).reshape(n_C_prev * f * f, n_C)
-    d_cols = (dZ_col @ W_col.T).reshape(m, n_H, n_W, n_C_prev, f, f)
+    W_col = W.reshape(f * f * n_C_prev, n_C)
+    dW = (cols.T @ dZ_col).reshape(f, f, n_C_prev, n_C)
+    d_cols = (dZ_col @ W_col.T).reshape(m, n_H, n_W, f, f, n_C_prev)
     dA_prev_pad = _scatter_windows(d_cols, A_prev_pad.shape, stride)
     dA_prev = dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :]
     return dA_prev, dW, db
@@ -433,9 +452,12 @@ def pool_forward(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max")
     Same contract as pool_forward_naive: A_prev (m, n_H_prev, n_W_prev, n_C), hparameters {"f", "stride"},
     mode "max" or "average". Returns A (m, n_H, n_W, n_C) and cache (A_prev, hparameters).
     """
-    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
-    win = _windows(A_prev, f, stride, n_H, n_W)
-    A = win.max(axis=(4, 5)) if mode == "max" else win.mean(axis=(4, 5))
+    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode, _float_dtype(A_prev))
+    if stride == f:  # windows that tile the image: a reshape, no strided view
+        win, axes = _tiles(A_prev, f, n_H, n_W), (2, 4)                      # (m, n_H, f, n_W, f, C)
+    else:
+        win, axes = _windows(A_prev, f, stride, n_H, n_W), (3, 4)            # (m, n_H, n_W, f, f, C)
+    A = win.max(axis=axes) if mode == "max" else win.mean(axis=axes)
     return A, (A_prev, dict(hparameters))
 
 
@@ -446,14 +468,21 @@ def pool_backward(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
     Returns: dA_prev, shape (m, n_H_prev, n_W_prev, n_C).
     """
     A_prev, hparameters = cache
-    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode)
+    dtype = _float_dtype(dA, A_prev)
+    A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode, dtype)
     m, n_C = A_prev.shape[0], A_prev.shape[3]
-    dA = _check_upstream(dA, "dA", (m, n_H, n_W, n_C))
-    win = _windows(A_prev, f, stride, n_H, n_W)                              # (m, n_H, n_W, C, f, f)
+    dA = _check_upstream(dA, "dA", (m, n_H, n_W, n_C), dtype)
+    if stride == f:  # windows that tile the image: the gradient is a reshape, no scatter
+        win, d_out = _tiles(A_prev, f, n_H, n_W), dA[:, :, None, :, None, :]
+        d_win = (win == win.max(axis=(2, 4), keepdims=True)) * d_out if mode == "max" else \
+            np.broadcast_to(d_out / (f * f), win.shape)
+        return np.ascontiguousarray(d_win, dtype=dtype).reshape(A_prev.shape)
+    win = _windows(A_prev, f, stride, n_H, n_W)                              # (m, n_H, n_W, f, f, C)
+    d_out = dA[:, :, :, None, None, :]
     if mode == "max":
-        d_win = (win == win.max(axis=(4, 5), keepdims=True)) * dA[..., None, None]
+        d_win = (win == win.max(axis=(3, 4), keepdims=True)) * d_out
     else:
-        d_win = np.broadcast_to(dA[..., None, None] / (f * f), win.shape)
+        d_win = np.broadcast_to(d_out / (f * f), win.shape)
     return _scatter_windows(d_win, A_prev.shape, stride)
 
 

@@ -88,8 +88,10 @@ def faceapp_upload_steps(page: LabPage, tmp: Path) -> list[str]:
 EXTRA_STEPS = {"faceapp/01_diy_faceapp.ipynb": faceapp_upload_steps}
 
 
-def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path) -> tuple[list[str], list[dict]]:
-    """Open, run all, check widgets, move every panel's first control. Returns (problems, slider records)."""
+def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path,
+                      slider_timeout_s: float = 60) -> tuple[list[str], list[dict]]:
+    """Open, run all, check widgets, move every panel's first control (waiting up to ``slider_timeout_s`` per
+    press for the figure to change). Returns (problems, slider records)."""
     page = LabPage(browser, lab, rel)
     problems, records = [], []
     try:
@@ -99,7 +101,7 @@ def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path) -> tuple[li
         if n_panels == 0:
             problems.append("no SliderPanel rendered")
         for i in range(n_panels):
-            result = page.move_first_control(i)
+            result = page.move_first_control(i, timeout_s=slider_timeout_s)
             records.append(result.__dict__)
             if not result.figure_changed:
                 problems.append(f"panel {i}: moving '{result.control}' did not change the figure"
@@ -224,7 +226,8 @@ def test_the_browser_check_catches_broken_widgets(browser, lab):
     nb.metadata["kernelspec"] = dict(KERNEL)
     nbformat.write(nb, folder / "broken_widgets.ipynb")
     problems, _ = exercise_notebook(browser, lab, "test-artifacts/broken/broken_widgets.ipynb",
-                                    ARTIFACTS / "broken" / "broken_widgets.png")
+                                    ARTIFACTS / "broken" / "broken_widgets.png",
+                                    slider_timeout_s=10)  # its figure never changes: don't wait a minute a press
     text = "; ".join(problems)
     assert "panel 0: moving 'a' did not change the figure" in text
     assert "panel 1 shows no figure (message: " in text and "broken on purpose" in text

@@ -1,8 +1,11 @@
-"""utils.conv: the numpy convolution and pooling layers against TensorFlow, each other and numerical gradients."""
+"""utils.conv: the numpy convolution and pooling layers against TensorFlow, PyTorch, each other and numerical
+gradients."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
+import torch
+import torch.nn.functional as F
 
 from utils.conv import (EDGE_FILTERS, check_conv_backward_inputs, check_conv_inputs, check_pool_backward_inputs,
                         check_pool_inputs, conv_backward, conv_backward_naive, conv_forward, conv_forward_naive,
@@ -41,17 +44,24 @@ def test_conv_output_size_is_the_courses_formula():
     assert conv_output_size(7, 3, 0, 2) == 3
     assert conv_output_size(6, 3, 1, 1) == 6  # "same" padding p = (f - 1) / 2
     assert conv_output_size(64, 5, 2, 1) == 64
-    assert conv_output_size(8, 3, 0, 2, exact=False) == 3  # floor((8 - 3) / 2) + 1
+    assert conv_output_size(8, 3, 0, 2) == 3  # the floor: int((8 - 3) / 2) + 1, the last row is never reached
+    assert conv_output_size(28, 5, 0, 2) == 12  # LeNet-style: int((28 - 5) / 2) + 1
+    assert conv_output_size(5, 2, 0, 2) == 2  # 5x5 pooled with f = 2, stride 2
+    assert conv_output_size(8, 3, 1, 3) == 3  # padded: int((8 + 2 - 3) / 3) + 1
+    for n, f, pad, stride in [(8, 3, 0, 2), (28, 5, 0, 2), (5, 2, 0, 2), (8, 3, 1, 3), (6, 3, 1, 1)]:
+        assert conv_output_size(n, f, pad, stride) == int((n - f + 2 * pad) / stride) + 1  # the course's line
 
 
 def test_conv_output_size_rejects_a_filter_larger_than_the_padded_input():
-    with pytest.raises(ValueError, match="larger than the padded input"):
+    with pytest.raises(ValueError, match="f must be at most the padded input size.*larger than the padded input"):
         conv_output_size(3, 7, 1, 1)
 
 
-def test_conv_output_size_rejects_a_non_integer_output_size():
-    with pytest.raises(ValueError, match="non-integer output size"):
-        conv_output_size(8, 3, 0, 2)
+def test_conv_output_size_exact_is_an_opt_in_refusal_of_the_floor():
+    assert conv_output_size(8, 3, 0, 2, exact=False) == 3
+    assert conv_output_size(7, 3, 0, 2, exact=True) == 3
+    with pytest.raises(ValueError, match=r"exact=True: stride=2 must divide n \+ 2\*pad - f .* = 5"):
+        conv_output_size(8, 3, 0, 2, exact=True)
 
 
 @pytest.mark.parametrize("args", [(0, 3, 0, 1), (5, 0, 0, 1), (5, 3, -1, 1), (5, 3, 0, 0), (5.0, 3, 0, 1)])
@@ -67,12 +77,13 @@ def test_conv_forward_rejects_wrong_channel_count(rng):
             forward(A, W, b, {"stride": 1, "pad": 0})
 
 
-def test_conv_forward_rejects_filter_larger_than_padded_input_and_uneven_stride(rng):
+def test_conv_forward_rejects_filter_larger_than_padded_input_but_accepts_an_uneven_stride(rng):
     b = np.zeros((1, 1, 1, 1))
     with pytest.raises(ValueError, match="larger than the padded input"):
         conv_forward(rng.standard_normal((1, 3, 3, 1)), rng.standard_normal((7, 7, 1, 1)), b, {"stride": 1, "pad": 1})
-    with pytest.raises(ValueError, match="non-integer output size"):
-        conv_forward(rng.standard_normal((1, 8, 8, 1)), rng.standard_normal((3, 3, 1, 1)), b, {"stride": 2, "pad": 0})
+    for forward in (conv_forward, conv_forward_naive):  # 8x8, f = 3, stride 2: the floor, 3x3, as the course
+        Z, _ = forward(rng.standard_normal((1, 8, 8, 1)), rng.standard_normal((3, 3, 1, 1)), b, {"stride": 2, "pad": 0})
+        assert Z.shape == (1, 3, 3, 1)
 
 
 def test_conv_forward_rejects_bad_shapes_and_hyperparameters(rng):
@@ -106,8 +117,9 @@ def test_input_checks_of_the_loop_versions_return_float_arrays_and_name_the_prob
     A, W, b, hp = _conv_inputs(rng, CONV_CASES[1])
     A_i, W_i, b_i = check_conv_inputs(A.astype(np.float32), W.tolist(), b, hp)
     assert all(x.dtype == np.float64 for x in (A_i, W_i, b_i)) and np.array_equal(W_i, W)
-    with pytest.raises(ValueError, match="non-integer output size"):
-        check_conv_inputs(A, W, b, {"stride": 3, "pad": 0})
+    assert check_conv_inputs(A, W, b, {"stride": 3, "pad": 0})[0].shape == A.shape  # the floor is accepted
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        check_conv_inputs(A[:, :2], W, b, {"stride": 1, "pad": 0})
     Z, cache = conv_forward(A, W, b, hp)
     dZ, (A_c, W_c, b_c, hp_c) = check_conv_backward_inputs(Z.tolist(), cache)
     assert dZ.shape == Z.shape and hp_c == hp and np.array_equal(A_c, A)
@@ -129,8 +141,9 @@ def test_pool_forward_rejects_unknown_mode_and_bad_window(rng):
         pool_forward(A, {"f": 2, "stride": 2}, mode="min")
     with pytest.raises(ValueError, match="larger than the padded input"):
         pool_forward(A, {"f": 5, "stride": 1})
-    with pytest.raises(ValueError, match="non-integer output size"):
-        pool_forward_naive(A, {"f": 3, "stride": 2})
+    with pytest.raises(ValueError, match=r"hparameters\['f'\] must be at most the padded input size"):
+        pool_forward_naive(A, {"f": 5, "stride": 2})
+    assert pool_forward_naive(A, {"f": 3, "stride": 2})[0].shape == (1, 1, 1, 1)  # the floor: int((4 - 3) / 2) + 1
 
 
 # --- building blocks -----------------------------------------------------------------------------------
@@ -287,6 +300,155 @@ def test_max_pool_backward_routes_the_gradient_to_the_maximum_only():
     np.testing.assert_array_equal(dA[0, :, :, 0], [[0, 0], [5, 0]])
     dA_avg = pool_backward(np.full((1, 1, 1, 1), 4.0), cache, "average")
     np.testing.assert_array_equal(dA_avg[0, :, :, 0], np.ones((2, 2)))
+
+
+# --- the floor: strides that do not fit, against TensorFlow and PyTorch -----------------------------------
+
+# (m, n_H_prev, n_W_prev, n_C_prev, f, n_C, stride, pad): the windows never reach the last rows or columns
+FLOOR_CONV_CASES = [
+    (2, 28, 28, 1, 5, 3, 2, 0),  # LeNet-style: 28x28, 5x5 filters, stride 2 -> 12x12, the last row/column unused
+    (2, 7, 9, 2, 4, 3, 2, 0),    # non-square, both directions uneven
+    (1, 8, 6, 3, 3, 2, 3, 1),    # padded: (8 + 2 - 3) % 3 = 1 row, (6 + 2 - 3) % 3 = 2 columns never reached
+]
+# (m, n_H_prev, n_W_prev, n_C, f, stride): stride == f (the reshape path) and stride != f (the strided path)
+FLOOR_POOL_CASES = [(2, 5, 5, 3, 2, 2), (2, 7, 6, 3, 3, 3), (2, 8, 7, 2, 3, 2), (1, 6, 7, 2, 2, 3)]
+FLOOR_CONV_IDS = [f"{c[1]}x{c[2]}_f{c[4]}_s{c[6]}_p{c[7]}" for c in FLOOR_CONV_CASES]
+FLOOR_POOL_IDS = [f"{c[1]}x{c[2]}_f{c[4]}_s{c[5]}" for c in FLOOR_POOL_CASES]
+
+
+def _nchw(x):
+    """(m, H, W, C) numpy -> (m, C, H, W) torch tensor that records gradients."""
+    return torch.tensor(np.ascontiguousarray(x.transpose(0, 3, 1, 2)), requires_grad=True)
+
+
+def _nhwc(t):
+    return t.detach().numpy().transpose(0, 2, 3, 1)
+
+
+def _never_reached(n, f, pad, stride):
+    """Index of the first input row (or column) that no window reaches: the floor drops it and the rest."""
+    used = (conv_output_size(n, f, pad, stride) - 1) * stride + f  # rows of the padded input that windows cover
+    return used - pad
+
+
+def _torch_conv(A, W, b, stride, pad):
+    A_t, W_t, b_t = _nchw(A), torch.tensor(W.transpose(3, 2, 0, 1).copy(), requires_grad=True), \
+        torch.tensor(b.reshape(-1), requires_grad=True)
+    return A_t, W_t, b_t, F.conv2d(A_t, W_t, b_t, stride=stride, padding=pad)
+
+
+@pytest.mark.parametrize("case", FLOOR_CONV_CASES, ids=FLOOR_CONV_IDS)
+def test_conv_forward_floor_matches_tf_and_torch(rng, case):
+    A, W, b, hp = _conv_inputs(rng, case)
+    stride, pad = hp["stride"], hp["pad"]
+    n_H, n_W = (int((n - W.shape[0] + 2 * pad) / stride) + 1 for n in A.shape[1:3])  # the course's floor
+    A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    Z_tf = (tf.nn.conv2d(tf.constant(A_pad), tf.constant(W), strides=stride, padding="VALID") + b).numpy()
+    Z_torch = _nhwc(_torch_conv(A, W, b, stride, pad)[3])
+    assert Z_tf.shape == Z_torch.shape == (A.shape[0], n_H, n_W, W.shape[3])
+    assert ((A.shape[1] + 2 * pad - W.shape[0]) % stride, (A.shape[2] + 2 * pad - W.shape[0]) % stride) != (0, 0)
+    for forward in (conv_forward, conv_forward_naive):
+        Z, cache = forward(A, W, b, hp)
+        assert Z.shape == Z_tf.shape and len(cache) == 4
+        assert rel_error(Z, Z_tf) < 1e-9 and rel_error(Z, Z_torch) < 1e-9
+    assert rel_error(conv_forward_tf(A, W, b, hp), Z_tf) < 1e-12
+    Z32, _ = conv_forward(*(x.astype(np.float32) for x in (A, W, b)), hp)  # the fast path keeps float32
+    assert Z32.dtype == np.float32 and np.allclose(Z32, Z_tf, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", FLOOR_CONV_CASES, ids=FLOOR_CONV_IDS)
+def test_conv_backward_floor_matches_torch_autograd_and_never_reached_pixels_get_zero(rng, case):
+    A, W, b, hp = _conv_inputs(rng, case)
+    stride, pad, f = hp["stride"], hp["pad"], W.shape[0]
+    A_t, W_t, b_t, Z_t = _torch_conv(A, W, b, stride, pad)
+    dZ = rng.standard_normal(_nhwc(Z_t).shape)
+    (Z_t * torch.tensor(dZ.transpose(0, 3, 1, 2))).sum().backward()
+    theirs = (_nhwc(A_t.grad), W_t.grad.numpy().transpose(2, 3, 1, 0), b_t.grad.numpy().reshape(1, 1, 1, -1))
+    row, col = _never_reached(A.shape[1], f, pad, stride), _never_reached(A.shape[2], f, pad, stride)
+    assert row < A.shape[1] or col < A.shape[2]
+    for forward, backward in ((conv_forward, conv_backward), (conv_forward_naive, conv_backward_naive)):
+        _, cache = forward(A, W, b, hp)
+        grads = backward(dZ, cache)
+        for ours, ref in zip(grads, theirs):
+            assert ours.shape == ref.shape
+            assert rel_error(ours, ref) < 1e-9
+        dA = grads[0]
+        assert dA.shape == A.shape
+        assert np.all(dA[:, row:] == 0) and np.all(dA[:, :, col:] == 0)  # exactly zero, not just small
+        assert np.all(dA[:, :row, :col].any(axis=-1))  # every pixel a window reaches gets some gradient
+    _, cache32 = conv_forward(*(x.astype(np.float32) for x in (A, W, b)), hp)
+    dA32 = conv_backward(dZ.astype(np.float32), cache32)[0]
+    assert dA32.dtype == np.float32 and np.all(dA32[:, row:] == 0) and np.all(dA32[:, :, col:] == 0)
+
+
+@pytest.mark.parametrize("case", FLOOR_POOL_CASES, ids=FLOOR_POOL_IDS)
+@pytest.mark.parametrize("mode", ["max", "average"])
+def test_pool_floor_matches_tf_and_torch_forward_and_backward(rng, case, mode):
+    m, H, W_, C, f, stride = case
+    A = rng.standard_normal((m, H, W_, C))
+    hp = {"f": f, "stride": stride}
+    n_H, n_W = int((H - f) / stride) + 1, int((W_ - f) / stride) + 1
+    tf_op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
+    torch_op = F.max_pool2d if mode == "max" else F.avg_pool2d
+    A_tf = tf.Variable(A)
+    with tf.GradientTape() as tape:
+        P_tf = tf_op(A_tf, ksize=f, strides=stride, padding="VALID")
+        dP = rng.standard_normal(P_tf.shape)
+        loss = tf.reduce_sum(P_tf * dP)
+    dA_tf = tape.gradient(loss, A_tf).numpy()
+    A_t = _nchw(A)
+    P_t = torch_op(A_t, kernel_size=f, stride=stride)
+    (P_t * torch.tensor(dP.transpose(0, 3, 1, 2))).sum().backward()
+    dA_torch = _nhwc(A_t.grad)
+    assert P_tf.shape == (m, n_H, n_W, C) and rel_error(_nhwc(P_t), P_tf.numpy()) < 1e-12
+    row, col = _never_reached(H, f, 0, stride), _never_reached(W_, f, 0, stride)
+    assert row < H or col < W_
+    for forward, backward in ((pool_forward, pool_backward), (pool_forward_naive, pool_backward_naive)):
+        P, cache = forward(A, hp, mode)
+        assert P.shape == (m, n_H, n_W, C)
+        assert rel_error(P, P_tf.numpy()) < 1e-12
+        dA = backward(dP, cache, mode)
+        assert dA.shape == A.shape
+        assert rel_error(dA, dA_tf) < 1e-12 and rel_error(dA, dA_torch) < 1e-12
+        assert np.all(dA[:, row:] == 0) and np.all(dA[:, :, col:] == 0)
+    assert rel_error(pool_forward_tf(A, hp, mode), P_tf.numpy()) < 1e-12
+    P32, cache32 = pool_forward(A.astype(np.float32), hp, mode)
+    dA32 = pool_backward(dP.astype(np.float32), cache32, mode)
+    assert P32.dtype == dA32.dtype == np.float32 and dA32.shape == A.shape
+    assert np.all(dA32[:, row:] == 0) and np.all(dA32[:, :, col:] == 0)
+
+
+_B1 = np.zeros((1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: conv_forward(np.zeros((1, 3, 3, 1)), np.zeros((7, 7, 1, 1)), _B1, {"stride": 1, "pad": 1}),
+     r"W \(shape \(7, 7, 1, 1\)\): its filter size must be at most the padded input size: f=7 .* 5 x 5"),
+    (lambda: conv_forward_naive(np.zeros((1, 9, 3, 1)), np.zeros((4, 4, 1, 1)), _B1, {"stride": 1, "pad": 0}),
+     r"W \(shape \(4, 4, 1, 1\)\): its filter size must be at most .* 9 x 3"),
+    (lambda: conv_backward(np.zeros((1, 1, 1, 1)), (np.zeros((1, 3, 3, 1)), np.zeros((5, 5, 1, 1)), _B1,
+                                                   {"stride": 1, "pad": 0})), r"W \(shape .* larger than the padded"),
+    (lambda: conv_forward(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 1)), _B1, {"stride": 0, "pad": 0}),
+     r"hparameters\['stride'\] must be an integer >= 1, got 0"),
+    (lambda: conv_forward(np.zeros((1, 5, 5, 1)), np.zeros((3, 3, 1, 1)), _B1, {"stride": 1, "pad": -1}),
+     r"hparameters\['pad'\] must be an integer >= 0, got -1"),
+    (lambda: conv_forward(np.zeros((1, 0, 5, 1)), np.zeros((1, 1, 1, 1)), _B1, {"stride": 1, "pad": 1}),
+     r"A_prev must have n_H_prev >= 1 and n_W_prev >= 1, got shape \(1, 0, 5, 1\)"),
+    (lambda: pool_forward(np.zeros((1, 4, 6, 1)), {"f": 5, "stride": 1}),
+     r"hparameters\['f'\] must be at most the padded input size: f=5 .* 4 x 6"),
+    (lambda: pool_backward_naive(np.zeros((1, 1, 1, 1)), (np.zeros((1, 2, 2, 1)), {"f": 3, "stride": 1})),
+     r"hparameters\['f'\] must be at most"),
+    (lambda: pool_forward_naive(np.zeros((1, 4, 4, 1)), {"f": 2, "stride": 0}),
+     r"hparameters\['stride'\] must be an integer >= 1, got 0"),
+    (lambda: pool_forward(np.zeros((1, 4, 4, 1)), {"f": 0, "stride": 1}), r"hparameters\['f'\] must be an integer >= 1"),
+    (lambda: conv_output_size(5, 3, 0, 0), r"stride must be an integer >= 1, got 0"),
+    (lambda: conv_output_size(5, 3, -1, 1), r"pad must be an integer >= 0, got -1"),
+], ids=["conv_f_too_large", "naive_f_too_large_one_axis", "backward_f_too_large", "stride_0", "negative_pad",
+        "empty_input", "pool_f_too_large", "pool_backward_f_too_large", "pool_stride_0", "pool_f_0",
+        "size_stride_0", "size_negative_pad"])
+def test_what_cannot_be_computed_is_refused_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
 
 
 # --- demos ----------------------------------------------------------------------------------------------

@@ -18,8 +18,11 @@ In learner mode the loop versions are the exercises: the course's ``conv_forward
 ``pool_forward`` and ``pool_backward`` are the ``*_naive`` functions here, and the rest of the workbook
 calls the vectorized ones.
 
-Output sizes follow ``conv_output_size``: floor((n + 2p - f) / s) + 1, but a layer here refuses a
-stride that does not fit the input exactly (the last rows would be silently dropped).
+Output sizes follow ``conv_output_size``, the course's floor: n_H = int((n_H_prev - f + 2 * pad) / stride) + 1,
+as TensorFlow's and PyTorch's ``VALID`` convolutions and poolings compute it. When the stride does not fit
+the (padded) input exactly, the last rows and columns that no window reaches are dropped, and backward gives
+them a zero gradient (dA_prev always has the input's full shape). Only what cannot be computed is refused:
+a filter larger than the padded input, a stride < 1, a negative pad.
 """
 
 from __future__ import annotations
@@ -36,29 +39,32 @@ MODES = ("max", "average")
 
 # --- sizes and checks -----------------------------------------------------------------------------------
 
-def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, exact: bool = True) -> int:
+def conv_output_size(n: int, f: int, pad: int = 0, stride: int = 1, exact: bool = False) -> int:
     """Output size of a convolution or pooling window along one axis: floor((n + 2*pad - f) / stride) + 1.
 
+    The floor is the course's formula and what TensorFlow's and PyTorch's ``VALID`` layers compute: when
+    stride does not divide n + 2*pad - f, the last (n + 2*pad - f) % stride rows are never reached by a window.
     Inputs:
     - n: input size (height or width), >= 1.
     - f: filter (window) size, >= 1.
     - pad: zero padding on each side, >= 0.
     - stride: step between two windows, >= 1.
-    - exact: if True (the layers' default), raise when (n + 2*pad - f) is not a multiple of stride,
-      i.e. when the course's floor drops the last rows; if False, return the floor.
+    - exact: opt-in strictness (the layers never use it): if True, raise when stride does not divide
+      n + 2*pad - f instead of returning the floor.
     Returns: the output size, an int >= 1.
-    Raises ValueError when f is larger than the padded input n + 2*pad, or (exact) for a non-integer size.
+    Raises ValueError when f is larger than the padded input n + 2*pad, for a bad argument, or (exact only)
+    when the windows do not fit exactly.
     """
     for value, name, low in ((n, "n", 1), (f, "f", 1), (pad, "pad", 0), (stride, "stride", 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     padded = n + 2 * pad
     if f > padded:
-        raise ValueError(f"filter size f={f} is larger than the padded input n + 2*pad = {n} + 2*{pad} = {padded}")
+        raise ValueError(f"f must be at most the padded input size n + 2*pad = {n} + 2*{pad} = {padded}: filter size "
+                         f"f={f} is larger than the padded input")
     if exact and (padded - f) % stride:
-        raise ValueError(f"non-integer output size: (n + 2*pad - f) / stride + 1 = ({n} + 2*{pad} - {f}) / {stride} + 1"
-                         f" = {(padded - f) / stride + 1:g}; choose pad or stride so that stride divides "
-                         f"n + 2*pad - f = {padded - f}")
+        raise ValueError(f"exact=True: stride={stride} must divide n + 2*pad - f = {n} + 2*{pad} - {f} = {padded - f}; "
+                         f"with exact=False the output size is the floor, {(padded - f) // stride + 1}")
     ### BEGIN SOLUTION
     n_out = (n + 2 * pad - f) // stride + 1  # // is the floor of the division, an int
     ### END SOLUTION
@@ -79,6 +85,18 @@ def _float_dtype(*xs: Any) -> type:
     return np.float32 if all(getattr(x, "dtype", None) == np.float32 for x in xs) else np.float64
 
 
+def _output_hw(A_prev: np.ndarray, f: int, pad: int, stride: int, f_name: str) -> tuple[int, int]:
+    """(n_H, n_W), the floor sizes of a layer on A_prev; refuses an empty input or a window that cannot fit."""
+    n_H_prev, n_W_prev = A_prev.shape[1], A_prev.shape[2]
+    if n_H_prev < 1 or n_W_prev < 1:
+        raise ValueError(f"A_prev must have n_H_prev >= 1 and n_W_prev >= 1, got shape {A_prev.shape}")
+    if f > min(n_H_prev, n_W_prev) + 2 * pad:
+        raise ValueError(f"{f_name} must be at most the padded input size: f={f} is larger than the padded input, "
+                         f"A_prev of shape {A_prev.shape} padded with pad={pad} is "
+                         f"{n_H_prev + 2 * pad} x {n_W_prev + 2 * pad}")
+    return conv_output_size(n_H_prev, f, pad, stride), conv_output_size(n_W_prev, f, pad, stride)
+
+
 def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any], dtype: type = np.float64):
     """Validate a convolution's inputs; return (A_prev, W, b, stride, pad, n_H, n_W), arrays of ``dtype``."""
     A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None), dtype=dtype)
@@ -93,8 +111,7 @@ def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any], dty
     if b.shape != (1, 1, 1, n_C):
         raise ValueError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {b.shape}")
     stride, pad = _hparam(hparameters, "stride", 1), _hparam(hparameters, "pad", 0)
-    n_H = conv_output_size(A_prev.shape[1], f, pad, stride)
-    n_W = conv_output_size(A_prev.shape[2], f, pad, stride)
+    n_H, n_W = _output_hw(A_prev, f, pad, stride, f"W (shape {W.shape}): its filter size")
     return A_prev, W, b, stride, pad, n_H, n_W
 
 
@@ -104,8 +121,7 @@ def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str, dtype: t
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None), dtype=dtype)
     f, stride = _hparam(hparameters, "f", 1), _hparam(hparameters, "stride", 1)
-    n_H = conv_output_size(A_prev.shape[1], f, 0, stride)
-    n_W = conv_output_size(A_prev.shape[2], f, 0, stride)
+    n_H, n_W = _output_hw(A_prev, f, 0, stride, "hparameters['f']")
     return A_prev, f, stride, n_H, n_W
 
 
@@ -117,7 +133,7 @@ def _check_upstream(d: Any, name: str, shape: tuple[int, ...], dtype: type = np.
 
 
 def check_conv_inputs(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
-    """Validate a convolution's inputs (shapes, channels, a stride that fits); return A_prev, W, b as float arrays."""
+    """Validate a convolution's inputs (shapes, channels, a filter that fits); return A_prev, W, b as float arrays."""
     return _check_conv(A_prev, W, b, hparameters)[:3]
 
 
@@ -130,7 +146,7 @@ def check_conv_backward_inputs(dZ: Any, cache: tuple) -> tuple[np.ndarray, tuple
 
 
 def check_pool_inputs(A_prev: Any, hparameters: Mapping[str, Any], mode: str) -> np.ndarray:
-    """Validate a pooling layer's inputs (mode, shape, a window and stride that fit); return A_prev as floats."""
+    """Validate a pooling layer's inputs (mode, shape, a window that fits); return A_prev as floats."""
     return _check_pool(A_prev, hparameters, mode)[0]
 
 
@@ -397,9 +413,13 @@ def _scatter_windows(d_windows: np.ndarray, out_shape: tuple[int, ...], stride: 
 
 
 def _tiles(X: np.ndarray, f: int, n_H: int, n_W: int) -> np.ndarray:
-    """Non-overlapping f x f windows (stride f, which tile X exactly) of X (m, H, W, C): (m, n_H, f, n_W, f, C)."""
+    """Non-overlapping f x f windows (stride f) of X (m, H, W, C): (m, n_H, f, n_W, f, C).
+
+    A reshape of X (no copy) when they tile X exactly; otherwise of X without the last rows and columns that
+    no window reaches (the floor).
+    """
     m, _, _, C = X.shape
-    return X.reshape(m, n_H, f, n_W, f, C)
+    return X[:, : n_H * f, : n_W * f].reshape(m, n_H, f, n_W, f, C)
 
 
 def _pad(X: np.ndarray, pad: int) -> np.ndarray:
@@ -453,7 +473,7 @@ def pool_forward(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max")
     mode "max" or "average". Returns A (m, n_H, n_W, n_C) and cache (A_prev, hparameters).
     """
     A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode, _float_dtype(A_prev))
-    if stride == f:  # windows that tile the image: a reshape, no strided view
+    if stride == f:  # windows side by side, no overlap: a reshape, no strided view
         win, axes = _tiles(A_prev, f, n_H, n_W), (2, 4)                      # (m, n_H, f, n_W, f, C)
     else:
         win, axes = _windows(A_prev, f, stride, n_H, n_W), (3, 4)            # (m, n_H, n_W, f, f, C)
@@ -472,11 +492,16 @@ def pool_backward(dA: Any, cache: tuple, mode: str = "max") -> np.ndarray:
     A_prev, f, stride, n_H, n_W = _check_pool(A_prev, hparameters, mode, dtype)
     m, n_C = A_prev.shape[0], A_prev.shape[3]
     dA = _check_upstream(dA, "dA", (m, n_H, n_W, n_C), dtype)
-    if stride == f:  # windows that tile the image: the gradient is a reshape, no scatter
+    if stride == f:  # windows side by side, no overlap: the gradient is a reshape, no scatter
         win, d_out = _tiles(A_prev, f, n_H, n_W), dA[:, :, None, :, None, :]
         d_win = (win == win.max(axis=(2, 4), keepdims=True)) * d_out if mode == "max" else \
             np.broadcast_to(d_out / (f * f), win.shape)
-        return np.ascontiguousarray(d_win, dtype=dtype).reshape(A_prev.shape)
+        d_win = np.ascontiguousarray(d_win, dtype=dtype).reshape(m, n_H * f, n_W * f, n_C)
+        if d_win.shape == A_prev.shape:
+            return d_win
+        dA_prev = np.zeros(A_prev.shape, dtype=dtype)  # rows and columns no window reaches get no gradient
+        dA_prev[:, : n_H * f, : n_W * f] = d_win
+        return dA_prev
     win = _windows(A_prev, f, stride, n_H, n_W)                              # (m, n_H, n_W, f, f, C)
     d_out = dA[:, :, :, None, None, :]
     if mode == "max":

@@ -66,22 +66,22 @@ def _conv_output_size_cases(rng: np.random.Generator) -> list[Case]:
     return [Case((63, 7, 0, 2), label="fixed: the course's 63x63 input, 7x7 filters, stride 2"),
             Case((n, f, pad, stride), label="random"),
             Case((6, 3, 1, 1), label="edge: 'same' padding, p = (f - 1) / 2"),
-            Case((8, 3, 0, 2), {"exact": False}, label="edge: the stride does not fit (floor)")]
+            Case((8, 3, 0, 2), label="edge: the stride does not fit (the floor drops the last row)")]
 
 
-def _size_no_plus_one(n, f, pad=0, stride=1, exact=True):
+def _size_no_plus_one(n, f, pad=0, stride=1, exact=False):
     return (n + 2 * pad - f) // stride
 
 
-def _size_no_stride(n, f, pad=0, stride=1, exact=True):
+def _size_no_stride(n, f, pad=0, stride=1, exact=False):
     return n + 2 * pad - f + 1
 
 
-def _size_pad_once(n, f, pad=0, stride=1, exact=True):
+def _size_pad_once(n, f, pad=0, stride=1, exact=False):
     return (n + pad - f) // stride + 1
 
 
-def _size_true_division(n, f, pad=0, stride=1, exact=True):
+def _size_true_division(n, f, pad=0, stride=1, exact=False):
     return (n + 2 * pad - f) / stride + 1
 
 
@@ -161,7 +161,10 @@ def _conv_forward_cases(rng: np.random.Generator) -> list[Case]:
             Case((rng.standard_normal((1, 3, 4, 1)), rng.standard_normal((3, 3, 1, 3)),
                   rng.standard_normal((1, 1, 1, 3)), {"pad": 2, "stride": 1}), label="edge: m = 1, pad 2"),
             Case((rng.standard_normal((1, 7, 4, 2)), rng.standard_normal((1, 1, 2, 2)),
-                  rng.standard_normal((1, 1, 1, 2)), {"pad": 0, "stride": 3}), label="edge: 1x1 filters, stride 3")]
+                  rng.standard_normal((1, 1, 1, 2)), {"pad": 0, "stride": 3}), label="edge: 1x1 filters, stride 3"),
+            Case((rng.standard_normal((1, 6, 5, 2)), rng.standard_normal((3, 3, 2, 2)),
+                  rng.standard_normal((1, 1, 1, 2)), {"pad": 0, "stride": 2}),
+                 label="edge: the stride does not fit 6 rows (the floor drops the last one)")]
 
 
 def _conv_stride_ignored(A_prev, W, b, hparameters):
@@ -221,6 +224,9 @@ def _conv_backward_cases(rng: np.random.Generator) -> list[Case]:
                  {"pad": 1, "stride": 1}, "random (overlapping windows)", dZ=rng.standard_normal),
             case(rng.standard_normal((1, 5, 5, 2)), rng.standard_normal((3, 3, 2, 2)), rng.standard_normal((1, 1, 1, 2)),
                  {"pad": 0, "stride": 2}, "edge: pad 0, stride 2",
+                 dZ=rng.standard_normal),
+            case(rng.standard_normal((1, 6, 7, 2)), rng.standard_normal((3, 3, 2, 2)), rng.standard_normal((1, 1, 1, 2)),
+                 {"pad": 1, "stride": 3}, "edge: the stride does not fit (the last rows get zero gradient)",
                  dZ=rng.standard_normal)]
 
 
@@ -266,7 +272,9 @@ def _pool_forward_cases(rng: np.random.Generator) -> list[Case]:
             Case((rng.standard_normal((2, 4, 6, 2)), {"stride": 2, "f": 2}), {"mode": "average"},
                  label="random (average, stride 2)"),
             Case((rng.standard_normal((1, 3, 2, 1)), {"stride": 1, "f": 1}), {"mode": "max"},
-                 label="edge: m = 1, f = 1")]
+                 label="edge: m = 1, f = 1"),
+            Case((rng.standard_normal((1, 5, 5, 2)), {"stride": 2, "f": 2}), {"mode": "max"},
+                 label="edge: 5x5, f 2, stride 2 (the floor drops the last row and column)")]
 
 
 def _swap_mode(mode):
@@ -364,7 +372,9 @@ def _pool_backward_cases(rng: np.random.Generator) -> list[Case]:
             case(A_course, hp_course, "average", "fixed: the same, average", dA_course),
             case(rng.standard_normal((2, 5, 5, 2)), {"stride": 2, "f": 3}, "max", "random (max, f 3, stride 2)"),
             case(rng.standard_normal((2, 5, 5, 2)), {"stride": 2, "f": 3}, "average", "random (average, f 3, stride 2)"),
-            case(ties, {"stride": 2, "f": 2}, "max", "edge: ties in a window (every maximum gets the gradient)")]
+            case(ties, {"stride": 2, "f": 2}, "max", "edge: ties in a window (every maximum gets the gradient)"),
+            case(rng.standard_normal((1, 5, 5, 2)), {"stride": 2, "f": 2}, "average",
+                 "edge: 5x5, f 2, stride 2 (the last row and column get zero gradient)")]
 
 
 def _pool_back_modes_swapped(dA, cache, mode="max"):

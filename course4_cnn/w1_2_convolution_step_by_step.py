@@ -108,19 +108,21 @@ print(f"Z = {Z1:.6f}; sum(a * W) + b = {np.sum(a_slice_prev * W1) + b1.item():.6
 show_solution(conv_output_size)
 
 # %% [markdown]
-# The course's examples, and two refusals: the layers refuse a stride that does not fit exactly (the floor
-# would silently drop the last rows) and a filter larger than the padded input, with an error that says why:
+# The course's examples. When the stride does not fit (n = 8, f = 3, s = 2: (8 - 3) / 2 = 2.5), the floor
+# drops the last row, exactly as TensorFlow's and PyTorch's `VALID` layers do (the section "The floor" below
+# draws it). Only what cannot be computed is refused, with an error that says why: here a filter larger than
+# the padded input.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print("n=6, f=3, p=0, s=1 ->", conv_output_size(6, 3, 0, 1))
 print("n=7, f=3, p=0, s=2 ->", conv_output_size(7, 3, 0, 2))
 print("n=6, f=3, p=1 ('same'), s=1 ->", conv_output_size(6, 3, 1, 1))
-for bad in [(8, 3, 0, 2), (3, 7, 1, 1)]:
-    try:
-        conv_output_size(*bad)
-    except ValueError as err:
-        print("ValueError:", err)
+print("n=8, f=3, p=0, s=2 (the floor) ->", conv_output_size(8, 3, 0, 2))
+try:
+    conv_output_size(3, 7, 1, 1)
+except ValueError as err:
+    print("ValueError:", err)
 
 # %% [markdown]
 # The forward pass is the course's four loops: over the examples i, the output rows h, the output columns w
@@ -166,12 +168,10 @@ def draw_window(fig, n, f, p, s, position):
     out_H = conv_output_size(n, f, p, s, exact=False)
     step = int(round(position / 100 * (out_H * out_H - 1)))
     summary = draw_sliding_window(ax_in, img, f, p, s, step=step)
-    used = (out_H - 1) * s + f  # rows and columns of the padded input that windows cover
-    A_pad = zero_pad(img[None, :, :, None], p)[:, :used, :used]
     W_edge = np.zeros((f, f, 1, 1))
     W_edge[:, : f // 2] = 1.0
     W_edge[:, f - f // 2:] = -1.0
-    Z_img, _ = conv_forward(A_pad, W_edge, np.zeros((1, 1, 1, 1)), {"stride": s, "pad": 0})
+    Z_img, _ = conv_forward(img[None, :, :, None], W_edge, np.zeros((1, 1, 1, 1)), {"stride": s, "pad": p})
     ax_out.imshow(Z_img[0, :, :, 0], cmap="RdBu")
     h, w = divmod(step, out_H)
     ax_out.scatter([w], [h], s=120, facecolors="none", edgecolors="#ff7f0e", linewidths=2)
@@ -339,6 +339,70 @@ for mode in ("max", "average"):
     assert diff < 1e-7 and same
 
 # %% [markdown]
+# ## The floor: pixels no window reaches
+#
+# n_H = floor((n_H_prev + 2p - f) / s) + 1 is the course's formula and what `tf.nn.conv2d`,
+# `tf.nn.max_pool2d` and PyTorch's `conv2d` / `max_pool2d` compute with `VALID` padding. When s does not divide
+# n_H_prev + 2p - f, the last windows would stick out of the input, so they are left out: the last
+# (n_H_prev + 2p - f) mod s rows (and columns) are never read. They do not influence the output, so backward
+# gives them exactly zero gradient; dA_prev still has the full shape of A_prev.
+#
+# Below, each pixel shows how many windows read it (the gradient of a filter of ones with dZ = 1), and red
+# marks the pixels no window reaches: a 7x7 input with f = 3, stride 2, where the windows fit exactly, an
+# 8x8 input with the same filter, and a 5x5 input max-pooled with f = 2, stride 2 (LeNet-style). Then, with
+# random inputs and random upstream gradients, every backward (vectorized and loops, conv and both poolings)
+# must give exactly zero on the red pixels.
+
+# %%
+floor_cases = [("conv", 7, 3, 2), ("conv", 8, 3, 2), ("pool", 5, 2, 2)]  # (layer, n, f, stride), no padding
+floor_rng = np.random.default_rng(18)  # its own generator: the cells below draw the same numbers as before
+fig, axes = plt.subplots(1, len(floor_cases), figsize=(11, 3.8))
+for ax, (layer, n, f, s) in zip(axes, floor_cases):
+    n_out = conv_output_size(n, f, 0, s)
+    reached = (n_out - 1) * s + f  # rows (and columns) 0 .. reached - 1 are read by some window
+    never = np.ones((n, n), dtype=bool)
+    never[:reached, :reached] = False
+    ones = np.ones((1, n_out, n_out, 1))
+    if layer == "conv":
+        _, cache_ones = conv_forward(np.ones((1, n, n, 1)), np.ones((f, f, 1, 1)), np.zeros((1, 1, 1, 1)),
+                                     {"stride": s, "pad": 0})
+        count = conv_backward(ones, cache_ones)[0][0, :, :, 0]
+    else:
+        count = pool_backward(ones, pool_forward(np.ones((1, n, n, 1)), {"f": f, "stride": s}, "average")[1],
+                              "average")[0, :, :, 0] * f * f
+    assert np.array_equal(count == 0, never)  # zero gradient exactly where the floor says
+    ax.imshow(count, cmap="Blues", vmin=0, vmax=5)  # the same scale in every panel
+    ax.imshow(np.where(never, 1.0, np.nan), cmap="Reds", vmin=0, vmax=1.5, alpha=0.6)
+    for (i, j), c in np.ndenumerate(count):
+        ax.text(j, i, f"{c:.0f}", ha="center", va="center", fontsize=8, color="white" if c >= 3 else "black")
+    ax.set(title=f"{layer} {n}x{n}, f={f}, stride {s}: output {n_out}x{n_out}\n"
+                 f"{never.sum()} of {n * n} pixels never reached",
+           xlabel="column", ylabel="row")
+    ax.grid(False)
+
+    # random inputs and gradients: every backward gives exactly zero where no window reaches
+    A_r = floor_rng.standard_normal((2, n, n, 3))
+    if layer == "conv":
+        W_r, b_r, hp_r = floor_rng.standard_normal((f, f, 3, 2)), floor_rng.standard_normal((1, 1, 1, 2)), {"stride": s, "pad": 0}
+        Z_r, cache_r = conv_forward(A_r, W_r, b_r, hp_r)
+        dZ_r = floor_rng.standard_normal(Z_r.shape)
+        grads = {"conv_backward": conv_backward(dZ_r, cache_r)[0],
+                 "conv_backward_naive": conv_backward_naive(dZ_r, conv_forward_naive(A_r, W_r, b_r, hp_r)[1])[0]}
+    else:
+        hp_r = {"f": f, "stride": s}
+        grads = {}
+        for mode in ("max", "average"):
+            P_r, cache_r = pool_forward(A_r, hp_r, mode)
+            dP_r = floor_rng.standard_normal(P_r.shape)
+            grads[f"pool_backward {mode}"] = pool_backward(dP_r, cache_r, mode)
+            grads[f"pool_backward_naive {mode}"] = pool_backward_naive(dP_r, cache_r, mode)
+    for name, dA_r in grads.items():
+        assert dA_r.shape == A_r.shape and np.all(dA_r[:, never] == 0)
+    print(f"{layer} {n}x{n}, f={f}, s={s}: output {n_out}x{n_out}; {', '.join(grads)}: dA_prev of shape "
+          f"{A_r.shape}, exactly 0 on the {never.sum()} pixels never reached")
+plt.show()
+
+# %% [markdown]
 # ## Naive loops against the vectorized version, timed
 #
 # The same layers on a batch of 16 images of 32x32x3 with eight 3x3 filters, "same" padding. The vectorized
@@ -400,7 +464,8 @@ assert t_fast < t_naive and tb_fast < tb_naive and tp_fast < tp_naive
 # ## Conclusion
 #
 # - A convolution layer is one small operation, `conv_single_step`, repeated over windows; its output size is
-#   floor((n + 2p - f) / s) + 1 in each spatial direction.
+#   floor((n + 2p - f) / s) + 1 in each spatial direction. When the stride does not fit, the last rows and
+#   columns are never read (as in TensorFlow and PyTorch) and get zero gradient.
 # - Pooling has hyperparameters but no parameters; its backward routes the gradient to the max (max pooling)
 #   or spreads it evenly (average pooling).
 # - Our numpy layers agree with TensorFlow and with numerical gradients; the vectorized versions give the

@@ -1,4 +1,4 @@
-"""``python -m bench [--only notebooks|kernels] [NOTEBOOK ...]``: measure and write BENCHMARKS.md."""
+"""``python -m bench [--only notebooks|kernels|face] [NOTEBOOK ...]``: measure and write BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ def main() -> int:
 
     silence_tensorflow()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["notebooks", "kernels"], help="run one section only")
+    parser.add_argument("--only", choices=["notebooks", "kernels", "face"], help="run one section only")
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all)")
     args = parser.parse_args()
 
-    from bench import kernels, notebooks, report
+    from bench import face_detector, kernels, notebooks, report
     from bench.machine import machine_tag
 
     run = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_tag()}
@@ -39,6 +39,8 @@ def main() -> int:
         run["notebooks"], run["recorded"] = records, recorded
     if args.only in (None, "kernels"):
         run["kernels"] = kernels.run_all()
+    if args.only in (None, "face"):
+        run["face_detector"] = face_detector.run_all()
     print(f"wrote {report.write(ROOT, run)}")
     return 0
 

@@ -129,6 +129,22 @@ def write(root: Path, run: dict) -> Path:
             fig.savefig(results_dir / "from_scratch_vs_frameworks.png")
             plt.close(fig)
             lines += ["![From scratch vs frameworks](bench/results/from_scratch_vs_frameworks.png)", ""]
+    f = run.get("face_detector")
+    if f:
+        from bench.face_detector import rows
+
+        lines += ["## The FaceApp's face detector beside the LBP cascade", "",
+                  f"`{f['version']}`, trained with {len(f['rounds']) - 1} rounds of hard-negative mining; threshold "
+                  f"{f['threshold']:.4f}, calibrated for at most {f['info']['target_dev_false_boxes']} false boxes per "
+                  f"face-free dev image (it gives {f['info']['dev_false_boxes']:.3f} there, and finds "
+                  f"{f['info']['dev_recall']:.0%} of the dev scenes' faces). Every figure below is on evaluation "
+                  "images no training or calibration step saw (`utils.face_detector.BACKGROUNDS['eval']`, "
+                  "`EVAL_FACE_PHOTOS`, the eval lfw_subset faces), the cascade run by the same code on the same images.",
+                  "", "| measure | our CNN | LBP cascade | target | verdict |", "| --- | ---: | ---: | --- | --- |"]
+        lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows(f)]
+        lines += ["", "False boxes per eval photo (plain + mirrored), CNN / cascade: "
+                  + ", ".join(f"{n} {f['cnn']['false_boxes_per_photo'][n]} / {f['cascade']['false_boxes_per_photo'][n]}"
+                              for n in f["cnn"]["false_boxes_per_photo"]) + ".", ""]
     if nbs:
         browser = browser_latencies(root)
         lines += ["## Widget latency", "",

@@ -45,3 +45,19 @@ def test_report_compares_gpu_and_cpu_heavy_notebooks(tmp_path):
     gpu["notebooks"][1]["seconds"] = 20.0
     md = report.write(tmp_path, gpu).read_text()
     assert "| course4_cnn/w2_b.ipynb | 200.0 | 20.0 | 10.0x |" in md
+
+
+def test_report_puts_the_face_detector_beside_the_cascade_with_verdicts(tmp_path):
+    run = _fake_run()
+    one = {"false_boxes_per_photo": {"coffee": 0, "grass": 1}, "false_boxes_per_image": 0.25,
+           "face_top_hits": {"astronaut": 1.0, "grace_hopper": 0.8}, "face_top_hit_rate": 0.9, "scene_ap": 0.8,
+           "seconds_512": 0.4}
+    run["face_detector"] = {"version": "face-detector-test", "threshold": 0.99, "rounds": [{}, {}, {}],
+                            "info": {"target_dev_false_boxes": 0.05, "dev_false_boxes": 0.03, "dev_recall": 0.8},
+                            "targets": {"false_boxes_per_image": 0.1, "face_top_hit_rate": 0.9, "seconds_512": 1.5},
+                            "cnn": one, "cascade": {**one, "false_boxes_per_image": 0.0, "seconds_512": 0.2}}
+    md = report.write(tmp_path, run).read_text()
+    assert "2 rounds of hard-negative mining" in md
+    assert "| 0.25 | 0.00 | at most 0.1 | **not met** |" in md
+    assert "| 90% | 90% | at least 90% | met |" in md
+    assert "grass 1 / 1" in md

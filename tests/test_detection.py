@@ -385,44 +385,12 @@ def test_detect_multiscale_finds_a_bright_square_in_original_pixels():
     assert detection_heatmaps(img, bright_spot_model, (0.1,))[0].size == 0  # smaller than the window
 
 
-def test_hard_negatives_returns_the_windows_that_fire():
-    from utils.detection import hard_negatives
-
-    img = np.zeros((40, 40))
-    img[16:24, 20:28] = 1.0
-    crops = hard_negatives([img], bright_spot_model, window=8, stride=4, scales=(1.0,), threshold=0.9)
-    assert crops.shape == (1, 8, 8) and crops.min() == 1.0
-    none = hard_negatives([np.zeros((40, 40))], bright_spot_model, 8, 4, (1.0,), 0.9)
-    assert none.shape == (0, 8, 8)
-
-
 def test_multiply_adds_counts_conv_and_dense_layers_by_hand():
     import keras
 
     model = keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
                               keras.layers.Dense(4)])
     assert multiply_adds(model, (5, 5, 1)) == 3 * 3 * 2 * 9 + 18 * 4
-
-
-def test_face_classifier_turns_into_a_stride_4_detector():
-    from utils.detection import build_face_classifier
-
-    clf = build_face_classifier()
-    assert network_stride(clf) == 4
-    conv = fc_to_conv(clf)
-    x = np.random.default_rng(0).uniform(size=(1, 33, 33, 1)).astype(np.float32)
-    out = np.asarray(conv(x))
-    assert out.shape == (1, 3, 3, 1)
-    np.testing.assert_allclose(out[0, 2, 1, 0], np.asarray(clf(x[:, 8:33, 4:29]))[0, 0], rtol=1e-5, atol=1e-6)
-
-
-def test_face_detector_data_has_faces_and_more_non_faces():
-    from utils.detection import face_detector_data
-
-    x, y, x_test, y_test = face_detector_data(views_per_face=2, negatives_per_scale=10)
-    assert x.shape[1:] == (25, 25, 1) and x.shape[0] == y.size and x.dtype == np.float32
-    assert y.sum() == 75 * 2 and (y == 0).sum() > y.sum()
-    assert x_test.shape == (50, 25, 25, 1) and y_test.sum() == 25
 
 
 def test_cascade_finds_the_astronauts_face():
@@ -448,39 +416,9 @@ def test_draw_boxes_adds_one_rectangle_per_box_and_checks_labels():
         draw_boxes(ax, np.array([[0, 0, 2, 2]]), ["a", "b"])
 
 
-def window_mean_model(x):
-    """A stand-in for a convolutional face detector: the mean of each 25 x 25 window, every 4 pixels."""
-    x = np.asarray(x)[0, ..., 0]
-    n, m = (x.shape[0] - 25) // 4 + 1, (x.shape[1] - 25) // 4 + 1
-    out = np.array([[x[4 * i:4 * i + 25, 4 * j:4 * j + 25].mean() for j in range(m)] for i in range(n)])
-    return out[None, ..., None]
-
-
-def test_detect_faces_takes_uint8_rgb_photos_and_returns_original_pixel_boxes():
-    from utils.detection import detect_faces
-
-    photo = np.zeros((100, 120, 3), dtype=np.uint8)
-    photo[40:60, 60:80] = 255  # a bright 20 x 20 patch; at scale 1.0 the best 25 x 25 window covers it
-    boxes, scores = detect_faces(photo, window_mean_model, scales=(1.0,), threshold=0.5, max_boxes=1)
-    assert boxes.shape == (1, 4) and scores[0] == pytest.approx(400 / 625)
-    x1, y1, x2, y2 = boxes[0]
-    assert x1 <= 60 and y1 <= 40 and x2 >= 80 and y2 >= 60
-    with pytest.raises(ValueError, match="shape"):
-        detect_faces(np.zeros((2, 3, 4, 5)), window_mean_model)
-
-
 def test_build_yolo_model_outputs_the_label_volume_and_checks_sizes():
     model = build_yolo_model(32, 4, 2, 3, width=4)
     out = np.asarray(model(np.zeros((2, 32, 32, 3), np.float32)))
     assert out.shape == (2, 4, 4, 2, 8)
     with pytest.raises(ValueError, match="grid_size"):
         build_yolo_model(48, 5, 2, 3)
-
-
-def test_train_face_detector_returns_a_classifier_and_its_convolutional_copy():
-    from utils.detection import train_face_detector
-
-    classifier, conv, fit = train_face_detector(epochs=1, seed=0)
-    assert fit.epochs == 1 and "val_accuracy" in fit.history
-    x = np.random.default_rng(0).uniform(size=(1, 25, 25, 1)).astype(np.float32)
-    np.testing.assert_allclose(np.asarray(conv(x)).ravel(), np.asarray(classifier(x)).ravel(), rtol=1e-5, atol=1e-6)

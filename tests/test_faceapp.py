@@ -13,8 +13,8 @@ from PIL import Image
 from utils import faceapp as fa
 from utils.detection import iou
 from utils.faceapp import (FACE_SIZE, UNKNOWN, DatabaseError, FaceApp, FaceDatabase, PhotoError, crop_face,
-                           detector_scales, face_swap, open_app_database, open_set_rates, read_upload, refine_box,
-                           sniff_format, summarize, upload_bytes)
+                           face_swap, open_app_database, open_set_rates, read_upload, sniff_format, summarize,
+                           upload_bytes)
 
 
 def image_bytes(array: np.ndarray, fmt: str) -> bytes:
@@ -62,11 +62,35 @@ def test_faces_are_cropped_to_25x25_grayscale_and_encoded_as_unit_vectors(astron
     np.testing.assert_allclose(encode(f.crop[None].astype(np.float32), models.encoder)[0], f.encoding, atol=1e-5)
 
 
-def test_the_same_face_twice_is_nearer_than_two_different_faces(astronaut):
+def test_the_same_face_twice_is_nearer_than_two_different_faces(astronaut, models):
+    from utils.face_detector import lfw_split
+    from utils.face_verification import encode
+
     cnn_face = max(astronaut.cnn, key=lambda f: iou(f.box, astronaut.cascade[0].box))
-    other = [f for f in astronaut.cnn if f is not cnn_face][0]
     same = np.linalg.norm(cnn_face.encoding - astronaut.cascade[0].encoding)
-    assert same < np.linalg.norm(cnn_face.encoding - other.encoding)
+    others = encode(lfw_split("eval")[0].astype(np.float32), models.encoder)
+    assert same < np.median(np.linalg.norm(others - cnn_face.encoding, axis=1))
+
+
+def test_only_the_detectors_faces_are_recognized_and_a_face_free_photo_has_none(models, rng):
+    from utils.face_detector import load_gray_photo
+
+    app = FaceApp(models, FaceDatabase())
+    app.db.enroll("someone", unit(rng, 1)[0], np.zeros((FACE_SIZE, FACE_SIZE)))
+    brick = app.analyze((load_gray_photo("brick") * 255).astype(np.uint8), "brick")
+    assert brick.faces == [] and app.recognize(brick, 2.0) == []
+    assert app.detector_threshold is None and models.detector_threshold > 0.5  # the calibrated one is used
+
+
+def test_a_non_face_far_from_every_enrolled_face_is_unknown(models, astronaut):
+    from utils.face_detector import make_texture
+    from utils.face_verification import encode
+
+    db = FaceDatabase()
+    face = astronaut.cnn[0]
+    db.enroll("Eileen", face.encoding, face.crop)
+    texture = encode(make_texture(5, FACE_SIZE, "stripes")[None, ..., None].astype(np.float32), models.encoder)[0]
+    assert db.recognize(texture, models.recognition_threshold).name == UNKNOWN
 
 
 def test_a_photo_with_no_face_gets_a_clear_message_not_an_error(models):
@@ -89,11 +113,6 @@ def test_app_enroll_saves_the_database_and_recognizes_the_same_face(models, astr
         app.enroll("Eileen", astronaut, len(astronaut.cnn) + 1)
 
 
-def test_detector_scales_give_the_course_scales_on_a_512_pixel_photo():
-    np.testing.assert_allclose(detector_scales((512, 512)), (0.2, 0.25, 0.3), atol=0.01)
-    assert detector_scales((256, 400))[0] == pytest.approx(2 * detector_scales((512, 800))[0])
-
-
 def test_crop_face_resizes_inside_boxes_and_pads_boxes_that_leave_the_photo():
     gray = np.zeros((100, 100))
     gray[20:70, 30:80] = 1.0
@@ -102,25 +121,6 @@ def test_crop_face_resizes_inside_boxes_and_pads_boxes_that_leave_the_photo():
     assert out.shape == (25, 25) and np.isfinite(out).all()
     with pytest.raises(ValueError, match="corners"):
         crop_face(gray, (50, 50, 40, 60))
-
-
-def test_refine_box_keeps_the_box_when_no_window_scores_a_face():
-    def nothing(x):
-        h, w = x.shape[1:3]
-        return np.zeros((1, (h - 25) // 4 + 1, (w - 25) // 4 + 1, 1))
-
-    box = np.array([10.0, 10.0, 60.0, 60.0])
-    np.testing.assert_array_equal(refine_box(np.zeros((100, 100)), box, nothing), box)
-
-
-def test_refine_box_averages_the_neighbouring_windows_that_score_a_face():
-    def everywhere(x):
-        h, w = x.shape[1:3]
-        return np.ones((1, (h - 25) // 4 + 1, (w - 25) // 4 + 1, 1))
-
-    box = np.array([40.0, 40.0, 90.0, 90.0])
-    out = refine_box(np.zeros((200, 200)), box, everywhere)
-    assert iou(out, box) > 0.5 and not np.allclose(out, box)
 
 
 # --- the database ---------------------------------------------------------------------------------------

@@ -758,34 +758,6 @@ def detect_multiscale(image: Any, conv_model: Any, window: int, stride: int, sca
     return B[keep], S[keep]
 
 
-def hard_negatives(images: Sequence[Any], conv_model: Any, window: int, stride: int, scales: Sequence[float],
-                   threshold: float = 0.5, per_image: int = 50, seed: int = 0) -> np.ndarray:
-    """Windows that the classifier wrongly scores above ``threshold`` on images known to hold no target
-    (hard-negative mining, as in Viola-Jones and sliding-window detectors).
-
-    Returns: crops (k, window, window[, C]) from the resized images, at most ``per_image`` per image.
-    """
-    from skimage.transform import rescale
-
-    rng = np.random.default_rng(seed)
-    crops = []
-    for img in images:
-        img = np.asarray(img, dtype=np.float32)
-        for s, hm in zip(scales, detection_heatmaps(img, conv_model, scales)):
-            rows, cols = np.nonzero(hm >= threshold)
-            if rows.size == 0:
-                continue
-            r = rescale(img, s, anti_aliasing=True, channel_axis=-1 if img.ndim == 3 else None)
-            fits = (rows * stride + window <= r.shape[0]) & (cols * stride + window <= r.shape[1])
-            rows, cols = rows[fits], cols[fits]  # pooling floors can give one extra, partial window
-            pick = rng.permutation(rows.size)[:per_image]
-            crops += [r[i * stride:i * stride + window, j * stride:j * stride + window]
-                      for i, j in zip(rows[pick], cols[pick])]
-    if not crops:
-        return np.zeros((0, window, window) + np.shape(images[0])[2:], dtype=np.float32)
-    return np.stack(crops).astype(np.float32)
-
-
 def multiply_adds(model: Any, input_shape: tuple[int, ...]) -> int:
     """Multiply-adds of one forward pass of a Keras model made of Conv2D and Dense layers (others are free).
 
@@ -834,97 +806,20 @@ def draw_boxes(ax: Any, boxes: Any, labels: Sequence[str] | None = None, color: 
     return ax
 
 
-# --- a face detector: the Course 1 face / non-face task, as a small CNN slid over photos ---------------
-
-#: Photographs without faces, used for negative windows (the astronaut and the camera man hold faces).
-NEGATIVE_PHOTOS = ("coffee", "chelsea", "china", "flower")
-FACE_WINDOW = 25
-
-
-def face_detector_data(views_per_face: int = 8, negatives_per_scale: int = 100, seed: int = 0):
-    """Training and test windows for a 25 x 25 face / non-face classifier.
-
-    Positives: ``views_per_face`` mildly augmented views (shift, scale, rotation, mirror, contrast) of each
-    training face of ``utils.data.load_faces``. Negatives: its non-face images plus random windows of
-    faceless photos (``NEGATIVE_PHOTOS``) at several scales. The test set is ``load_faces``'s test split.
-    Returns: x_train (m, 25, 25, 1) float32, y_train (m,) float32 in {0, 1}, x_test (50, 25, 25, 1), y_test (50,).
-    """
-    from skimage.color import rgb2gray
-    from skimage.transform import rescale
-
-    from utils.data import load_faces, load_photo
-    from utils.face_verification import make_identity_views
-
-    train_x, train_y, test_x, test_y, _ = load_faces()
-    rng = np.random.default_rng(seed)
-    pos, _ = make_identity_views(train_x[train_y[0] == 1], views_per_face, seed=seed, strength=0.5)
-    neg = [train_x[train_y[0] == 0]]
-    for name in NEGATIVE_PHOTOS:
-        gray = rgb2gray(load_photo(name))
-        for s in (0.1, 0.15, 0.2, 0.3, 0.4):
-            crops, _ = sliding_windows(rescale(gray, s, anti_aliasing=True), FACE_WINDOW, 6)
-            neg.append(crops[rng.permutation(crops.shape[0])[:negatives_per_scale]])
-    neg_x = np.concatenate(neg)
-    x = np.concatenate([pos, neg_x]).astype(np.float32)[..., None]
-    y = np.r_[np.ones(pos.shape[0]), np.zeros(neg_x.shape[0])].astype(np.float32)
-    return x, y, test_x.astype(np.float32)[..., None], test_y[0].astype(np.float32)
-
-
-def build_face_classifier() -> Any:
-    """The small face / non-face CNN: 25 x 25 x 1 -> Conv(8) -> pool -> Conv(16) -> pool -> Dense(32) -> sigmoid.
-
-    A ``Sequential`` of Conv2D, MaxPooling2D, Flatten and Dense, so ``fc_to_conv`` turns it into a
-    detector of stride 4.
-    """
-    import keras
-
-    return keras.Sequential([
-        keras.Input((FACE_WINDOW, FACE_WINDOW, 1)),
-        keras.layers.Conv2D(8, 3, activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid", dtype="float32"),
-    ], name="face_classifier")
-
-
-def train_face_detector(epochs: int = 15, batch_size: int = 32, seed: int = 0):
-    """Train ``build_face_classifier`` on ``face_detector_data`` with ``utils.training.fit_model``.
-
-    Returns: (classifier, conv_model, fit_result), with conv_model = ``fc_to_conv(classifier)``.
-    """
-    import keras
-
-    from utils.training import fit_model
-
-    x, y, x_test, y_test = face_detector_data(seed=seed)
-    result = fit_model(build_face_classifier,
-                       {"optimizer": lambda: keras.optimizers.Adam(3e-3), "loss": "binary_crossentropy",
-                        "metrics": ["accuracy"]},
-                       (x, y), (x_test, y_test), epochs=epochs, batch_size=batch_size, seed=seed)
-    return result.model, fc_to_conv(result.model), result
-
-
-def detect_faces(image: Any, conv_model: Any, scales: Sequence[float] = (0.2, 0.25, 0.3), threshold: float = 0.5,
-                 iou_threshold: float = 0.3, max_boxes: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Faces in a photo (H, W) or (H, W, 3) (uint8 or [0, 1] floats) with the convolutional face classifier.
-
-    Returns: boxes (k, 4) in the photo's pixels and scores (k,), best first (see ``detect_multiscale``).
-    """
-    img = _gray01(image)
-    return detect_multiscale(img, conv_model, FACE_WINDOW, 4, scales, threshold, iou_threshold, max_boxes)
-
+# --- faces: the reference detector (the workbook's own is ``utils.face_detector``) ----------------------
 
 def _gray01(image: Any) -> np.ndarray:
     from skimage.color import rgb2gray
 
     img = np.asarray(image)
+    integers = np.issubdtype(img.dtype, np.integer)
     if img.ndim == 3:
-        img = rgb2gray(img[..., :3])
+        img = rgb2gray(img[..., :3])  # uint8 in, floats in [0, 1] out
+        integers = False
     elif img.ndim != 2:
         raise ValueError(f"image must have shape (H, W) or (H, W, 3), got {img.shape}")
     img = img.astype(np.float64)
-    return img / 255.0 if img.max() > 1 else img
+    return img / 255.0 if integers or img.max() > 1 else img
 
 
 def cascade_faces(image: Any, min_size: int = 60, max_size: int = 300) -> np.ndarray:

@@ -4,9 +4,11 @@ The pipeline (each step names the part it reuses):
 
 1. ``load_offline_photo(name)`` (``utils.data.load_photo``) or ``read_upload(data)``: JPEG or PNG only, checked by
    content (magic bytes, then PIL), with size limits; anything else raises ``PhotoError`` with a clear message.
-2. ``find_faces(photo, models)``: the Course 4 week 3 face detector (``utils.detection.detect_faces``: a small
-   face / non-face CNN turned convolutional with ``fc_to_conv``, slid at several scales, merged by non-max
-   suppression) and, beside it as the reference, scikit-image's LBP cascade (``cascade_faces``).
+2. ``find_faces(photo, models)``: the Course 4 week 3 face detector (``utils.face_detector.detect_faces``: a
+   face / non-face CNN trained with hard-negative mining, turned convolutional with ``fc_to_conv``, slid over an
+   image pyramid that covers every face size, merged by non-max suppression, at the score threshold calibrated
+   on dev images) and, beside it as the reference, scikit-image's LBP cascade (``cascade_faces``). Only the
+   CNN's faces go on to recognition.
 3. ``crop_face(gray, box)``: each box cropped and resized to the encoder's input, 25 x 25 grayscale in [0, 1],
    the framing of scikit-image's ``lfw_subset`` faces that both networks were trained on.
 4. ``encode`` (Course 4 week 4 triplet-loss encoder, ``utils.face_verification``): one 32-d unit vector per face.
@@ -18,9 +20,10 @@ The pipeline (each step names the part it reuses):
 7. Fun: ``draw_gallery`` (each face beside its most similar enrolled faces) and ``face_swap`` (each face
    replaced by its most similar enrolled face).
 
-``load_models()`` trains the detector and the encoder once (about a minute on a 2-core CPU), saves their
-weights under ``utils.data.cache_dir() / "faceapp" / MODEL_VERSION`` and keeps them for the session
-(``functools.lru_cache``), so later runs start in seconds.
+``load_models()`` loads the detector (``utils.face_detector.load_face_detector``, trained once and cached by its
+own version) and trains the encoder once (under a minute on a 2-core CPU), saves its weights under
+``utils.data.cache_dir() / "faceapp" / MODEL_VERSION`` and keeps both for the session (``functools.lru_cache``),
+so later runs start in seconds.
 
 TensorFlow/Keras are imported inside the functions that need them.
 """
@@ -45,7 +48,7 @@ import numpy as np
 from utils.validation import as_array, check_range
 
 #: Bump when training data, settings or architectures change: cached weights are keyed by it.
-MODEL_VERSION = "faceapp-v1"
+MODEL_VERSION = "faceapp-v2"
 #: The encoder's input: 25 x 25 grayscale faces in [0, 1], like scikit-image's lfw_subset.
 FACE_SIZE = 25
 #: The database file format (stored in the file; a file of another format is refused).
@@ -191,7 +194,9 @@ class FaceModels:
     (triplet-loss encoder, 25 x 25 x 1 -> 32-d unit vectors), threshold (1:1 verification distance chosen on
     dev pairs with ``choose_threshold``), info (accuracies, AUC, timings, whether the weights came from the
     cache), recognition_threshold (1:K open-set recognition, chosen on dev people with
-    ``choose_recognition_threshold``: stricter, since the nearest of K enrollments is closer by chance).
+    ``choose_recognition_threshold``: stricter, since the nearest of K enrollments is closer by chance),
+    detector_threshold (the face score threshold calibrated on face-free dev images,
+    ``utils.face_detector.calibrate_threshold``).
     """
 
     classifier: Any
@@ -201,6 +206,7 @@ class FaceModels:
     info: dict = field(default_factory=dict)
     recognition_threshold: float = float("nan")
     version: str = MODEL_VERSION
+    detector_threshold: float = 0.5
 
 
 def model_dir(version: str = MODEL_VERSION) -> Path:
@@ -234,18 +240,11 @@ def _save_weights_atomically(model: Any, path: Path) -> None:
             os.remove(tmp)
 
 
-def _train_models(detector_epochs: int, encoder_rounds: int, seed: int) -> tuple[Any, Any, dict]:
-    import time
-
-    from utils.detection import train_face_detector
+def _train_encoder(encoder_rounds: int, seed: int) -> tuple[Any, dict]:
     from utils.face_verification import (auc, choose_threshold, encode, make_pairs, pair_distances, roc_curve,
                                          train_encoder)
 
     info: dict = {}
-    t0 = time.perf_counter()
-    classifier, _, fit = train_face_detector(epochs=detector_epochs, batch_size=32, seed=seed)
-    info["detector_seconds"] = time.perf_counter() - t0
-    info["detector_test_accuracy"] = fit.final("val_accuracy")
     data, train, dev, _ = identity_split(seed)
     res = train_encoder(data.images[train], data.labels[train], rounds=encoder_rounds, strategy="semi-hard",
                         triplets_per_round=1500, batch_size=64, seed=seed)
@@ -254,7 +253,7 @@ def _train_models(detector_epochs: int, encoder_rounds: int, seed: int) -> tuple
     d = pair_distances(encode(data.images[dev], res.encoder), pairs)
     info["threshold"] = choose_threshold(d, same)
     info["dev_auc"] = auc(*roc_curve(d, same)[:2])
-    return classifier, res.encoder, info
+    return res.encoder, info
 
 
 def open_set_split(images: Any, labels: Any, encoder: Any, n_enrolled: int | None = None,
@@ -331,43 +330,41 @@ def choose_recognition_threshold(db: FaceDatabase, probes: Any, truth: Any) -> f
 
 
 @functools.lru_cache(maxsize=4)
-def load_models(version: str = MODEL_VERSION, detector_epochs: int = 15, encoder_rounds: int = 8,
-                seed: int = 0, use_cache: bool = True) -> FaceModels:
-    """The app's detector and encoder: trained once, then loaded from ``model_dir(version)``.
+def load_models(version: str = MODEL_VERSION, encoder_rounds: int = 8, seed: int = 0,
+                use_cache: bool = True) -> FaceModels:
+    """The app's detector and encoder: trained once, then loaded from their caches.
 
-    Inputs: version (the cache key; change it, or the settings, to retrain); detector_epochs and
-    encoder_rounds (the training budget: about a minute in all on a 2-core CPU); seed; use_cache (False:
-    train and do not read or write the cache).
+    Inputs: version (the encoder's cache key; change it, or the settings, to retrain; the detector has its own,
+    ``utils.face_detector.DETECTOR_VERSION``); encoder_rounds (the encoder's training budget); seed; use_cache
+    (False: train and do not read or write the caches).
     Returns: FaceModels. The result is also kept for the session (lru_cache), so the app starts at once.
     """
-    from utils.detection import build_face_classifier, fc_to_conv
+    from utils.face_detector import load_face_detector
     from utils.face_verification import build_encoder
 
-    key = f"det{detector_epochs}-enc{encoder_rounds}-seed{seed}"
+    det = load_face_detector(seed=seed, use_cache=use_cache)
+    key = f"enc{encoder_rounds}-seed{seed}"
     folder = model_dir(version) / key if use_cache else None
+    encoder = None
     if folder is not None and (folder / "meta.json").exists():
         try:
             info = json.loads((folder / "meta.json").read_text())
-            classifier = build_face_classifier()
-            classifier.load_weights(folder / "detector.weights.h5")
             encoder = build_encoder((FACE_SIZE, FACE_SIZE, 1))
             encoder.load_weights(folder / "encoder.weights.h5")
             info["from_cache"] = True
-            return _with_recognition_threshold(FaceModels(classifier, fc_to_conv(classifier), encoder,
-                                                          float(info["threshold"]), info,
-                                                          version=f"{version}/{key}"), seed)
         except Exception:  # noqa: BLE001 - damaged cached weights: train again (they are a cache, not data)
-            pass
-    classifier, encoder, info = _train_models(detector_epochs, encoder_rounds, seed)
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        _save_weights_atomically(classifier, folder / "detector.weights.h5")
-        _save_weights_atomically(encoder, folder / "encoder.weights.h5")
-        _write_atomically(folder / "meta.json", json.dumps(info, indent=1).encode())
-    info["from_cache"] = False
-    return _with_recognition_threshold(FaceModels(classifier, fc_to_conv(classifier), encoder,
-                                                  float(info["threshold"]), info, version=f"{version}/{key}"),
-                                       seed)
+            encoder = None
+    if encoder is None:
+        encoder, info = _train_encoder(encoder_rounds, seed)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            _save_weights_atomically(encoder, folder / "encoder.weights.h5")
+            _write_atomically(folder / "meta.json", json.dumps(info, indent=1).encode())
+        info["from_cache"] = False
+    info["detector"] = det.info
+    models = FaceModels(det.classifier, det.detector, encoder, float(info["threshold"]), info,
+                        version=f"{version}/{key}", detector_threshold=det.threshold)
+    return _with_recognition_threshold(models, seed)
 
 
 def _with_recognition_threshold(models: FaceModels, seed: int) -> FaceModels:
@@ -396,15 +393,6 @@ class Face:
         return f"CNN {self.score:.2f}" if self.source == "cnn" else "cascade"
 
 
-def detector_scales(shape: Sequence[int], fractions: Sequence[float] = (0.24, 0.2, 0.16)) -> tuple[float, ...]:
-    """Scales at which the 25-pixel window covers faces of ``fractions`` of the photo's shorter side.
-
-    On a 512-pixel photo the defaults give the course notebook's scales (about 0.2, 0.25, 0.3).
-    """
-    side = min(shape[:2])
-    return tuple(float(FACE_SIZE / (f * side)) for f in fractions)
-
-
 def crop_face(gray: Any, box: Any, size: int = FACE_SIZE) -> np.ndarray:
     """Crop ``box`` (x1, y1, x2, y2) from a grayscale photo (H, W) and resize it to (size, size).
 
@@ -426,50 +414,24 @@ def crop_face(gray: Any, box: Any, size: int = FACE_SIZE) -> np.ndarray:
     return np.clip(resize(p[r1:max(r2, r1 + 1), c1:max(c2, c1 + 1)], (size, size), anti_aliasing=True), 0, 1)
 
 
-def refine_box(gray: Any, box: Any, detector: Any, steps: Sequence[float] = (0.8, 0.87, 0.93, 1.0, 1.07, 1.15, 1.25),
-               threshold: float = 0.5, min_iou: float = 0.4) -> np.ndarray:
-    """Align a detected box on the face: rerun the convolutional detector at finer scales around the box's
-    own scale and return the score-weighted mean of the windows (score >= threshold) that overlap the box by
-    IoU > min_iou (as OpenCV groups a cascade's neighbouring hits). The box itself when none does.
-
-    Inputs: gray (H, W) in [0, 1]; box (4,) corners; detector from ``fc_to_conv``. Returns: (4,) corners.
-    """
-    from utils.detection import detection_heatmaps, heatmap_to_boxes, iou_matrix
-
-    box = np.asarray(box, dtype=np.float64).reshape(4)
-    s0 = FACE_SIZE / max(box[2] - box[0], 1.0)
-    scales = [s0 * k for k in steps]
-    found = [heatmap_to_boxes(hm, FACE_SIZE, 4, threshold, s)
-             for s, hm in zip(scales, detection_heatmaps(gray, detector, scales)) if hm.size]
-    if not found:
-        return box
-    B = np.concatenate([b for b, _ in found])
-    S = np.concatenate([s for _, s in found])
-    near = iou_matrix(box[None], B)[0] > min_iou if len(B) else np.zeros(0, bool)
-    if not near.any():
-        return box
-    return (B[near] * S[near, None]).sum(axis=0) / S[near].sum()
-
-
-def find_faces(photo: Any, models: FaceModels, max_faces: int = 3, threshold: float = 0.9,
-               use_cascade: bool = True, refine: bool = True) -> tuple[list[Face], list[Face]]:
+def find_faces(photo: Any, models: FaceModels, max_faces: int = 3, threshold: float | None = None,
+               use_cascade: bool = True) -> tuple[list[Face], list[Face]]:
     """Faces in a photo, by the workbook's CNN detector and by scikit-image's LBP cascade (the reference).
 
     Inputs: photo (H, W) or (H, W, 3); models from ``load_models``; max_faces and threshold for the CNN
-    (``detect_faces`` at ``detector_scales``, NMS at IoU 0.3); use_cascade; refine: align each CNN box with
-    ``refine_box``.
-    Returns: (cnn_faces, cascade_faces): lists of Face (each cropped to 25 x 25 and encoded), best first.
+    (``utils.face_detector.detect_faces``: every scale from 25-pixel faces to the whole photo, NMS at IoU 0.3;
+    threshold None: the calibrated ``models.detector_threshold``); use_cascade.
+    Returns: (cnn_faces, cascade_faces): lists of Face (each cropped to 25 x 25 and encoded), best first. Only
+    the CNN's faces are the app's faces (recognized, enrolled); the cascade's are there to compare with.
     """
-    from utils.detection import cascade_faces, detect_faces
+    from utils.detection import cascade_faces
+    from utils.face_detector import detect_faces
     from utils.face_verification import encode
 
-    check_range(threshold, "threshold", 0, 1)
+    threshold = models.detector_threshold if threshold is None else check_range(threshold, "threshold", 0, 1)
     img = _as_rgb(photo)
     gray = to_gray01(img)
-    boxes, scores = detect_faces(gray, models.detector, scales=detector_scales(gray.shape), threshold=threshold,
-                                 iou_threshold=0.3, max_boxes=max_faces)
-    if refine and len(boxes):
-        boxes = np.stack([refine_box(gray, b, models.detector) for b in boxes])
+    boxes, scores = detect_faces(gray, models.detector, threshold=threshold, iou_threshold=0.3, max_boxes=max_faces)
     side = min(gray.shape)
     ref = cascade_faces(img, min_size=max(24, side // 8), max_size=side) if use_cascade else np.zeros((0, 4))
     out = []
@@ -845,7 +807,8 @@ class FaceApp:
     Inputs: models (``load_models()``), db (a FaceDatabase; its file is written after every enrollment).
     """
 
-    def __init__(self, models: FaceModels, db: FaceDatabase, max_faces: int = 3, detector_threshold: float = 0.9):
+    def __init__(self, models: FaceModels, db: FaceDatabase, max_faces: int = 3,
+                 detector_threshold: float | None = None):
         self.models = models
         self.db = db
         self.max_faces = max_faces
@@ -944,7 +907,7 @@ def summarize(analysis: Analysis, recognitions: Sequence[Recognition | None], th
     if not analysis.faces:
         return (f"{analysis.source}: no face found by the CNN"
                 + (f" (the cascade found {len(analysis.cascade)})" if analysis.cascade else " nor by the cascade")
-                + ". Try a photo with a frontal face about a fifth of the photo's width.")
+                + ". Try a photo with a frontal face at least 25 pixels wide.")
     ious = match_to_reference(analysis.faces, analysis.cascade)
     lines = [f"{analysis.source}: {len(analysis.faces)} CNN face(s), {len(analysis.cascade)} cascade face(s); "
              f"threshold {threshold:.2f}"]

@@ -92,10 +92,11 @@ def l2_penalty(parameters: Parameters, lambd: float, m: int) -> float:
 def compute_cost_with_regularization(A3: np.ndarray, Y: np.ndarray, parameters: Parameters, lambd: float) -> float:
     """Cross-entropy (``utils.deep_nn.compute_cost``) plus the L2 penalty lambd / (2 m) * sum_l ||W_l||_F^2.
 
-    Inputs: A3 (1, m) the network's output; Y (1, m); parameters W1, b1, ..., WL, bL; lambd >= 0.
+    Inputs: A3 (1, m) the network's output and Y (1, m), either may be flat (m,); parameters W1, b1, ..., WL,
+    bL; lambd >= 0.
     Returns: cost, a float. Only the weights W1..WL are penalized, not the biases.
     """
-    Y = check_binary_labels(Y)
+    Y = check_binary_labels(Y, allow_1d=True)
     lambd = check_lambd(lambd)
     L = num_layers(parameters)
     m = Y.shape[1]

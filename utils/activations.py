@@ -176,6 +176,26 @@ ACTIVATIONS: dict[str, tuple[Forward, Backward, Forward]] = {
 }
 
 
+#: name -> g'(z) written with the activation's output a = g(z), the form of the course's week-3 backward pass
+#: (tanh: 1 - a^2), for caches that hold A: the course's own tests pass an A1 that is not tanh(Z1).
+DERIVATIVES_FROM_OUTPUT: dict[str, Forward] = {
+    "sigmoid": lambda a: a * (1 - a),
+    "tanh": lambda a: 1 - a ** 2,
+    "relu": lambda a: (a > 0).astype(np.float64),
+    "leaky_relu": lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE),
+    "linear": np.ones_like,
+}
+
+
+def derivative_from_output(name: str) -> Forward:
+    """The derivative g' of activation ``name`` as a function of its output a = g(z): tanh gives 1 - a^2.
+
+    For the backward passes whose cache holds A (``utils.shallow_nn``); ValueError for an unknown name.
+    """
+    get_activation(name)
+    return DERIVATIVES_FROM_OUTPUT[name]
+
+
 def get_activation(name: str) -> tuple[Forward, Backward, Forward]:
     """Return ``(forward, backward, derivative)`` for an activation name; ValueError for an unknown name."""
     if not isinstance(name, str) or name not in ACTIVATIONS:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from utils.activations import get_activation, sigmoid
-from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
+from utils.validation import (as_array, as_row, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns, check_same_keys)
 
 Parameters = dict[str, np.ndarray]
@@ -162,8 +162,9 @@ def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "re
 
 
 def _labels_like(AL: Any, Y: Any, name: str = "AL") -> tuple[np.ndarray, np.ndarray]:
-    AL = as_array(AL, name, shape=(1, None))
-    Y = check_binary_labels(Y)
+    """AL and Y as rows (1, m); either may come flat, (m,), as in some of the course's tests; Y may be bool."""
+    AL = as_row(AL, name)
+    Y = check_binary_labels(Y, allow_1d=True)
     check_same_columns(AL, Y, name, "Y")
     return AL, Y
 
@@ -172,8 +173,8 @@ def compute_cost(AL: Any, Y: Any) -> float:
     """Cross-entropy cost -1/m sum(Y log AL + (1 - Y) log(1 - AL)).
 
     Inputs:
-    - AL: predicted probabilities, shape (1, m).
-    - Y: true labels 0/1, shape (1, m).
+    - AL: predicted probabilities, shape (1, m) (or (m,)).
+    - Y: true labels 0/1, shape (1, m) (or (m,); bool labels are fine).
     Returns: cost, a Python float (inf when a prediction is exactly wrong with probability 1).
     """
     AL, Y = _labels_like(AL, Y)
@@ -246,31 +247,31 @@ def linear_activation_backward(dA: Any, cache: Cache, activation: str) -> tuple[
 
 
 def L_model_backward(AL: Any, Y: Any, caches: list[Cache], hidden_activation: str = "relu") -> dict[str, np.ndarray]:
-    """Backward pass of the whole network (sigmoid output, cross-entropy cost).
+    """Backward pass of the whole network (sigmoid output, cross-entropy cost), the course's steps.
 
     Inputs:
-    - AL: output of ``L_model_forward``, shape (1, m).
-    - Y: labels 0/1, shape (1, m).
-    - caches: the list of L caches from ``L_model_forward``.
+    - AL: output of ``L_model_forward``, shape (1, m) (or (m,)).
+    - Y: labels 0/1, shape (1, m) (or (m,); bool labels are fine).
+    - caches: the list of L caches from ``L_model_forward`` (or any caches of that layout: every step reads
+      only its cache entries, as the course's tests, whose caches are random arrays, require).
     - hidden_activation: the one used in the forward pass.
     Returns: grads with keys dA0, ..., dA{L-1} (gradients of the layer inputs), dW1..dWL and db1..dbL.
-    The output layer's dZL = AL - Y is the course's sigmoid_backward(dAL, ZL) with
-    dAL = -(Y / AL - (1 - Y) / (1 - AL)), computed without dividing by AL (stable when AL saturates).
+    The output layer starts from the course's dAL = -(Y / AL - (1 - Y) / (1 - AL)) and goes through
+    ``sigmoid_backward(dAL, ZL)`` with the cached ZL; every hidden layer through ``hidden_activation``'s
+    backward with its cached Z, and ``linear_backward`` with its cached (A_prev, W, b). AL must not be exactly
+    0 or 1 (dAL divides by AL and 1 - AL); the trainers, whose AL may saturate, use dZL = AL - Y instead.
     """
     AL, Y = _labels_like(AL, Y)
-    if not caches:
-        raise ValueError("caches is empty: pass the caches returned by L_model_forward")
-    linear_cache, ZL = caches[-1]
-    if ZL.shape != AL.shape:
-        raise ValueError(f"the last cache holds Z of shape {ZL.shape} but AL has shape {AL.shape}")
-    get_activation(hidden_activation)
+    _check_caches(AL, caches, hidden_activation)
+    if np.any((AL == 0) | (AL == 1)):
+        raise ValueError(f"AL must not contain exactly 0 or 1: dAL = -(Y / AL - (1 - Y) / (1 - AL)) divides by AL "
+                         f"and 1 - AL, got AL = {AL[(AL == 0) | (AL == 1)][:5].tolist()}")
     grads: dict[str, np.ndarray] = {}
     L = len(caches)  # number of layers
     ### BEGIN SOLUTION
-    # Output layer: dZL = AL - Y is what sigmoid_backward(dAL, ZL) gives for the course's
-    # dAL = -(Y / AL - (1 - Y) / (1 - AL)); computed directly, it cannot divide by an AL that rounded to 0 or 1.
-    dZL = AL - Y
-    dA_prev, dW, db = linear_backward(dZL, linear_cache)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))  # derivative of the cost with respect to AL
+    current_cache = caches[L - 1]  # the output layer: LINEAR -> SIGMOID
+    dA_prev, dW, db = linear_activation_backward(dAL, current_cache, "sigmoid")
     grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = dA_prev, dW, db
     for l in reversed(range(L - 1)):  # hidden layers L-1, ..., 1: caches[l] belongs to layer l + 1
         dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l], hidden_activation)
@@ -278,6 +279,30 @@ def L_model_backward(AL: Any, Y: Any, caches: list[Cache], hidden_activation: st
         grads["dW" + str(l + 1)] = dW
         grads["db" + str(l + 1)] = db
     ### END SOLUTION
+    return grads
+
+
+def _check_caches(AL: np.ndarray, caches: list[Cache], hidden_activation: str) -> None:
+    if not caches:
+        raise ValueError("caches is empty: pass the caches returned by L_model_forward")
+    ZL = np.shape(caches[-1][1])
+    if ZL != AL.shape:
+        raise ValueError(f"the last cache holds Z of shape {ZL} but AL has shape {AL.shape}")
+    get_activation(hidden_activation)
+
+
+def _L_model_backward_from_logits(AL: np.ndarray, Y: np.ndarray, caches: list[Cache],
+                                  hidden_activation: str = "relu") -> dict[str, np.ndarray]:
+    """``L_model_backward`` for the trainers, whose caches come from ``L_model_forward``: the output layer's
+    dZL = AL - Y, what sigmoid_backward(dAL, ZL) gives when AL = sigmoid(ZL), without dividing by an AL
+    that rounded to 0 or 1. The hidden layers are L_model_backward's (the same linear_activation_backward)."""
+    linear_cache, _ = caches[-1]
+    L = len(caches)
+    grads: dict[str, np.ndarray] = {}
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = linear_backward(AL - Y, linear_cache)
+    for l in reversed(range(L - 1)):
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = linear_activation_backward(
+            grads["dA" + str(l + 1)], caches[l], hidden_activation)
     return grads
 
 
@@ -343,7 +368,7 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
         for i in range(num_iterations):
             AL, caches = L_model_forward(X, parameters, hidden_activation)
             cost = check_finite(_cross_entropy_from_logits(caches[-1][1], Y), i)  # Y checked above
-            grads = L_model_backward(AL, Y, caches, hidden_activation)
+            grads = _L_model_backward_from_logits(AL, Y, caches, hidden_activation)
             parameters = update_parameters(parameters, grads, learning_rate)
             if i % record_every == 0 or i == num_iterations - 1:
                 costs.append(cost)

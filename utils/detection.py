@@ -32,11 +32,13 @@ PC, BX, BY, BH, BW = 0, 1, 2, 3, 4
 
 # --- boxes and IoU ------------------------------------------------------------------------------------
 
-def check_boxes(boxes: Any, name: str = "boxes", allow_empty: bool = True) -> np.ndarray:
+def check_boxes(boxes: Any, name: str = "boxes", allow_empty: bool = True, any_corners: bool = False) -> np.ndarray:
     """Return ``boxes`` as a float array of shape (k, 4) in corner form, checking x1 <= x2 and y1 <= y2.
 
     A single box of shape (4,) becomes (1, 4). Raises ``ValueError`` for another shape, non-finite values,
-    inverted corners, or an empty set when ``allow_empty`` is False.
+    inverted corners, or an empty set when ``allow_empty`` is False. With ``any_corners``, a box may be any
+    diagonal pair of corners (as ``tf.image.non_max_suppression`` accepts): it is returned normalized to
+    (min x, min y, max x, max y) instead of refused.
     """
     arr = as_array(boxes, name)
     if arr.ndim == 1 and arr.size == 4:
@@ -49,6 +51,8 @@ def check_boxes(boxes: Any, name: str = "boxes", allow_empty: bool = True) -> np
         raise ValueError(f"{name} is empty: need at least one box of shape (4,) = (x1, y1, x2, y2)")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite coordinates")
+    if any_corners:
+        return np.concatenate([np.minimum(arr[:, :2], arr[:, 2:]), np.maximum(arr[:, :2], arr[:, 2:])], axis=1)
     bad = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -166,9 +170,11 @@ def non_max_suppression(boxes: Any, scores: Any, max_boxes: int = 10, iou_thresh
 
     Repeatedly take the highest-scoring remaining box and discard every remaining box whose IoU with it
     exceeds ``iou_threshold``; stop after ``max_boxes``.
-    Inputs: boxes (k, 4) corners, scores (k,). Returns: indices (at most max_boxes,) into boxes, best first.
+    Inputs: boxes (k, 4), each any diagonal pair of corners (x1, y1, x2, y2) or (x2, y2, x1, y1), ... as
+    ``tf.image.non_max_suppression`` accepts (normalized before the IoUs); scores (k,).
+    Returns: indices (at most max_boxes,) into boxes, best first.
     """
-    boxes = check_boxes(boxes)
+    boxes = check_boxes(boxes, any_corners=True)
     scores = as_array(scores, "scores", ndim=1)
     if scores.size != boxes.shape[0]:
         raise ValueError(f"scores must have shape ({boxes.shape[0]},), one per box, got {scores.shape}")
@@ -194,11 +200,13 @@ def yolo_non_max_suppression(scores: Any, boxes: Any, classes: Any, max_boxes: i
                              iou_threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The course's NMS step: keep at most ``max_boxes`` boxes, none overlapping a better one by IoU > threshold.
 
-    Inputs: scores (k,), boxes (k, 4), classes (k,), as returned by ``yolo_filter_boxes``.
+    Inputs: scores (k,), boxes (k, 4), classes (k,), as returned by ``yolo_filter_boxes``; a box may be any
+    diagonal pair of corners (as ``tf.image.non_max_suppression`` accepts; the course's tests draw them at random).
     Returns: scores, boxes, classes of the kept boxes, best first (as ``tf.image.non_max_suppression``
-    followed by a gather). Class-agnostic, like the course.
+    followed by a gather: the kept boxes as given). Class-agnostic, like the course.
     """
-    boxes = check_boxes(boxes)
+    check_boxes(boxes, any_corners=True)
+    boxes = as_array(boxes, "boxes").reshape(-1, 4)
     classes = np.asarray(classes).reshape(-1)
     if classes.size != boxes.shape[0]:
         raise ValueError(f"classes must have shape ({boxes.shape[0]},), one per box, got {classes.shape}")

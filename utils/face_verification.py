@@ -31,8 +31,9 @@ from utils.validation import as_array, check_finite, check_positive_int, check_r
 
 
 def split_triplet(y_pred: Any) -> tuple[Any, Any, Any]:
-    """(anchor, positive, negative) from ``y_pred``: a sequence of three (m, d) arrays or tensors, or one
-    (m, 3, d) array or tensor. Raises ValueError unless the three have the same shape (m, d)."""
+    """(anchor, positive, negative) from ``y_pred``: a sequence of three (m, d) arrays or tensors (or three
+    (d,) encodings of one triplet, as in the course's tests), or one (m, 3, d) array or tensor. Raises
+    ValueError unless the three have the same shape (m, d) or (d,)."""
     if isinstance(y_pred, (list, tuple)):
         if len(y_pred) != 3:
             raise ValueError(f"y_pred must be (anchor, positive, negative), got {len(y_pred)} arrays")
@@ -44,19 +45,21 @@ def split_triplet(y_pred: Any) -> tuple[Any, Any, Any]:
                              f"got {type(y_pred).__name__} of shape {shape}")
         a, p, n = y_pred[:, 0], y_pred[:, 1], y_pred[:, 2]
     shapes = [tuple(np.shape(t)) if not hasattr(t, "shape") else tuple(t.shape) for t in (a, p, n)]
-    if len(shapes[0]) != 2 or shapes[0] != shapes[1] or shapes[0] != shapes[2]:
-        raise ValueError(f"anchor, positive and negative must be encodings of the same shape (m, d), got {shapes}")
+    if len(shapes[0]) not in (1, 2) or shapes[0] != shapes[1] or shapes[0] != shapes[2]:
+        raise ValueError(f"anchor, positive and negative must be encodings of the same shape (m, d) or (d,), "
+                         f"got {shapes}")
     return a, p, n
 
 
 def triplet_loss_numpy(y_true: Any, y_pred: Any, alpha: float = 0.2) -> float:
     """The triplet loss in numpy: sum_i max(||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha, 0).
 
-    Inputs: y_true (unused, as in the course); y_pred = (anchor, positive, negative), each (m, d), or one
-    array (m, 3, d); alpha: the margin (>= 0).
+    Inputs: y_true (unused, as in the course); y_pred = (anchor, positive, negative), each (m, d) or (d,), or
+    one array (m, 3, d); alpha: the margin, any finite number (0 or negative is unusual, not invalid: the loss
+    is still max(., 0), as the course's tests check).
     Returns: the loss summed over the batch (a float).
     """
-    check_range(alpha, "alpha", 0, None)
+    check_range(alpha, "alpha")
     a, p, n = (np.asarray(t, dtype=np.float64) for t in split_triplet(y_pred))
     pos_dist = np.sum((a - p) ** 2, axis=-1)
     neg_dist = np.sum((a - n) ** 2, axis=-1)
@@ -66,14 +69,14 @@ def triplet_loss_numpy(y_true: Any, y_pred: Any, alpha: float = 0.2) -> float:
 def triplet_loss(y_true: Any, y_pred: Any, alpha: float = 0.2) -> Any:
     """The course's triplet loss in TensorFlow: sum_i max(||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha, 0).
 
-    Inputs: y_true (unused, as in the course); y_pred = (anchor, positive, negative), each (m, d), or one
-    tensor (m, 3, d); alpha: the margin (>= 0).
+    Inputs: y_true (unused, as in the course); y_pred = (anchor, positive, negative), each (m, d) or (d,), or
+    one tensor (m, 3, d); alpha: the margin, any finite number (0 or negative is unusual, not invalid).
     Returns: the loss summed over the batch, a scalar float32 tensor. Usable as a Keras loss on a model
     whose output stacks the three encodings as (m, 3, d); ``triplet_loss_numpy`` is the same in numpy.
     """
     import tensorflow as tf
 
-    check_range(alpha, "alpha", 0, None)
+    check_range(alpha, "alpha")
     anchor, positive, negative = (tf.cast(t, tf.float32) for t in split_triplet(y_pred))
     ### BEGIN SOLUTION
     pos_dist = tf.reduce_sum(tf.square(anchor - positive), axis=-1)  # ||f(A) - f(P)||^2, shape (m,)

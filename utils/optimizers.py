@@ -399,7 +399,7 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
     Returns: (parameters, costs) with costs[k] the mean cross-entropy over the examples in epoch
     k * record_every. Raises ``DivergenceError`` when the cost becomes NaN or infinite.
     """
-    from utils.deep_nn import L_model_backward, L_model_forward, compute_cost, initialize_parameters_deep
+    from utils.deep_nn import L_model_forward, _L_model_backward_from_logits, compute_cost, initialize_parameters_deep
 
     dims = list(layers_dims)
     X, Y = _check_training_inputs(X, Y, dims)
@@ -419,7 +419,7 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
             cost_total += batch_cost * mb_X.shape[1]
             if record == "batch":
                 costs.append(check_finite(batch_cost, i))
-            grads = L_model_backward(AL, mb_Y, caches)
+            grads = _L_model_backward_from_logits(AL, mb_Y, caches)
             parameters, state = optimizer_step(optimizer, parameters, grads, state, lr, beta, beta1, beta2, epsilon)
         cost = check_finite(cost_total / m, i)
         if decay is not None:

@@ -92,10 +92,11 @@ def l2_penalty(parameters: Parameters, lambd: float, m: int) -> float:
 def compute_cost_with_regularization(A3: np.ndarray, Y: np.ndarray, parameters: Parameters, lambd: float) -> float:
     """Cross-entropy (``utils.deep_nn.compute_cost``) plus the L2 penalty lambd / (2 m) * sum_l ||W_l||_F^2.
 
-    Inputs: A3 (1, m) the network's output; Y (1, m); parameters W1, b1, ..., WL, bL; lambd >= 0.
+    Inputs: A3 (1, m) the network's output and Y (1, m), either may be flat (m,); parameters W1, b1, ..., WL,
+    bL; lambd >= 0.
     Returns: cost, a float. Only the weights W1..WL are penalized, not the biases.
     """
-    Y = check_binary_labels(Y)
+    Y = check_binary_labels(Y, allow_1d=True)
     lambd = check_lambd(lambd)
     L = num_layers(parameters)
     m = Y.shape[1]
@@ -180,8 +181,10 @@ def backward_propagation_with_dropout(X: np.ndarray, Y: np.ndarray, cache: Cache
                                       keep_prob: float) -> dict[str, np.ndarray]:
     """Backward pass through the dropout forward: the same masks D_l switch off the same units.
 
-    Layer by layer as ``utils.deep_nn.linear_backward`` and ``relu_backward``, with dA_l = dA_l * D_l / keep_prob
-    before each hidden layer's backward.
+    The course's steps, each from its cache entries: dZL = A3 - Y from the cached A3; dW_l = dZ_l A_{l-1}^T / m,
+    db_l, dA_{l-1} = W_l^T dZ_l from layer l's cached (A_prev, W, b); then dA_{l-1} = dA_{l-1} * D_{l-1} / keep_prob
+    with the cached mask, and dZ_{l-1} = dA_{l-1} * (A_{l-1} > 0) from the cached (dropped-out) A_{l-1}, as the
+    course does (not from Z: the course's tests pass caches of random arrays).
     Inputs: X (n_x, m), Y (1, m), cache = (A3, caches, masks, keep_prob) from ``forward_propagation_with_dropout``
     and the keep_prob used there (1: no masks, then this is ``utils.deep_nn.L_model_backward``).
     Returns: gradients dA0.., dW1.., db1...
@@ -209,7 +212,7 @@ def backward_propagation_with_dropout(X: np.ndarray, Y: np.ndarray, cache: Cache
                 dA = dA * D           # the units shut down in the forward pass get no gradient
                 dA = dA / keep_prob   # and the kept ones are scaled as in the forward pass
                 ### END SOLUTION
-            dZ = np.where(caches[l - 2][1] > 0, dA, 0.0)  # relu_backward
+            dZ = np.where(A_prev > 0, dA, 0.0)  # the course's dA * (A > 0), from the cached A_{l-1} = A_prev
     return grads
 
 

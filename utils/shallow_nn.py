@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.activations import get_activation, sigmoid
+from utils.activations import derivative_from_output, get_activation, sigmoid
 from utils.deep_nn import _cross_entropy_from_logits, accuracy, compute_cost, initialize_parameters_deep
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
                               check_same_columns)
@@ -104,18 +104,24 @@ def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
     """Backward pass of the cross-entropy cost.
 
     Inputs:
-    - parameters: as ``forward_propagation``; cache: its cache; X (n_x, m); Y labels 0/1 (1, m).
+    - parameters: as ``forward_propagation``; X (n_x, m); Y labels 0/1 (1, m) (bool labels are fine).
+    - cache: the cache of ``forward_propagation``; only A1 and A2 are read (the course's formula), so any
+      dict with A1 (n_h, m) and A2 (1, m) works, as in the course's tests whose cache holds random arrays.
     - activation: the hidden activation used in the forward pass.
     Returns: grads = {"dW1": (n_h, n_x), "db1": (n_h, 1), "dW2": (n_y, n_h), "db2": (n_y, 1)}, the
-    gradients of the cost averaged over the m examples. For tanh, dZ1 = W2^T dZ2 * (1 - A1^2) as in the course.
+    gradients of the cost averaged over the m examples: dZ2 = A2 - Y, and dZ1 = W2^T dZ2 * g'(Z1) with g'
+    written from the cached A1 (``utils.activations.derivative_from_output``): for tanh, the course's
+    dZ1 = W2^T dZ2 * (1 - A1^2).
     """
-    g_prime = get_activation(activation)[2]  # the derivative g'(z) of the hidden activation
+    g_prime_of_a = derivative_from_output(activation)  # g' from the output a = g(z): tanh gives 1 - a ** 2
     p, X = _check_parameters(parameters, X)
     Y = check_binary_labels(Y)
     check_same_columns(X, Y)
-    if not isinstance(cache, dict) or any(k not in cache for k in ("Z1", "A1", "A2")):
-        raise ValueError("cache must be the dict {'Z1', 'A1', 'Z2', 'A2'} returned by forward_propagation")
-    Z1, A1, A2 = cache["Z1"], cache["A1"], cache["A2"]
+    if not isinstance(cache, dict) or any(k not in cache for k in ("A1", "A2")):
+        raise ValueError("cache must be the dict {'Z1', 'A1', 'Z2', 'A2'} returned by forward_propagation "
+                         f"(A1 and A2 are needed), got {type(cache).__name__} with keys "
+                         f"{sorted(cache) if isinstance(cache, dict) else None}")
+    A1, A2 = as_array(cache["A1"], "cache['A1']"), as_array(cache["A2"], "cache['A2']")
     if A2.shape != Y.shape or A1.shape != (p["W1"].shape[0], X.shape[1]):
         raise ValueError(f"cache does not fit X {X.shape} and Y {Y.shape}: A1 {A1.shape}, A2 {A2.shape}")
     W2 = p["W2"]
@@ -124,7 +130,7 @@ def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T / m
     db2 = np.sum(dZ2, axis=1, keepdims=True) / m
-    dZ1 = W2.T @ dZ2 * g_prime(Z1)  # for tanh, g'(Z1) = 1 - A1 ** 2
+    dZ1 = W2.T @ dZ2 * g_prime_of_a(A1)  # from the cached A1: for tanh, 1 - A1 ** 2
     dW1 = dZ1 @ X.T / m
     db1 = np.sum(dZ1, axis=1, keepdims=True) / m
     ### END SOLUTION

@@ -48,9 +48,26 @@ def check_same_columns(X: np.ndarray, Y: np.ndarray, x_name: str = "X", y_name: 
                          f"expected {x_name} of shape (n_x, m) and {y_name} of shape (1, m)")
 
 
-def check_binary_labels(Y: Any, name: str = "Y") -> np.ndarray:
-    """Return Y as a float array of shape (1, m), checking that every label is 0 or 1."""
-    arr = as_array(Y, name)
+def as_row(x: Any, name: str) -> np.ndarray:
+    """Return ``x`` as a float array of shape (1, m), accepting a 1-D array of shape (m,) as the row (1, m).
+
+    The course's own tests pass some rows flat, e.g. labels ``np.array([1, 1, 0])``; any other shape than
+    (m,) or (1, m) raises ``ValueError`` naming ``name``.
+    """
+    arr = as_array(x, name)
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2 or arr.shape[0] != 1:
+        raise ValueError(f"{name} must have shape (1, m) or (m,), got shape {arr.shape}")
+    return arr
+
+
+def check_binary_labels(Y: Any, name: str = "Y", allow_1d: bool = False) -> np.ndarray:
+    """Return Y as a float array of shape (1, m), checking that every label is 0 or 1 (bool labels are fine).
+
+    With ``allow_1d``, labels of shape (m,) are taken as the row (1, m) (see ``as_row``).
+    """
+    arr = as_row(Y, name) if allow_1d else as_array(Y, name)
     if arr.ndim == 1:
         raise ValueError(f"{name} must have shape (1, m), got shape {arr.shape}; use {name}.reshape(1, -1)")
     if arr.ndim != 2 or arr.shape[0] != 1:

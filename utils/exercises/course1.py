@@ -233,9 +233,18 @@ def _backward_case(rng: np.random.Generator, n_x: int, n_h: int, m: int, label: 
     return Case((params, cache, X, _labels(rng, m) if m > 1 else np.ones((1, 1))), label=label)
 
 
+def _random_cache_case(rng: np.random.Generator, n_x: int, n_h: int, m: int) -> Case:
+    """As the course's own test: a cache of random arrays that no forward pass produced, bool labels."""
+    cache = {"A1": rng.normal(size=(n_h, m)), "A2": rng.normal(size=(1, m)), "Z1": rng.normal(size=(n_h, m)),
+             "Z2": rng.normal(size=(1, m))}
+    return Case((_shallow_params(rng, n_x, n_h), cache, rng.normal(size=(n_x, m)), rng.normal(size=(1, m)) > 0),
+                label="random cache (not from a forward pass): read A1 and A2, as the course's formula")
+
+
 def _backward_shallow_cases(rng: np.random.Generator) -> list[Case]:
     return [_backward_case(rng, 2, 4, 3, "fixed: the course's X (2, 3), n_h = 4"),
-            _backward_case(rng, 3, 5, 7, "random"), _backward_case(rng, 2, 3, 1, "edge: m = 1")]
+            _backward_case(rng, 3, 5, 7, "random"), _backward_case(rng, 2, 3, 1, "edge: m = 1"),
+            _random_cache_case(rng, 3, 9, 7)]
 
 
 def _backward_variant(kind: str):
@@ -478,11 +487,19 @@ def _L_backward_case(rng: np.random.Generator, dims: list[int], m: int, label: s
     return Case((AL, _labels(rng, m) if m > 1 else np.ones((1, 1)), caches), label=label)
 
 
+def _L_backward_random_caches(rng: np.random.Generator) -> Case:
+    """As the course's own test: AL drawn with randn and caches of random arrays (Z not W A + b)."""
+    caches = [((rng.normal(size=(4, 2)), rng.normal(size=(3, 4)), rng.normal(size=(3, 1))), rng.normal(size=(3, 2))),
+              ((rng.normal(size=(3, 2)), rng.normal(size=(1, 3)), rng.normal(size=(1, 1))), rng.normal(size=(1, 2)))]
+    return Case((rng.normal(size=(1, 2)), np.array([[1, 0]]), caches),
+                label="random caches (not from a forward pass): dAL, then each layer's cached Z, as the course")
+
+
 def _L_backward_cases(rng: np.random.Generator) -> list[Case]:
     return [_L_backward_case(rng, [4, 3, 1], 2, "fixed: the course's 2 layers, m = 2"),
             _L_backward_case(rng, [5, 4, 3, 1], 5, "random"),
             _L_backward_case(rng, [3, 1], 4, "edge: one layer (no hidden layer)"),
-            _L_backward_case(rng, [3, 2, 1], 1, "edge: m = 1")]
+            _L_backward_case(rng, [3, 2, 1], 1, "edge: m = 1"), _L_backward_random_caches(rng)]
 
 
 def _L_backward_variant(kind: str):

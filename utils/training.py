@@ -13,7 +13,8 @@ A notebook asks for the scale of its run, then fits::
     plot_history(result.history)
 
 ``fit_model`` seeds Keras, builds and compiles ``build_fn()`` under ``utils.device.get_strategy()``
-(``MirroredStrategy`` over several GPUs; mixed precision ``mixed_float16`` on GPUs only), feeds it a
+(``MirroredStrategy`` over several GPUs, or over the devices named by ``devices=`` or ``FACEAPP_DEVICES``,
+e.g. two logical CPUs "/cpu:0,/cpu:1"; mixed precision ``mixed_float16`` on GPUs only), feeds it a
 ``tf.data`` pipeline (cache, seeded shuffle, batch, prefetch) and fits with ``verbose=0``. A model built
 for mixed precision should end in a float32 layer (``keras.layers.Activation("softmax", dtype="float32")``)
 so its outputs and loss stay in float32; the builders in ``utils.cnn_models`` do.
@@ -25,15 +26,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from utils.device import DeviceInfo, describe_device, get_strategy
+from utils.device import DeviceInfo, describe_device, get_strategy, resolve_devices
 from utils.validation import DivergenceError, check_positive_int
 
 ArrayPair = tuple[np.ndarray, np.ndarray]
+Devices = str | Sequence[str] | None
 
 
 # --- scale ----------------------------------------------------------------------------------------------
@@ -42,7 +44,8 @@ ArrayPair = tuple[np.ndarray, np.ndarray]
 class RunScale:
     """The epochs and global batch size chosen for this machine, and what the other choice would be.
 
-    ``batch_size`` is the global batch: the per-replica batch times ``replicas`` (GPUs in the strategy).
+    ``batch_size`` is the global batch: the per-replica batch times ``replicas`` (GPUs in the strategy, or
+    the explicit ``devices``, e.g. two logical CPUs; empty when the device was chosen automatically).
     """
 
     epochs: int
@@ -52,36 +55,52 @@ class RunScale:
     cpu_epochs: int
     gpu_epochs: int
     per_replica_batch: int
+    devices: tuple[str, ...] = ()
+
+    @property
+    def uses_gpu(self) -> bool:
+        """Whether this run trains on a GPU: one of the explicit devices is, or (none given) the machine has one."""
+        if self.devices:
+            return any(d.startswith("/gpu:") for d in self.devices)
+        return self.device.has_gpu
 
     def __str__(self) -> str:
-        if self.device.has_gpu:
+        on = f" on {', '.join(self.devices)}" if self.devices else ""
+        replicated = f"({self.per_replica_batch} x {self.replicas} replica(s){on})"
+        if self.uses_gpu:
             return (f"{self.device}: {self.epochs} epochs, global batch {self.batch_size} "
-                    f"({self.per_replica_batch} x {self.replicas} replica(s)), mixed precision. "
+                    f"{replicated}, mixed precision. "
                     f"On a CPU-only machine this run would use {self.cpu_epochs} epochs in float32.")
-        return (f"{self.device}: {self.epochs} epochs, batch {self.batch_size}, float32. "
+        batch = f"global batch {self.batch_size} {replicated}" if self.replicas > 1 else f"batch {self.batch_size}"
+        return (f"{self.device}: {self.epochs} epochs, {batch}, float32. "
                 f"With a GPU this notebook chooses {self.gpu_epochs} epochs, batch {self.per_replica_batch} per "
                 f"GPU (more with several GPUs, through MirroredStrategy) and mixed precision (float16).")
 
 
-def scale_for_device(cpu_epochs: int, gpu_epochs: int, batch_size: int, info: DeviceInfo | None = None) -> RunScale:
+def scale_for_device(cpu_epochs: int, gpu_epochs: int, batch_size: int, info: DeviceInfo | None = None,
+                     devices: Devices = None) -> RunScale:
     """Choose epochs and batch size for the hardware this kernel runs on.
 
     Inputs:
     - cpu_epochs: epochs on a CPU-only machine (small: the 2-core CPU budget).
     - gpu_epochs: epochs when at least one GPU is present.
-    - batch_size: batch size per replica; the global batch is batch_size * number of GPUs (1 on CPU).
+    - batch_size: batch size per replica; the global batch is batch_size * number of GPUs (1 on CPU), or
+      * the number of explicit devices.
     - info: the device (``utils.device.describe_device()`` when None; pass one to test or plan).
+    - devices: the explicit device list ``fit_model`` will get (``utils.device.resolve_devices``: None reads
+      ``FACEAPP_DEVICES``); GPU epochs when one of them is a GPU.
     Returns: a RunScale (epochs, batch_size = global batch, replicas, device, ...); ``str()`` of it says
     what a GPU changes.
     """
     cpu_epochs = check_positive_int(cpu_epochs, "cpu_epochs")
     gpu_epochs = check_positive_int(gpu_epochs, "gpu_epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
+    names = resolve_devices(devices) or ()
     info = describe_device() if info is None else info
-    replicas = max(1, len(info.gpus))
-    return RunScale(epochs=gpu_epochs if info.has_gpu else cpu_epochs, batch_size=batch_size * replicas,
-                    replicas=replicas, device=info, cpu_epochs=cpu_epochs, gpu_epochs=gpu_epochs,
-                    per_replica_batch=batch_size)
+    replicas = len(names) or max(1, len(info.gpus))
+    scale = RunScale(epochs=cpu_epochs, batch_size=batch_size * replicas, replicas=replicas, device=info,
+                     cpu_epochs=cpu_epochs, gpu_epochs=gpu_epochs, per_replica_batch=batch_size, devices=names)
+    return replace(scale, epochs=gpu_epochs) if scale.uses_gpu else scale
 
 
 # --- input pipeline -------------------------------------------------------------------------------------
@@ -133,7 +152,7 @@ def make_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 3
 # --- build and fit --------------------------------------------------------------------------------------
 
 def build_model(build_fn: Callable[[], Any], compile_kwargs: Mapping[str, Any] | None = None,
-                mixed_precision: bool = True, seed: int = 0):
+                mixed_precision: bool = True, seed: int = 0, devices: Devices = None):
     """Seed Keras, then build and compile ``build_fn()`` under the device's strategy.
 
     Inputs:
@@ -143,12 +162,13 @@ def build_model(build_fn: Callable[[], Any], compile_kwargs: Mapping[str, Any] |
       None: the model is not compiled.
     - mixed_precision: use ``mixed_float16`` when a GPU is present (never on CPU).
     - seed: seeds Python, numpy and TensorFlow before building (same seed, same initial weights).
+    - devices: an explicit device list for ``get_strategy`` (None: ``FACEAPP_DEVICES``, else automatic).
     Returns: (model, strategy).
     """
     import keras
 
     keras.utils.set_random_seed(seed)
-    strategy = get_strategy(mixed_precision=mixed_precision)
+    strategy = get_strategy(mixed_precision=mixed_precision, devices=devices)
     with strategy.scope():
         model = build_fn()
         if not isinstance(model, keras.Model):
@@ -251,15 +271,16 @@ def _as_dataset(data: Any, name: str, batch_size: int, shuffle: bool, seed: int,
 def fit_model(build_fn: Callable[[], Any], compile_kwargs: Mapping[str, Any], train: ArrayPair | Any,
               val: ArrayPair | Any | None = None, *, epochs: int, batch_size: int, seed: int = 0,
               shuffle: bool = True, augment: Callable | None = None, callbacks: Sequence[Any] = (),
-              mixed_precision: bool = True) -> FitResult:
+              mixed_precision: bool = True, devices: Devices = None) -> FitResult:
     """Build, compile and train a Keras model on this machine's device(s); time it.
 
     Inputs:
-    - build_fn, compile_kwargs, mixed_precision, seed: as in ``build_model``.
+    - build_fn, compile_kwargs, mixed_precision, seed, devices: as in ``build_model``.
     - train: (x, y) arrays with examples first, x of shape (m, n_H, n_W, n_C) for a CNN; or a batched
       ``tf.data.Dataset`` (then batch_size and shuffle are not applied to it).
     - val: (x_val, y_val), a batched Dataset, or None.
-    - epochs, batch_size: usually ``scale_for_device(...).epochs`` and ``.batch_size`` (global batch).
+    - epochs, batch_size: usually ``scale_for_device(...).epochs`` and ``.batch_size`` (global batch: each
+      of the strategy's replicas gets batch_size / replicas examples of every batch).
     - shuffle, augment: passed to ``make_dataset`` for the training set (the validation set is not shuffled
       or augmented).
     - callbacks: extra Keras callbacks.
@@ -270,7 +291,8 @@ def fit_model(build_fn: Callable[[], Any], compile_kwargs: Mapping[str, Any], tr
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    model, strategy = build_model(build_fn, compile_kwargs, mixed_precision=mixed_precision, seed=seed)
+    model, strategy = build_model(build_fn, compile_kwargs, mixed_precision=mixed_precision, seed=seed,
+                                  devices=devices)
     train_ds, n_train = _as_dataset(train, "train", batch_size, shuffle, seed, augment)
     val_ds, _ = _as_dataset(val, "val", batch_size, False, seed, None)
     monitor = _EpochMonitor()

@@ -3,8 +3,9 @@
 Builders return uncompiled ``keras.Model`` objects (compile and train them with ``utils.training``):
 ``first_cnn``, ``lenet5``, ``alexnet``, ``vgg16``, ``identity_block`` / ``convolutional_block`` (the
 ResNet blocks, as functions on Keras tensors), ``small_resnet`` and ``plain_net`` (the same depth with
-or without skip connections), ``inception_module``. Each classifier ends in a float32 softmax so that
-it trains under mixed precision on a GPU.
+or without skip connections), ``inception_module``. Each classifier ends in a float32 softmax, and the
+other models (``inception_model``, ``feature_extractor``) in a float32 layer, so that every output stays
+float32 when a GPU trains under mixed precision.
 
 Counting helpers (plain integers, no Keras): ``dense_params``, ``conv_params``, ``conv_multiplies``,
 ``bottleneck_multiplies``, and ``PAPER_PARAMS``, the parameter counts the papers and the course quote.
@@ -367,11 +368,16 @@ def inception_module(X, filters: dict[str, int] = INCEPTION_3A, name: str = "inc
 
 
 def inception_model(input_shape: Sequence[int] = (28, 28, 192), filters: dict[str, int] = INCEPTION_3A):
-    """One inception module as a keras.Model (input (m, *input_shape)), to build, count and run."""
+    """One inception module as a keras.Model (input (m, *input_shape)), to build, count and run.
+
+    Its output is float32 under mixed precision too (a parameter-free float32 cast after the concatenation).
+    """
     import keras
 
     inputs = keras.Input(tuple(input_shape))
-    return keras.Model(inputs, inception_module(inputs, filters), name="inception_module")
+    X = inception_module(inputs, filters)
+    output = keras.layers.Activation("linear", dtype="float32", name="output_float32")(X)
+    return keras.Model(inputs, output, name="inception_module")
 
 
 # --- transfer learning -----------------------------------------------------------------------------------
@@ -382,6 +388,7 @@ def feature_extractor(input_shape: Sequence[int] = (16, 16, 1), filters: Sequenc
     pooling (or FLATTEN with ``flatten=True``, which keeps where in the image a feature was found).
 
     Returns: a keras.Model mapping (m, *input_shape) to features (m, n_features); reuse it in ``with_head``.
+    The features are float32 under mixed precision too (the last layer computes in float32).
     """
     import keras
 
@@ -394,7 +401,7 @@ def feature_extractor(input_shape: Sequence[int] = (16, 16, 1), filters: Sequenc
             x = _bn(L, name=f"{name}_bn{i}")(x)
         x = L.Activation("relu")(x)
         x = L.MaxPooling2D(2, name=f"{name}_pool{i}")(x)
-    x = L.Flatten()(x) if flatten else L.GlobalAveragePooling2D()(x)
+    x = L.Flatten(dtype="float32")(x) if flatten else L.GlobalAveragePooling2D(dtype="float32")(x)
     return keras.Model(inputs, x, name=name)
 
 

@@ -377,8 +377,13 @@ def plot_confusion_matrix(confusion: Any, classes: Sequence[str], ax=None, title
 # --- devices and data parallelism ---------------------------------------------------------------------------
 
 def best_device() -> torch.device:
-    """``cuda`` when PyTorch sees a GPU, else ``cpu``."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The fastest device PyTorch can use here: ``cuda`` (an NVIDIA GPU), else ``mps`` (Apple silicon), else ``cpu``."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
 
 
 def data_parallel(model: nn.Module, device_ids: Sequence[int] | None = None) -> tuple[nn.Module, str]:

@@ -226,8 +226,62 @@ def test_plot_confusion_matrix_writes_every_count_and_labels_the_axes():
 
 
 def test_best_device_is_cuda_exactly_when_torch_sees_a_gpu():
-    assert best_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert best_device().type == ("cuda" if torch.cuda.is_available() else
+                                  "mps" if torch.backends.mps.is_available() else "cpu")
     assert isinstance(has_torchvision(), bool)
+
+
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"),
+                                                 (False, False, "cpu")])
+def test_best_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert best_device() == torch.device(expected)
+
+
+class _OnDevice(nn.Module):
+    """The blitz Net on whatever device it was moved to: a batch left on another device raises, as on a GPU.
+
+    Its scores come back as CPU zeros (recording the device they were computed on), so the training and
+    evaluation loops, which read losses and predictions as Python numbers, also run on the ``meta`` device.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.net = Net()
+        self.devices: list[str] = []
+
+    def forward(self, x):
+        scores = self.net(x)  # RuntimeError "Tensor on device meta is not on the expected device cpu"
+        self.devices.append(scores.device.type)
+        return torch.zeros(scores.shape, requires_grad=True)
+
+
+def test_a_batch_on_another_device_than_the_model_is_refused():
+    with pytest.raises(RuntimeError, match="device"):
+        _OnDevice().to("meta")(torch.zeros(2, 3, 32, 32))
+
+
+def test_train_moves_the_model_and_every_batch_to_the_device(rng):
+    loader = make_loader(rng.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8), np.arange(6) % 10, batch_size=4)
+    net, label_devices = _OnDevice(), []
+
+    def criterion(scores, y):
+        label_devices.append(y.device.type)
+        return scores.sum()
+
+    history = train(net, loader, epochs=2, device="meta", criterion=criterion, progress=False)
+    assert net.devices == label_devices == ["meta"] * 4 and history.examples == 12
+    assert {p.device.type for p in net.parameters()} == {"meta"}
+
+
+def test_predict_and_evaluate_move_the_model_and_every_batch_to_the_device():
+    loader = _oracle_loader([1, 2, 0, 1, 0], [0, 0, 0, 0, 0])
+    net = _OnDevice()
+    y_true, y_pred = predict(net, loader, device="meta")
+    assert net.devices == ["meta", "meta"] and y_true.tolist() == [1, 2, 0, 1, 0] and y_pred.tolist() == [0] * 5
+    assert next(net.parameters()).device.type == "meta"
+    assert evaluate(_OnDevice(), loader, n_classes=3, device="meta").accuracy == pytest.approx(2 / 5)
 
 
 def test_count_parameters_counts_biases_and_skips_frozen_tensors_unless_asked():

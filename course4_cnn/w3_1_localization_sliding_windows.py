@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Localization and sliding windows
 #
-# > The label vector (p_c, b_x, b_y, b_h, b_w, c) and its "don't care" loss; sliding windows vs the convolutional implementation (identical outputs, measured cost); a face detector slid over the astronaut beside OpenCV's LBP cascade.
+# > The label vector (p_c, b_x, b_y, b_h, b_w, c) and its "don't care" loss; sliding windows vs the convolutional implementation (identical outputs, measured cost); a face detector that works on photos it never saw: a train / dev / eval split, an image pyramid, error analysis and hard-negative mining, a calibrated threshold, beside OpenCV's LBP cascade.
 #
 # ## Introduction
 #
@@ -18,9 +18,10 @@
 #    there is no object;
 # 2. checks numerically that the convolutional implementation gives exactly the sliding-window outputs,
 #    and measures what each one costs;
-# 3. trains a small face / non-face CNN (the Course 1 task, on scikit-image's LFW subset), turns it
-#    convolutional, slides it over a real photograph at a few scales, merges the boxes with non-max
-#    suppression, and puts the result beside scikit-image's LBP frontal-face cascade.
+# 3. builds a face detector that holds up on photos it never saw: a face / non-face CNN (the Course 1 task,
+#    on scikit-image's LFW subset) turned convolutional and slid over an image pyramid, improved by Course 3's
+#    error analysis and by hard-negative mining, with its threshold chosen on a dev set, and measured on held-out
+#    photos beside scikit-image's LBP frontal-face cascade.
 
 # %% [markdown]
 # ## Setup
@@ -36,12 +37,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.data import load_photo
-from utils.detection import (cascade_faces, detect_faces, detection_heatmaps, draw_boxes, fc_to_conv, iou_matrix,
-                             localization_label, localization_loss, multiply_adds, network_stride, sliding_windows,
-                             train_face_detector)
+from utils.detection import (draw_boxes, fc_to_conv, iou_matrix, localization_label, localization_loss,
+                             multiply_adds, network_stride, sliding_windows)
 from utils.exercises import show_solution
 from utils.scenes import CLASS_NAMES, make_scenes
-from utils.training import scale_for_device
+from utils.widgets import SliderPanel
 
 # %% [markdown]
 # ## 1. Classification with localization: the label vector
@@ -220,113 +220,312 @@ print(f"64 x 64 image, {len(big_crops)} windows: sliding windows {t_slide * 1e3:
       f"convolutional {t_conv * 1e3:.1f} ms ({t_slide / t_conv:.1f} times faster)")
 
 # %% [markdown]
-# ## 3. A real detector: faces in a photograph
+# ## 3. A real detector: faces in photographs
 #
-# The Course 1 task, face vs non-face on 25 x 25 grayscale images (scikit-image's LFW subset), now with a
-# small CNN whose layers `fc_to_conv` can convert. `train_face_detector` trains it on `utils.training`
-# (the GPU when there is one) with:
+# The Course 1 task, face vs non-face on 25 x 25 grayscale windows, now as a detector that must work on
+# photos nobody trained it on. That takes four things the first two sections did not need, each from the
+# course: a **split** of every image into train / dev / eval (Course 3), a **bigger CNN** with batch norm and
+# dropout (Courses 2 and 4), an **image pyramid** so that a face of any size meets the 25-pixel window, and
+# **error analysis** with **hard-negative mining** to fix what the detector gets wrong.
 #
-# - positives: 8 mildly shifted, scaled, rotated, mirrored views of each training face;
-# - negatives: the subset's non-faces plus random windows of faceless photos (coffee, cat, palace, flower)
-#   at several scales, since a detector sees mostly background.
+# ### 3.1 The data and its split
 #
-# The test set is the subset's held-out split (25 faces, 25 non-faces).
-
-# %%
-scale = scale_for_device(cpu_epochs=15, gpu_epochs=30, batch_size=32)
-print(scale)
-classifier, face_conv, fit = train_face_detector(epochs=scale.epochs, batch_size=scale.batch_size, seed=0)
-print(fit.summary())
-test_accuracy = fit.final("val_accuracy")
-print(f"face / non-face test accuracy: {test_accuracy:.1%}")
-assert test_accuracy > 0.85
-
-# %% [markdown]
-# The convolutional copy gives the classifier's score on a single 25 x 25 window, and on a larger image the
-# score of every window, 4 pixels apart (two 2 x 2 poolings):
+# Faces: scikit-image's `lfw_subset` faces, augmented as real photos vary (flips, small rotations, scale
+# and shift jitter, brightness, contrast, gamma, blur, noise, and blends of two faces). Negatives: the
+# subset's non-faces, windows of face-free photos at every scale, rendered documents, generated textures,
+# badly framed faces, and later the detector's own mistakes. Every image has exactly one role, listed in
+# `utils.face_detector`; the eval images are the photos the old detector fired on, and two portraits.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from utils.data import load_faces  # noqa: E402
+from utils import face_detector as fd  # noqa: E402
 
-_, _, test_x, _, _ = load_faces()
-windows = test_x[..., None].astype(np.float32)
-diff = np.abs(np.asarray(classifier(windows)).ravel() - np.asarray(face_conv(windows)).ravel()).max()
-print(f"detector stride: {network_stride(classifier)} pixels; classifier vs convolutional on the 50 test windows: "
-      f"{'identical (below 1e-5)' if diff < 1e-5 else diff}")
-assert diff < 1e-5
+fd.check_split()
+print(f"{'role':<6} {'lfw faces':>9} {'lfw non-faces':>13}  face-free photos")
+for role in fd.ROLES:
+    print(f"{role:<6} {len(fd.LFW_FACES[role]):>9} {len(fd.LFW_NON_FACES[role]):>13}  {', '.join(fd.BACKGROUNDS[role])}")
+print(f"eval photos with a face (hand-drawn box): {', '.join(fd.EVAL_FACE_PHOTOS)}")
+print(f"generated documents + textures: train seeds {fd.GENERATED_SEEDS['train']}, dev seeds {fd.GENERATED_SEEDS['dev']}")
+print(f"not used: {fd.NOT_USED}")
 
 # %% [markdown]
-# Its cost on the astronaut shrunk by 0.25 (a 128 x 128 image), counted as before:
+# A few windows of each kind, as the classifier sees them:
+
+# %%
+train_faces, train_non_faces = fd.lfw_split("train")
+photos = [img for _, _, img in fd.face_free_images("train", generated=False)]
+kinds = {"augmented faces": fd.augmented_faces(train_faces[:4], 2, seed=0),
+         "lfw non-faces": train_non_faces[:8],
+         "photo windows": fd.random_windows(photos[:4], 2, seed=0),
+         "documents": fd.random_windows([fd.render_document(s) for s in range(4)], 2, seed=0),
+         "textures": fd.random_windows([fd.make_texture(s) for s in range(4)], 2, seed=0),
+         "badly framed": fd.framing_negatives(train_faces[:4], photos, 2, seed=0)}
+fig, axes = plt.subplots(len(kinds), 8, figsize=(8, 6.4))
+for row, (kind, windows) in zip(axes, kinds.items()):
+    for ax, w in zip(row, windows):
+        ax.imshow(w, cmap="gray", vmin=0, vmax=1)
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+    row[0].set_ylabel(kind, rotation=0, ha="right", va="center", fontsize=8)
+fig.suptitle("Training windows, 25 x 25: faces (top row) and the kinds of non-faces")
+plt.show()
+
+# %% [markdown]
+# ### 3.2 A model that can learn it
+#
+# The Course 4 classifier, grown: three Conv-BN-ReLU blocks, max pooling, dropout, a hidden dense layer and
+# one logit. Still a `Sequential` of layers `fc_to_conv` converts, so the detector stays one convolutional
+# pass per pyramid level, with windows 4 pixels apart.
 
 # %%
 # NBVAL_CHECK_OUTPUT
+from utils.face_detector import build_face_classifier  # noqa: E402
+
+probe = build_face_classifier()
+probe_conv = fc_to_conv(probe)
+for layer in probe.layers:
+    print(f"{layer.name:>22}: output {tuple(layer.output.shape[1:])}")
+print(f"parameters: {probe.count_params():,}; detector stride: {network_stride(probe)} pixels")
 side = 128
 n_win = ((side - 25) // 4 + 1) ** 2
-per_window = multiply_adds(classifier, (25, 25, 1))
-one_pass = multiply_adds(face_conv, (side, side, 1))
+per_window = multiply_adds(probe, (25, 25, 1))
+one_pass = multiply_adds(probe_conv, (side, side, 1))
 print(f"{side} x {side} image, {n_win} windows: sliding {n_win * per_window / 1e6:.1f} M multiply-adds, "
       f"convolutional {one_pass / 1e6:.1f} M ({n_win * per_window / one_pass:.0f} times fewer)")
 assert one_pass * 5 < n_win * per_window
 
 # %% [markdown]
-# ### Sliding it over the astronaut
+# ### 3.3 Every scale: the image pyramid
 #
-# A face in the photo is about a hundred pixels wide, and the detector's window is 25: so the photo is
-# shrunk by a few factors (0.2, 0.25, 0.3) and the convolutional detector runs once per scale. Each map
-# below is the face score of every window at that scale (bright = face).
+# A face can be 25 pixels wide or fill the photo. `fd.pyramid` shrinks the photo by 2^(1/4) per level, from
+# full size (the window sees 25-pixel faces) down to the size where the window covers the whole shorter side;
+# the detector runs once per level and the boxes of all levels meet in one non-max suppression.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for shape in ((512, 512), (600, 512), (240, 1000)):
+    scales = fd.pyramid_scales(shape)
+    print(f"{shape[0]} x {shape[1]}: {len(scales)} levels, faces of {25 / scales[0]:.0f} to "
+          f"{25 / scales[-1]:.0f} pixels")
+
+# %% [markdown]
+# ### 3.4 Training, and error analysis of the naive detector
+#
+# `load_face_detector` trains the detector once (a few minutes on a 2-core CPU, with a progress bar) and
+# caches its weights, keyed by `fd.DETECTOR_VERSION`; later runs load them. Round 0 is the **naive
+# detector**: faces against the lfw non-faces and random windows of the train photos only, the recipe this
+# notebook used before. Course 3's error analysis says: before fixing anything, look at the mistakes on the
+# **dev** set and sort them into buckets. Here are the naive detector's false boxes on the face-free dev
+# images (each also mirrored), by the kind of image they fired on:
+
+# %%
+det = fd.load_face_detector()
+naive_conv = fc_to_conv(det.naive)
+dev = fd.face_free_images("dev")
+buckets: dict[str, list] = {}
+for name, kind, img in dev:
+    for view in (img, img[:, ::-1]):
+        boxes, scores = fd.detect_faces(view, naive_conv, threshold=0.5, max_boxes=100)
+        for b, s in zip(boxes, scores):
+            buckets.setdefault(kind, []).append((s, name, view, b))
+total = sum(len(v) for v in buckets.values())
+print(f"naive detector, {2 * len(dev)} face-free dev images: {total} false boxes at score >= 0.5 "
+      f"({total / (2 * len(dev)):.1f} per image)")
+print(f"{'bucket':<10} {'false boxes':>11} {'share':>6}   images")
+for kind, items in sorted(buckets.items(), key=lambda kv: -len(kv[1])):
+    names = sorted({n for _, n, _, _ in items})
+    print(f"{kind:<10} {len(items):>11} {len(items) / total:>6.0%}   {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}")
+assert total > 0
+
+# %% [markdown]
+# The highest-scoring false boxes of each bucket, cut out of their images:
+
+# %%
+from utils.faceapp import crop_face  # noqa: E402
+
+order = sorted(buckets, key=lambda k: -len(buckets[k]))
+fig, axes = plt.subplots(len(order), 8, figsize=(8, 1.1 * len(order) + 0.6), squeeze=False)
+for row, kind in zip(axes, order):
+    worst = sorted(buckets[kind], key=lambda t: -t[0])[:8]
+    for ax in row:
+        ax.axis("off")
+    for ax, (s, name, view, b) in zip(row, worst):
+        ax.imshow(crop_face(view, b), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{s:.2f}", fontsize=7)
+    row[0].text(-0.15, 0.5, kind, transform=row[0].transAxes, ha="right", va="center", fontsize=8)
+fig.suptitle("The naive detector's worst false positives on the dev images, by bucket (score above)")
+plt.show()
+
+# %% [markdown]
+# The buckets say what to add: documents and textures (generated, since the dev and eval photos must stay
+# out of training), badly framed faces (so the best box is the well-framed one), and, for everything else,
+# the detector's own mistakes: **hard-negative mining** (Sung and Poggio's bootstrapping, used by Viola-Jones
+# and Dalal-Triggs). Round 1 adds the new kinds of negatives; every round from 1 on runs the detector over
+# the face-free *train* images (turned, inverted and mirrored too), adds every window it fires on to the
+# negatives, and trains on. The false boxes per face-free dev image and the share of dev-scene faces found,
+# round by round, at score 0.5:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{'round':>5} {'negatives':>9} {'mined':>6} {'dev false boxes / image':>24} {'dev faces found':>16}")
+for r in det.rounds:
+    print(f"{r['round']:>5} {r['negatives']:>9} {r['mined']:>6} {r['dev_false_boxes_at_0.5']:>24.2f} "
+          f"{r['dev_recall_at_0.5']:>16.0%}")
+assert det.rounds[-1]["dev_false_boxes_at_0.5"] < det.rounds[0]["dev_false_boxes_at_0.5"]
+
+# %% [markdown]
+# ### 3.5 The operating point, chosen on the dev set
+#
+# Which score makes a box a face? Not a typed number: `fd.calibrate_threshold` takes the smallest threshold
+# at which the face-free dev images get at most `fd.TARGET_DEV_FALSE_BOXES` false boxes per image, and the
+# dev scenes (dev faces pasted into dev photos) say what that costs in faces missed.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"threshold {det.threshold:.4f}: {det.info['dev_false_boxes']:.3f} false boxes per face-free dev image "
+      f"(target at most {fd.TARGET_DEV_FALSE_BOXES}), {det.info['dev_recall']:.0%} of the dev scenes' faces found")
+dev_scores = fd.false_box_scores([img for _, _, img in dev], det.detector)
+t_again, _ = fd.calibrate_threshold(dev_scores)
+print(f"recalibrated from the dev images now: {'the same threshold' if abs(t_again - det.threshold) < 1e-6 else t_again}")
+assert abs(t_again - det.threshold) < 1e-6
+
+# %%
+grid = np.linspace(0.5, 1.0, 201)
+dev_scenes = fd.dev_face_scenes("dev")
+scene_hits = [fd.detect_faces(img, det.detector, threshold=0.5, max_boxes=20) for img, _ in dev_scenes]
+recall = [fd.face_recall(dev_scenes, lambda im, k=iter(scene_hits), t=t: (lambda b, s: (b[s >= t], s[s >= t]))(*next(k)))
+          for t in grid]
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(grid, [fd.false_boxes_per_image(dev_scores, t) for t in grid], label="false boxes per face-free dev image")
+ax.plot(grid, recall, label="dev scene faces found (IoU >= 0.5)")
+ax.axvline(det.threshold, color="gray", ls="--", label=f"calibrated threshold {det.threshold:.3f}")
+ax.axhline(fd.TARGET_DEV_FALSE_BOXES, color="gray", ls=":", lw=1)
+ax.set(yscale="symlog", title="Choosing the operating point on the dev set", xlabel="score threshold",
+       ylabel="rate (symlog)")
+ax.legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# ### 3.6 Sliding it over the astronaut, at every scale
+#
+# Each map below is the face score of every window of one pyramid level (bright = face): the face lights
+# up at the level where it is about 25 pixels wide, and the levels above and below see it too large or too
+# small.
 
 # %%
 photo = load_photo("astronaut")
 gray = photo.mean(axis=2) / 255.0
-scales = (0.2, 0.25, 0.3)
-maps = detection_heatmaps(gray, face_conv, scales)
-fig, axes = plt.subplots(1, len(scales), figsize=(9, 3), layout="constrained")
-for ax, s, hm in zip(axes, scales, maps):
+levels = fd.pyramid(gray)
+show = [k for k, (sy, _, _) in enumerate(levels) if 0.15 < sy < 0.45][::2][:4]
+fig, axes = plt.subplots(1, len(show), figsize=(10, 3), layout="constrained")
+for ax, k in zip(axes, show):
+    sy, sx, level = levels[k]
+    hm = fd.window_scores(level, det.detector)
     ax.grid(False)
     im = ax.imshow(hm, vmin=0, vmax=1, cmap="magma")
-    ax.set(title=f"scale {s}: {hm.shape[0]} x {hm.shape[1]} windows", xlabel="window column", ylabel="window row")
+    ax.set(title=f"level {k}: faces of {25 / sy:.0f} px", xlabel="window column", ylabel="window row")
 fig.colorbar(im, ax=axes, shrink=0.8, label="face score")
 plt.show()
 
 # %% [markdown]
-# Every window scoring above 0.5, at every scale, becomes a box in the photo's pixels; non-max suppression
-# (IoU threshold 0.3) keeps the best box of each cluster, and we keep the five best. Beside it, scikit-image's
-# LBP frontal-face cascade (Viola-Jones style, trained by OpenCV on thousands of faces), which we use as the
-# reference for where the face is.
+# ### 3.7 The final detector beside the cascade, on photos it never saw
+#
+# The evaluation photos: nine face-free ones (the very photos the naive detector used to fire on), each also
+# mirrored, and two portraits with a hand-drawn face box. Beside it, scikit-image's LBP frontal-face cascade
+# (Viola-Jones style, trained by OpenCV on thousands of faces), run by the same code on the same images.
 
 # %%
-boxes, scores = detect_faces(photo, face_conv, scales=scales, threshold=0.5, iou_threshold=0.3, max_boxes=5)
-reference = cascade_faces(photo)
-overlap = iou_matrix(boxes, reference).max(axis=1) if len(reference) else np.zeros(len(boxes))
-rank = int(np.argmax(overlap >= 0.3)) + 1 if (overlap >= 0.3).any() else None
+# NBVAL_CHECK_OUTPUT
+ours = lambda img: fd.detect_faces(img, det.detector, det.threshold)  # noqa: E731
+print(f"{'face-free eval photo':<22} {'our CNN':>8} {'cascade':>8}   (false boxes, plain + mirrored)")
+counts = {"cnn": 0, "cascade": 0}
+evals = fd.face_free_images("eval", max_side=640, generated=False)
+for name, kind, img in evals:
+    a = sum(len(ours(v)[0]) for v in (img, img[:, ::-1]))
+    b = sum(len(fd.cascade_detect(v)[0]) for v in (img, img[:, ::-1]))
+    counts["cnn"] += a
+    counts["cascade"] += b
+    print(f"{name + ' (' + kind + ')':<22} {a:>8} {b:>8}")
+per_image = {k: v / (2 * len(evals)) for k, v in counts.items()}
+print(f"{'per image':<22} {per_image['cnn']:>8.2f} {per_image['cascade']:>8.2f}   "
+      f"(target at most {fd.TARGET_EVAL_FALSE_BOXES})")
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 4.6))
-for ax in axes:
+# %%
+fig, axes = plt.subplots(1, len(fd.EVAL_FACE_PHOTOS), figsize=(10, 5))
+firsts = {}
+for ax, (name, hand) in zip(axes, fd.EVAL_FACE_PHOTOS.items()):
+    g = fd.load_gray_photo(name)
+    boxes, scores = ours(g)
+    ref, _ = fd.cascade_detect(g)
+    firsts[name] = float(iou_matrix(boxes[:1], np.array([hand]))[0, 0]) if len(boxes) else 0.0
+    ax.imshow(g, cmap="gray")
     ax.grid(False)
-axes[0].imshow(photo)
-draw_boxes(axes[0], boxes, [f"#{k + 1} {s:.2f}" for k, s in enumerate(scores)],
-           color=["lime" if o >= 0.3 else "orange" for o in overlap])
-axes[0].set(title="our CNN, slid at 3 scales + NMS (top 5)", xlabel="x (pixels)", ylabel="y (pixels)")
-axes[1].imshow(photo)
-draw_boxes(axes[1], reference, ["LBP cascade"] * len(reference), color="deepskyblue")
-axes[1].set(title="scikit-image's LBP face cascade", xlabel="x (pixels)", ylabel="y (pixels)")
+    draw_boxes(ax, np.array([hand]), ["hand-drawn"], color="white", linewidth=1)
+    draw_boxes(ax, ref, ["cascade"] * len(ref), color="deepskyblue", linewidth=1)
+    draw_boxes(ax, boxes, [f"#{k + 1} {s:.3f}" for k, s in enumerate(scores)], color="lime")
+    ax.set(title=f"{name}: our top box's IoU with the face {firsts[name]:.2f}", xlabel="x (pixels)", ylabel="y (pixels)")
 plt.show()
-print(f"cascade: {len(reference)} face(s); our top 5 boxes' IoU with it: {np.round(overlap, 2)}")
-print(f"the face is our box #{rank}" if rank else "the face is not among our top 5 boxes")
-
-# %%
-assert len(reference) == 1, "the cascade should find the astronaut's one face"
-assert rank is not None, "the CNN detector should put the face among its five best boxes"
+print({k: round(v, 2) for k, v in firsts.items()})
 
 # %% [markdown]
-# Read the figure honestly. Our detector does find the face (green box, and its rank is printed above), but it
-# also fires on other parts of the photo (orange boxes): it learned "face" from only 75 training faces,
-# and its negatives never included a spacesuit or a flag. The cascade, trained on thousands of faces and
-# non-faces, finds the face alone. The usual fixes are more data, **hard-negative mining** (add the
-# false positives found on face-free photos to the negatives and retrain: `utils.detection.hard_negatives`
-# does the mining), and a detector that also regresses the box instead of relying on a fixed window: YOLO,
-# the next notebook.
+# The claims, checked:
+
+# %%
+assert per_image["cnn"] <= fd.TARGET_EVAL_FALSE_BOXES, per_image
+assert firsts["astronaut"] >= 0.5, "the astronaut's face should be our first box"
+
+# %% [markdown]
+# `make bench` measures more on the same held-out images (each face photo at five sizes, mirrored, brighter
+# and darker; average precision on composite scenes; the time for a 512 x 512 photo) and writes it, beside
+# the cascade's figures, to BENCHMARKS.md.
+#
+# ### Play: threshold and smallest face
+#
+# Choose an evaluation photo, move the score threshold (the calibrated one is marked) and the smallest face
+# the pyramid searches. Below the calibrated threshold the false boxes come back; a larger smallest face
+# drops the fine pyramid levels, which is faster, and misses small faces. The detections are computed once
+# per photo and smallest face (at score 0.5: this cell computes them for the smallest face of 25 pixels), so
+# a move only filters them.
+
+# %%
+from functools import lru_cache  # noqa: E402
+
+panel_photos = list(fd.EVAL_FACE_PHOTOS) + list(fd.BACKGROUNDS["eval"])
+
+
+@lru_cache(maxsize=128)
+def detections_at_half(name, min_face):
+    g = fd.load_gray_photo(name, max_side=512)
+    start = time.perf_counter()
+    boxes, scores = fd.detect_faces(g, det.detector, threshold=0.5, min_face=min_face, max_boxes=30)
+    return g, boxes, scores, time.perf_counter() - start
+
+
+for name in panel_photos:
+    detections_at_half(name, 25)
+
+
+def draw_detector(fig, photo=0, threshold=0.99, min_face=25):
+    name = panel_photos[int(photo)]
+    g, boxes, scores, seconds = detections_at_half(name, int(min_face))
+    keep = scores >= threshold
+    ax = fig.add_subplot(1, 1, 1)
+    ax.imshow(g, cmap="gray")
+    ax.grid(False)
+    if keep.any():
+        draw_boxes(ax, boxes[keep][:10], [f"{s:.3f}" for s in scores[keep][:10]], color="lime")
+    ax.set(title=f"{name}: {int(keep.sum())} box(es) at threshold {threshold:.3f} "
+                 f"(calibrated {det.threshold:.3f})", xlabel="x (pixels)", ylabel="y (pixels)")
+    return f"{name}: pyramid from {int(min_face)}-pixel faces took {seconds:.2f} s (once; moves only filter)"
+
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+panel = SliderPanel(draw_detector, {"photo": (0, len(panel_photos) - 1, 1, 0),
+                                    "threshold": (0.5, 0.9999, 0.0001, round(det.threshold, 4)),
+                                    "min_face": (25, 150, 25, 25)}, figsize=(5.5, 5))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## Conclusion
@@ -337,6 +536,11 @@ assert rank is not None, "the CNN detector should put the face among its five be
 #   convolutions, a classifier computes all sliding windows in one pass, with identical outputs; the
 #   convolutions that overlapping windows share are computed once, so the saving is large when the
 #   convolutions dominate the cost (the face detector) and modest when big FC layers do (the lecture net).
-# - A small face classifier, convolutional and run at a few scales with non-max suppression, is already a
-#   face detector, though a weak one next to a cascade trained on thousands of faces. The capstone reuses
-#   `train_face_detector`, `detect_faces` and `cascade_faces` from `utils.detection`.
+# - A detector is judged on images it never saw. Split every image into train / dev / eval in code, choose
+#   the threshold on dev for a stated false-positive rate, and measure on eval beside a reference.
+# - A face can have any size: an image pyramid (four levels per octave, from 25-pixel faces to the whole
+#   photo) with one non-max suppression across the levels finds them all.
+# - Error analysis on the dev set sorts the false positives into buckets; the fix for the biggest ones is
+#   more of the right negatives, and above all the detector's own mistakes: hard-negative mining.
+# - The capstone uses this detector (`utils.face_detector.load_face_detector`, `detect_faces` at the
+#   calibrated threshold) and keeps the cascade (`cascade_faces`) beside it as the reference.

@@ -247,3 +247,21 @@ def test_cascade_detect_has_the_detectors_form_and_finds_the_astronaut():
     truth = np.array([fd.EVAL_FACE_PHOTOS["astronaut"]])
     assert boxes.shape[1] == 4 and np.all(scores == 1)
     assert iou_matrix(boxes, truth).max() >= 0.5
+
+
+def test_cached_lfw_faces_are_used_only_when_cached_and_never_repeat_a_held_out_face(monkeypatch):
+    import utils.face_verification as fv
+
+    monkeypatch.setattr(fv, "load_lfw_identities", lambda **kw: None)
+    assert fd.cached_lfw_faces(np.zeros((1, 25, 25))) is None
+    held_out = fd.lfw_split("eval")[0]
+    rng = np.random.default_rng(0)
+    from skimage.transform import resize
+
+    planted = resize(held_out[3], (40, 40))  # a held-out face, as LFW stores it (larger, not square)
+    planted = np.pad(planted, ((0, 0), (5, 5)), mode="edge")
+    images = np.stack([planted] + [rng.uniform(size=(40, 50)) for _ in range(4)]).astype(np.float32)
+    monkeypatch.setattr(fv, "load_lfw_identities",
+                        lambda **kw: fv.FaceIdentities(images, np.arange(5), np.array(list("abcde")), "test"))
+    faces = fd.cached_lfw_faces(held_out)
+    assert faces.shape == (4, 25, 25)  # the planted held-out face is dropped, the other four kept

@@ -67,7 +67,8 @@ BACKGROUNDS: dict[str, dict[str, str]] = {
               "cell": "medical", "microaneurysms": "medical", "color": "graphics", "logo": "graphics",
               "logo2": "graphics", "horse": "graphics", "clock_motion": "object", "phantom": "graphics",
               "checkerboard": "graphics"},
-    "dev": {"motorcycle_left": "object", "minduka": "object", "hubble_deep_field": "texture", "ihc": "medical"},
+    "dev": {"motorcycle_left": "object", "minduka": "object", "hubble_deep_field": "texture", "ihc": "medical",
+            "camera_right": "outdoor"},
     "eval": {"coffee": "object", "chelsea": "animal", "coins": "object", "page": "text", "text": "text",
              "brick": "texture", "grass": "texture", "china": "outdoor", "flower": "outdoor"},
 }
@@ -78,7 +79,8 @@ EVAL_FACE_PHOTOS: dict[str, tuple[float, float, float, float]] = {
     "grace_hopper": (165.0, 128.0, 365.0, 328.0),
 }
 #: Shipped photos used nowhere, and why.
-NOT_USED = {"camera": "a face in profile: neither face-free nor a frontal face",
+NOT_USED = {"camera": "a face in profile: neither face-free nor frontal (its right part, without the person, is "
+                      "the dev photo camera_right)",
             "motorcycle_right": "the stereo twin of the dev photo motorcycle_left"}
 #: Generated images (documents, textures) by role: the seeds of each role never overlap.
 GENERATED_SEEDS = {"train": range(0, 40), "dev": range(10_000, 10_012)}
@@ -114,6 +116,7 @@ def _photo_loaders() -> dict[str, Callable[[], np.ndarray]]:
     loaders.update({"color": sd.colorwheel, "clock_motion": sd.clock, "phantom": sd.shepp_logan_phantom,
                     "ihc": sd.immunohistochemistry, "motorcycle_left": lambda: sd.stereo_motorcycle()[0],
                     "motorcycle_right": lambda: sd.stereo_motorcycle()[1],
+                    "camera_right": lambda: sd.camera()[:, 305:],
                     "grace_hopper": mpl("grace_hopper.jpg"), "minduka": mpl("Minduka_Present_Blue_Pack.png"),
                     "logo2": mpl("logo2.png"), "china": sklearn("china"), "flower": sklearn("flower")})
     return loaders
@@ -318,7 +321,7 @@ def mining_views(img: np.ndarray) -> list[np.ndarray]:
     from skimage.transform import rescale
 
     half = rescale(img, 0.5, anti_aliasing=True) if min(img.shape) >= 2 * FACE_WINDOW else img
-    return [img, np.rot90(half), np.rot90(half, 2), 1.0 - half]
+    return [img, np.rot90(img), np.rot90(half, 2), 1.0 - half]
 
 
 def face_free_images(role: str, max_side: int = 640, generated: bool = True) -> list[tuple[str, str, np.ndarray]]:
@@ -424,9 +427,38 @@ def random_windows(images: Sequence[np.ndarray], per_image: int, seed: int = 0) 
     return np.stack(out).astype(np.float32) if out else np.zeros((0, FACE_WINDOW, FACE_WINDOW), np.float32)
 
 
+def cached_lfw_faces(exclude: Any, max_faces: int = 3000, min_correlation: float = 0.9) -> np.ndarray | None:
+    """Extra training faces from the full LFW when scikit-learn's fetcher has it cached (``make data``; never
+    downloads here): the centre square of each face, resized to 25 x 25. A face that correlates above
+    ``min_correlation`` with any image in ``exclude`` (k, 25, 25) (the dev and eval lfw_subset faces, which are LFW
+    photos too) is dropped, so no held-out face reaches training. Returns (n, 25, 25) float32, or None."""
+    from skimage.transform import resize
+
+    from utils.face_verification import load_lfw_identities
+
+    lfw = load_lfw_identities(min_faces_per_person=1, max_per_person=5)
+    if lfw is None:
+        return None
+    imgs = lfw.images[:max_faces]
+    h, w = imgs.shape[1:3]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    faces = np.stack([resize(im[top:top + side, left:left + side], (FACE_WINDOW, FACE_WINDOW), anti_aliasing=True)
+                      for im in imgs])
+
+    def unit(a: np.ndarray) -> np.ndarray:
+        a = a.reshape(len(a), -1) - a.reshape(len(a), -1).mean(axis=1, keepdims=True)
+        return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+
+    ex = as_array(exclude, "exclude", ndim=3)
+    corr = unit(faces) @ unit(ex).T if len(ex) else np.zeros((len(faces), 0))
+    keep = corr.max(axis=1, initial=-1.0) < min_correlation
+    return np.clip(faces[keep], 0, 1).astype(np.float32)
+
+
 # --- the model -------------------------------------------------------------------------------------------------
 
-def build_face_classifier(width: int = 16, dropout: float = 0.3) -> Any:
+def build_face_classifier(width: int = 24, dropout: float = 0.3) -> Any:
     """The face / non-face CNN, grown from Course 4's: three Conv-BN-ReLU blocks (width, 2 width, 4 width
     filters, 3 x 3, 'valid'), 2 x 2 max pooling after the first two, dropout, Dense(4 width), and one logit.
 
@@ -724,20 +756,22 @@ def face_recall(scenes: Sequence[tuple[np.ndarray, np.ndarray]], detect: Callabl
     return hit / max(total, 1)
 
 
-def _fit(model: Any, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, seed: int) -> Any:
+def _fit(model: Any, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, seed: int,
+         negative_weight: float = 0.5) -> Any:
     import keras
 
     n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
-    w = np.where(y == 1, 0.5 * len(y) / max(n_pos, 1), 0.5 * len(y) / max(n_neg, 1)).astype(np.float32)
+    w = np.where(y == 1, (1 - negative_weight) * len(y) / max(n_pos, 1),
+                 negative_weight * len(y) / max(n_neg, 1)).astype(np.float32)
     order = np.random.default_rng([7, seed]).permutation(len(y))
     keras.utils.set_random_seed(seed)
     return model.fit(x[order, ..., None], y[order], sample_weight=w[order], epochs=epochs, batch_size=batch_size,
                      verbose=0, shuffle=True)
 
 
-def train_face_detector(rounds: int = 3, epochs: int = 6, mining_epochs: int = 4, views: int = 30,
-                        per_image: int = 60, width: int = 16, strength: float = 1.2, lr_decay: float = 1.0,
-                        batch_size: int = 128,
+def train_face_detector(rounds: int = 4, epochs: int = 8, mining_epochs: int = 6, views: int = 30,
+                        per_image: int = 80, width: int = 24, strength: float = 1.5,
+                        negative_weight: float = 0.5, batch_size: int = 128,
                         seed: int = 0, progress: bool = True) -> DetectorTraining:
     """Train the face detector with ``rounds`` rounds of hard-negative mining after round 0.
 
@@ -748,6 +782,10 @@ def train_face_detector(rounds: int = 3, epochs: int = 6, mining_epochs: int = 4
     - Rounds 2.. : mine the face-free train images again (``mine_hard_negatives``), add, train on.
     Each round trains ``epochs`` (round 0) or ``mining_epochs`` epochs and records the false boxes per face-free
     dev image and the dev scenes' face recall. The threshold is then calibrated on the dev images.
+    Other inputs: ``per_image`` mined windows at most per image and round; ``width`` of the classifier;
+    ``strength`` of the augmentation (faces and non-faces alike); ``negative_weight``: the share of the loss
+    the non-faces carry (0.5: the two classes weigh the same). Changing a default changes the detector: bump
+    ``DETECTOR_VERSION`` so that cached weights are not reused.
     Returns: a DetectorTraining.
     """
     import time
@@ -769,6 +807,10 @@ def train_face_detector(rounds: int = 3, epochs: int = 6, mining_epochs: int = 4
     dev_scenes = dev_face_scenes("dev", seed=seed)
 
     pos = augmented_faces(train_faces, views, seed, strength)
+    held_out = np.concatenate([lfw_split("dev")[0], lfw_split("eval")[0]])
+    lfw = cached_lfw_faces(held_out)
+    if lfw is not None and len(lfw):
+        pos = np.concatenate([pos, augment_windows(lfw, seed, strength)])
     neg = [train_non_faces.astype(np.float32), random_windows(photos, 150, seed)]
     keras.utils.set_random_seed(seed)
     model = build_face_classifier(width)
@@ -788,8 +830,7 @@ def train_face_detector(rounds: int = 3, epochs: int = 6, mining_epochs: int = 4
             mined = len(windows)
         x = np.concatenate([pos, augment_windows(np.concatenate(neg), seed + r, strength)])
         y = np.r_[np.ones(len(pos)), np.zeros(len(x) - len(pos))].astype(np.float32)
-        model.optimizer.learning_rate.assign(2e-3 * lr_decay ** r)
-        _fit(model, x, y, epochs if r == 0 else mining_epochs, batch_size, seed + r)
+        _fit(model, x, y, epochs if r == 0 else mining_epochs, batch_size, seed + r, negative_weight)
         conv = fc_to_conv(model)
         dev_scores = false_box_scores(dev_images, conv)
         record.append({"round": r, "positives": len(pos), "negatives": int(len(x) - len(pos)), "mined": mined,
@@ -803,7 +844,7 @@ def train_face_detector(rounds: int = 3, epochs: int = 6, mining_epochs: int = 4
     bar.close()
     conv = fc_to_conv(model)
     threshold, dev_rate = calibrate_threshold(false_box_scores(dev_images, conv))
-    info = {"threshold": threshold, "dev_false_boxes": dev_rate, "target_dev_false_boxes": TARGET_DEV_FALSE_BOXES,
+    info = {"threshold": threshold, "lfw_faces": 0 if lfw is None else len(lfw), "dev_false_boxes": dev_rate, "target_dev_false_boxes": TARGET_DEV_FALSE_BOXES,
             "dev_images": 2 * len(dev_images),
             "dev_recall": face_recall(dev_scenes, lambda im: detect_faces(im, conv, threshold)),
             "seconds": time.perf_counter() - t_start}
@@ -822,11 +863,16 @@ def detector_dir(version: str = DETECTOR_VERSION) -> Path:
 
 
 def _uses_lfw() -> bool:
-    return False
+    """Whether training would add LFW's faces (scikit-learn's cache holds LFW): part of the weights' cache key."""
+    from sklearn.datasets import get_data_home
+
+    from utils.data import cache_dir
+
+    return any((Path(get_data_home(str(cache_dir()))) / "lfw_home").glob("lfw*"))
 
 
 @functools.lru_cache(maxsize=4)
-def load_face_detector(version: str = DETECTOR_VERSION, rounds: int = 3, seed: int = 0,
+def load_face_detector(version: str = DETECTOR_VERSION, rounds: int = 4, seed: int = 0,
                        use_cache: bool = True, progress: bool = True) -> DetectorTraining:
     """The face detector: trained once with ``train_face_detector`` (a minute or two on a 2-core CPU), then
     loaded from ``detector_dir(version)``. Processes that start together wait for one another (a file lock),
@@ -836,7 +882,7 @@ def load_face_detector(version: str = DETECTOR_VERSION, rounds: int = 3, seed: i
     from utils.detection import fc_to_conv
     from utils.faceapp import _save_weights_atomically, _write_atomically
 
-    key = f"rounds{rounds}-seed{seed}"
+    key = f"rounds{rounds}-seed{seed}" + ("-lfw" if _uses_lfw() else "")
     if not use_cache:
         out = train_face_detector(rounds=rounds, seed=seed, progress=progress)
         out.info["from_cache"] = False

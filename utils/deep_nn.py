@@ -20,6 +20,9 @@ Initialization (``initialize_parameters_deep(layer_dims, init=...)``):
 - ``"small"`` (the course's step-by-step exercise): W ~ N(0, 1) * 0.01;
 - ``"zeros"``: all zeros (to show that every unit of a layer then learns the same thing).
 Biases start at zero.
+
+``TrainingSnapshots.train`` runs ``L_layer_model`` once and keeps the parameters every N iterations, so a
+widget can show any iteration count of a run without training on a slider move.
 """
 
 from __future__ import annotations

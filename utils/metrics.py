@@ -1,5 +1,5 @@
-"""Evaluation metrics written out by hand: confusion matrix, precision, recall, F1, accuracy,
-error averaged over groups, and Spearman's rank correlation.
+"""Evaluation metrics written out by hand: confusion matrix, precision, recall, F1 and F-beta, accuracy,
+the confidence interval of an error rate, error averaged over groups, and Spearman's rank correlation.
 
 Labels may be given as (m,) or, in the Course 1-2 layout, as (1, m); both are flattened to (m,).
 Binary metrics (precision, recall, F1) need labels in {0, 1} with 1 = the positive class.

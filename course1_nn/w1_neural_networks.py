@@ -29,12 +29,13 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.activations import relu, relu_backward
+from utils.activations import get_activation, relu, relu_backward
 from utils.data import load_digits
 from utils.deep_nn import (L_layer_model, accuracy, initialize_parameters_deep, linear_activation_backward,
                            linear_activation_forward, predict, update_parameters)
 from utils.exercises import show_solution
 from utils.plotting import plot_image_grid
+from utils.widgets import SliderPanel
 
 
 # %% [markdown]
@@ -140,6 +141,54 @@ ax2.plot(grid, 100 * relu(w1 * grid / 100 + b1), "--", color="gray", label="one 
 ax2.legend()
 ax2.set(title="Stacked neurons bend the curve", xlabel="size (m²)", ylabel="price (thousands)")
 plt.show()
+
+# %% [markdown]
+# ## One neuron, two inputs: a boundary
+#
+# With two inputs a neuron computes a = g(w1 x1 + w2 x2 + b). Used as a classifier ("class 1 where z > 0"),
+# its boundary is the straight line w1 x1 + w2 x2 + b = 0. Turn the knobs on the 200 seeded points below:
+# `w1` and `w2` turn the line (the weights point across it, towards class 1), `b` slides it without turning it,
+# and the sign of the weights says which side is class 1. Then change `activation`: sigmoid and tanh squash z
+# smoothly (the shading fades across the line), ReLU is exactly 0 on the whole class-0 side (flat, so a
+# gradient cannot tell those points apart), and "linear" never stops growing. The line itself stays where
+# it is: the activation shapes the output, the weights and bias decide the boundary. Can you find a
+# setting that classifies 95 % of the points correctly?
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+points = np.random.RandomState(2)
+X2 = np.r_[points.randn(100, 2) * 0.7 + [-1.0, -0.5], points.randn(100, 2) * 0.7 + [1.0, 0.8]].T  # (2, 200)
+Y2 = np.r_[np.zeros(100), np.ones(100)].astype(int)
+g1, g2 = np.meshgrid(np.linspace(-3.5, 3.5, 120), np.linspace(-3.5, 3.5, 120))
+
+
+def draw_neuron(fig, w1, w2, b, activation):
+    g = get_activation(activation)[0]
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    Z = w1 * g1 + w2 * g2 + b
+    ax1.imshow(g(Z), extent=(-3.5, 3.5, -3.5, 3.5), origin="lower", cmap="RdBu_r", alpha=0.5, aspect="auto")
+    if Z.min() < 0 < Z.max():  # the boundary z = 0 crosses the view (with w = 0 there is no line)
+        ax1.contour(g1, g2, Z, levels=[0], colors="k", linewidths=1.5)
+    for label, color in ((0, "C0"), (1, "C3")):
+        ax1.scatter(*X2[:, Y2 == label], s=12, c=color, edgecolors="k", linewidths=0.3, label=f"y = {label}")
+    ax1.set(title=f"a = {activation}({w1:.1f} x1 {w2:+.1f} x2 {b:+.1f})", xlabel="$x_1$", ylabel="$x_2$",
+            xlim=(-3.5, 3.5), ylim=(-3.5, 3.5))
+    ax1.legend(loc="upper left", fontsize=8)
+    z = w1 * X2[0] + w2 * X2[1] + b
+    zs = np.linspace(min(-5, z.min()), max(5, z.max()), 300)
+    ax2.plot(zs, g(zs), color="k", lw=1.5)
+    for label, color in ((0, "C0"), (1, "C3")):
+        ax2.scatter(z[Y2 == label], g(z[Y2 == label]), s=10, c=color, alpha=0.6)
+    ax2.axvline(0, color="0.5", lw=0.8)
+    ax2.set(title=f"{activation}(z) at each point's z", xlabel="z = w1 x1 + w2 x2 + b", ylabel="a")
+    acc = 100 * np.mean((z > 0) == (Y2 == 1))
+    return f"class 1 where z > 0: {acc:.1f} % of the points right; a ranges over [{g(z).min():.2f}, {g(z).max():.2f}]"
+
+
+panel = SliderPanel(draw_neuron, {"w1": (-3.0, 3.0, 0.1, 1.0), "w2": (-3.0, 3.0, 0.1, 0.0), "b": (-3.0, 3.0, 0.1, 0.0),
+                                  "activation": ["sigmoid", "tanh", "relu", "linear"]}, figsize=(10, 4), columns=4)
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # That is all a neural network is: many copies of this simple neuron, arranged in layers, with weights

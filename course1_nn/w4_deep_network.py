@@ -24,15 +24,15 @@ from utils.notebook import setup
 setup(seed=1)
 
 import time
-from functools import lru_cache
 
+import ipywidgets as widgets
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, accuracy, compute_cost,
-                           initialize_parameters_deep, layer_dims_of, linear_activation_backward,
+from utils.deep_nn import (L_layer_model, L_model_backward, L_model_forward, TrainingSnapshots, accuracy,
+                           compute_cost, initialize_parameters_deep, layer_dims_of, linear_activation_backward,
                            linear_activation_forward, linear_backward, linear_forward, predict, predict_proba,
                            update_parameters)
 from utils.exercises import show_solution
@@ -258,31 +258,24 @@ for k, v in hyperparameters.items():
 
 # %% [markdown]
 # Choosing hyperparameters is an empirical loop (idea, code, experiment), the subject of Course 2. Try it
-# here: the widget trains the network you describe (every hidden layer gets the same number of units) and
-# shows its test-set boundary and cost curve. Training is cached and continued in steps of 100 iterations,
-# so raising the iteration count only trains the extra iterations; a new architecture or learning rate trains
-# from scratch, which takes longer (the whole training run). Things to try: one hidden layer with
-# many units against three with few; a learning rate of 0.03 (slow), or 3 (too large: the cost jumps up,
-# many ReLU units end up "dead", outputting 0 for every point, and training stalls).
+# here: the widget shows the network you describe (every hidden layer gets the same number of units), its
+# test-set boundary and its cost curve. Every setting the widget offers is trained once, in the next cell
+# (4 depths x 4 widths x 3 learning rates, 2,000 iterations each, a snapshot every 100), so a move only picks a
+# trained network and redraws. Things to try: one hidden layer with many units against three with few; a
+# learning rate of 0.03 (slow: compare the cost curve at 2,000 iterations), or 3 (too large: the cost jumps up,
+# many ReLU units end up "dead", outputting 0 for every point, and training stalls, or the weights overflow).
+
+# %%
+widget_depths, widget_units, widget_lrs, widget_iterations = (1, 2, 3, 4), (2, 4, 8, 16), (0.03, 0.3, 3.0), 2000
+start = time.perf_counter()
+widget_runs = {(L, n, lr): TrainingSnapshots.train(train_X, train_Y, [2] + [n] * L + [1], lr, widget_iterations)
+               for L in widget_depths for n in widget_units for lr in widget_lrs}
+print(f"{len(widget_runs)} networks trained for the widget in {time.perf_counter() - start:.0f} s")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-STEP = 100
-
-
-@lru_cache(maxsize=512)
-def train_widget(hidden_layers: int, units: int, learning_rate: float, iterations: int):
-    dims = [2] + [units] * hidden_layers + [1]
-    if iterations <= STEP:
-        return L_layer_model(train_X, train_Y, dims, learning_rate, iterations, init="he", seed=1, record_every=10)
-    params, costs = train_widget(hidden_layers, units, learning_rate, iterations - STEP)
-    params, more = L_layer_model(train_X, train_Y, dims, learning_rate, STEP, record_every=10,
-                                 initial_parameters=params)
-    return params, costs + more[1:]
-
-
 def draw_deep(fig, hidden_layers, units, learning_rate, iterations):
-    params, costs = train_widget(hidden_layers, units, round(learning_rate, 4), iterations)
+    params, costs = widget_runs[hidden_layers, units, learning_rate].at(iterations)
     ax1, ax2 = fig.subplots(1, 2)
     test = accuracy(predict(test_X, params), test_Y)
     plot_decision_boundary(lambda P: predict_proba(P, params), test_X, test_Y, ax=ax1, resolution=90,
@@ -292,9 +285,13 @@ def draw_deep(fig, hidden_layers, units, learning_rate, iterations):
     return f"{n_params} parameters; train {accuracy(predict(train_X, params), train_Y):.1f} %, test {test:.1f} %"
 
 
-panel = SliderPanel(draw_deep, {"hidden_layers": (1, 4, 1, 3), "units": (2, 32, 2, 16),
-                                "learning_rate": ("log", 0.01, 10.0, 0.3), "iterations": (100, 3000, 100, 2000)},
+panel = SliderPanel(draw_deep, {"hidden_layers": (1, 4, 1, 3),
+                                "units": widgets.SelectionSlider(options=widget_units, value=16, description="units"),
+                                "learning_rate": widgets.Dropdown(options=widget_lrs, value=0.3,
+                                                                  description="learning_rate"),
+                                "iterations": (100, widget_iterations, 100, widget_iterations)},
                     figsize=(10, 4), columns=2)
+assert not panel.message.value, panel.message.value
 panel
 
 # %% [markdown]

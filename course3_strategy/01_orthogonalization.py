@@ -51,7 +51,8 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from utils.exercises import show_solution
-from utils.metrics import error_rate
+from utils.metrics import error_rate, error_rate_interval
+from utils.widgets import SliderPanel
 
 threadpool_limits(1)  # tiny matrices: one BLAS thread is many times faster than several fighting for 2 cores
 warnings.filterwarnings("ignore", category=ConvergenceWarning)  # early stopping stops before convergence on purpose
@@ -163,6 +164,61 @@ for n_dev in dev_sizes:
         goals_best[GOALS[2]] = pool_wrong[best, :5000].mean() - dev_err[best]
     rows.append({g: float(np.mean([t[g] for t in trials])) for g in GOALS})
 results["bigger dev set (examples)"] = (dev_sizes, rows)
+
+# %% [markdown]
+# Why a small dev set flatters the winner: its error rate is measured on few examples, so it comes with a
+# wide **confidence interval** (the 95 % Wilson interval of `utils.metrics.error_rate_interval`, whose width
+# shrinks as 1 / sqrt(n)). Move `dev_size` from 20 to 15,000 and watch the bars: with 20 or 50 examples the
+# 20 candidates' intervals all overlap, the dev set cannot tell them apart, and its error for the one it picks
+# (red) is well below that candidate's test error (the orange curve: a few points, on average).
+# From a few thousand examples on, the intervals are a point or two wide: enough to set the weak ones apart
+# (not the seventeen within a point of each other, which are about equally good anyway), and the pick's dev
+# error agrees with its test error. `dev_draw` draws another dev set of the same size: at small sizes the pick
+# and its error jump from draw to draw (luck), at large sizes they barely move.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+test_err_cands = pool_wrong[:, :5000].mean(axis=1)  # the 20 candidates' errors on the 5,000 test examples
+order = np.argsort(test_err_cands)
+
+
+def draw_dev_size(fig, dev_size, dev_draw):
+    n = int(round(dev_size))
+    dev_idx = 5000 + np.random.default_rng(dev_draw).choice(15000, n, replace=False)
+    dev_err = pool_wrong[:, dev_idx].mean(axis=1)
+    low, high = np.array([error_rate_interval(e, n) for e in dev_err]).T
+    best = int(np.argmin(dev_err))
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    pos = np.arange(len(order))
+    ax1.errorbar(pos, 100 * dev_err[order], yerr=100 * np.abs(np.array([low, high])[:, order] - dev_err[order]),
+                 fmt="o", ms=4, capsize=2, label="dev error, 95 % interval")
+    ax1.scatter(pos, 100 * test_err_cands[order], marker="x", color="k", zorder=3, label="test error")
+    ax1.scatter(np.flatnonzero(order == best), 100 * dev_err[best], s=120, facecolors="none", edgecolors="r",
+                zorder=4, label="picked on dev")
+    ax1.set(title=f"20 candidates, dev set of {n:,} examples", xlabel="candidate, ranked by test error",
+            ylabel="error (%)", ylim=(0, 35), xticks=pos[::2], xticklabels=pos[::2] + 1)
+    ax1.legend(loc="upper left", fontsize=8)
+    sizes = np.logspace(np.log10(20), np.log10(15000), 60)
+    p = float(np.median(test_err_cands))
+    widths = [100 * np.subtract(*error_rate_interval(p, int(m))[::-1]) for m in sizes]
+    ax2.plot(sizes, widths, label=f"width of the 95 % interval (error {100 * p:.0f} %)")
+    ax2.plot(dev_sizes, [100 * r[GOALS[2]] for r in results["bigger dev set (examples)"][1]], "o-", ms=4,
+             label="test - dev of the pick (mean of 200 draws)")
+    ax2.axvline(n, color="r", lw=1)
+    ax2.set(xscale="log", title="What a dev set of this size can resolve", xlabel="dev set size (log scale)",
+            ylabel="percentage points")
+    ax2.legend(fontsize=8)
+    regret = 100 * (test_err_cands[best] - test_err_cands.min())
+    rank = int(np.flatnonzero(order == best)[0])
+    return (f"picked the candidate ranked {rank + 1} of 20 on test: dev error {100 * dev_err[best]:.1f} % (95 % interval "
+            f"{100 * low[best]:.1f}-{100 * high[best]:.1f} %), test error {100 * test_err_cands[best]:.1f} %; "
+            f"the best on test has {100 * test_err_cands.min():.1f} % ({regret:.1f} points lost)")
+
+
+panel = SliderPanel(draw_dev_size, {"dev_size": ("log", 20, 15000, 50), "dev_draw": (0, 9, 1, 0)},
+                    figsize=(11, 4))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## Knob for goal 4: change the dev/test set

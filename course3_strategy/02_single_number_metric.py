@@ -34,8 +34,9 @@ from threadpoolctl import threadpool_limits
 from utils.data import load_faces
 from utils.exercises import show_solution
 from utils.metrics import (accuracy, average_group_error, confusion_matrix, error_rate, f1_from_precision_recall,
-                           f1_score, group_errors, precision, recall)
+                           f1_score, fbeta_from_precision_recall, group_errors, precision, recall)
 from utils.strategy import make_region_data, select_model
+from utils.widgets import SliderPanel
 
 threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
 
@@ -171,6 +172,51 @@ def plot_pr(scores, ax=None):
 
 _ = plot_pr(scores)
 plt.show()
+
+# %% [markdown]
+# F1 weighs precision and recall equally. When one matters more (a face unlock must not let strangers in:
+# precision; a photo search must not miss faces: recall), the single number is **F-beta**, the weighted
+# harmonic mean (1 + beta^2) P R / (beta^2 P + R) of `utils.metrics.fbeta_from_precision_recall`: recall
+# counts beta times as much as precision. Move `beta` from 0.1 (almost pure precision) through 1 (F1) to 10
+# (almost pure recall) and watch the curves of equal score tilt, the winner (ringed) change, and, in the text
+# under the figure, the course's A or B change with them. The metric is a choice you make *before*
+# comparing models; the knob shows how much that choice decides.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_fbeta(fig, beta):
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    b2 = beta ** 2
+    p = np.linspace(0.5, 1, 300)
+    for f in (0.7, 0.8, 0.9, 0.95):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = f * b2 * p / ((1 + b2) * p - f)
+        ok = (r > 0) & (r <= 1.02)
+        ax1.plot(p[ok], r[ok], color="0.7", lw=0.8)
+        if ok.any():
+            ax1.annotate(f"{f}", (p[ok][-1], r[ok][-1]), fontsize=7, color="0.4")
+    fb = {name: fbeta_from_precision_recall(s["precision"], s["recall"], beta) for name, s in scores.items()}
+    winner = max(fb, key=fb.get)
+    for name, s in scores.items():
+        ax1.scatter(s["precision"], s["recall"], s=40, label=name, edgecolors="k", linewidths=0.4)
+    ax1.scatter(scores[winner]["precision"], scores[winner]["recall"], s=200, facecolors="none", edgecolors="k",
+                linewidths=1.5, label="best by F-beta")
+    ax1.set(title=f"Curves of equal F-beta, beta = {beta:.2g}", xlabel="precision", ylabel="recall",
+            xlim=(0.6, 1.02), ylim=(0.6, 1.02))
+    ax1.legend(loc="lower left", fontsize=7)
+    names = list(fb)
+    ax2.barh(names, [100 * fb[n] for n in names], color=[f"C{i}" for i in range(len(names))],
+             edgecolor=["k" if n == winner else "none" for n in names], linewidth=1.5)
+    ax2.set(title="F-beta of each classifier (best outlined)", xlabel="F-beta (%)", xlim=(50, 100))
+    ax2.invert_yaxis()
+    ab = {k: fbeta_from_precision_recall(m["precision"], m["recall"], beta) for k, m in course.items()}
+    return (f"best by F-beta (beta = {beta:.2g}): {winner}; the course's example: A {100 * ab['A']:.1f} %, "
+            f"B {100 * ab['B']:.1f} %, so {max(ab, key=ab.get)} wins")
+
+
+panel = SliderPanel(draw_fbeta, {"beta": ("log", 0.1, 10.0, 1.0)}, figsize=(11, 4))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## One number over several groups

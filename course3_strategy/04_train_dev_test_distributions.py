@@ -30,6 +30,7 @@ from utils.exercises import show_solution
 from utils.metrics import spearman
 from utils.strategy import (dev_test_sizes, make_region_data, prob_dev_picks_better, shuffled_split,
                             split_by_group)
+from utils.widgets import SliderPanel
 
 threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
 
@@ -64,8 +65,8 @@ show_solution(shuffled_split)
 # One simulated project:
 
 # %%
-def run_experiment(seed, n_candidates=40):
-    """One simulated project: data, candidates, and the dev/test accuracies under both splits."""
+def candidate_predictions(seed, n_candidates=40):
+    """One simulated project's candidates: which pool examples each gets right, and the pool's regions."""
     X, y, region = make_region_data(8, 600, 10, shift=1.0, boundary_shift=1.0, label_noise=0.3, seed=seed)
     rng = np.random.default_rng(seed)
     train = np.concatenate([rng.choice(np.flatnonzero(region == k), 200, replace=False) for k in range(8)])
@@ -75,9 +76,14 @@ def run_experiment(seed, n_candidates=40):
         feats = rng.choice(10, rng.integers(2, 9), replace=False)
         model = RidgeClassifier(alpha=10 ** rng.uniform(-1, 3.5)).fit(X[train][:, feats], y[train])
         correct.append(model.predict(X[pool][:, feats]) == y[pool])
-    correct = np.array(correct)                                    # (n_candidates, pool size)
-    splits = {"by region (dev: 4 regions, test: the other 4)": split_by_group(region[pool], [0, 1, 2, 3]),
-              "shuffled (dev and test from all 8)": shuffled_split(pool.size, (0.5, 0.5), seed=seed)}
+    return np.array(correct), region[pool]                         # (n_candidates, pool size), (pool size,)
+
+
+def run_experiment(seed, n_candidates=40):
+    """One simulated project: data, candidates, and the dev/test accuracies under both splits."""
+    correct, pool_region = candidate_predictions(seed, n_candidates)
+    splits = {"by region (dev: 4 regions, test: the other 4)": split_by_group(pool_region, [0, 1, 2, 3]),
+              "shuffled (dev and test from all 8)": shuffled_split(pool_region.size, (0.5, 0.5), seed=seed)}
     return {name: (correct[:, dev].mean(axis=1), correct[:, test].mean(axis=1)) for name, (dev, test) in splits.items()}
 
 
@@ -143,6 +149,56 @@ plt.show()
 # sampling noise, which a bigger dev set reduces. The by-region split's disagreement is systematic: dev and
 # test are different targets, and no amount of data fixes that.
 #
+# How many countries to put in dev and how many in test? Any number gives the same problem. In the panel,
+# dev gets regions 0 to `dev_regions` - 1 and test the rest (the pool's 400 examples per region); move it
+# from 1 to 7 and compare with the shuffled split, and turn `project` to see other simulated projects. Look
+# for: does the cloud of candidates (left) ever tighten onto the diagonal the way the shuffled split's does,
+# and does any setting bring the rank correlation over all 12 projects (right, the band is the lowest and
+# highest project) up to the shuffled split's line? At the extremes one side has a single region, which
+# ranks the candidates by how they do there alone.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+projects = [candidate_predictions(seed) for seed in range(12)]
+
+
+def dev_test_accuracy(correct, pool_region, dev_regions):
+    """Each candidate's accuracy on dev (regions < dev_regions) and on test (the other regions)."""
+    dev, test = split_by_group(pool_region, list(range(dev_regions)))
+    return correct[:, dev].mean(axis=1), correct[:, test].mean(axis=1)
+
+
+rho_by_k = np.array([[spearman(*dev_test_accuracy(c, r, k)) for c, r in projects] for k in range(1, 8)])
+shuffled_rho = np.array(rho[next(n for n in rho if n.startswith("shuffled"))])
+
+
+def draw_countries(fig, dev_regions, project):
+    ax1, ax2 = fig.subplots(1, 2)
+    dev, test = dev_test_accuracy(*projects[project], dev_regions)
+    best = int(np.argmax(dev))
+    ax1.scatter(100 * dev, 100 * test, s=18)
+    ax1.scatter(100 * dev[best], 100 * test[best], s=120, facecolors="none", edgecolors="r", label="picked on dev")
+    ax1.set(title=f"project {project}: dev = {dev_regions} region(s), test = {8 - dev_regions}",
+            xlabel="dev accuracy (%)", ylabel="test accuracy (%)")
+    ax1.legend(loc="lower right", fontsize=8)
+    ks = np.arange(1, 8)
+    ax2.plot(ks, rho_by_k.mean(axis=1), "o-", label="by region (mean of 12 projects)")
+    ax2.fill_between(ks, rho_by_k.min(axis=1), rho_by_k.max(axis=1), alpha=0.2)
+    ax2.axhline(shuffled_rho.mean(), color="C1", label="shuffled (mean of 12 projects)")
+    ax2.axvline(dev_regions, color="r", lw=1)
+    ax2.set(title="Does the dev ranking predict the test ranking?", xlabel="regions in dev (the rest in test)",
+            ylabel="Spearman rank correlation", ylim=(min(-0.2, rho_by_k.min() - 0.05), 1.02))
+    ax2.legend(loc="lower right", fontsize=8)
+    return (f"dev = regions 0-{dev_regions - 1}, test = regions {dev_regions}-7: rank correlation "
+            f"{spearman(dev, test):.2f} here, {rho_by_k[dev_regions - 1].mean():.2f} on average "
+            f"(shuffled: {shuffled_rho.mean():.2f}); the pick loses {100 * (test.max() - test[best]):.1f} test points")
+
+
+panel = SliderPanel(draw_countries, {"dev_regions": (1, 7, 1, 4), "project": (0, 11, 1, 0)}, figsize=(10, 4))
+assert not panel.message.value, panel.message.value
+panel
+
+# %% [markdown]
 # ## How big should dev and test be?
 #
 # The old rule of thumb (60/20/20 or 70/30) was made for a few thousand examples. With a million, 1 % each

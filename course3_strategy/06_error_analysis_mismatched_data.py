@@ -23,6 +23,7 @@ from utils.notebook import setup
 setup(seed=0)
 import warnings
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -35,7 +36,9 @@ from threadpoolctl import threadpool_limits
 from utils.data import load_digits, load_faces
 from utils.exercises import show_solution
 from utils.metrics import error_rate
-from utils.strategy import diagnose_mismatch, error_analysis, fix_ceiling, flip_labels, image_properties, tag_lowest
+from utils.strategy import (diagnose_mismatch, error_analysis, fix_ceiling, flip_labels, image_properties, mix_sources,
+                            tag_lowest)
+from utils.widgets import SliderPanel
 
 threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -299,6 +302,52 @@ assert diag_c.gaps["data mismatch"] < diag_b.gaps["data mismatch"] / 2
 # images are harder to read, so bias and variance both grew). A caution from the course: if the synthesized
 # data covers only a small corner of the real variation (say, one noise pattern repeated), the network can
 # overfit to that corner while looking fine to you.
+
+# %% [markdown]
+# The other fix from the course: **collect** some data like the dev set and put it into the training set.
+# How much does it take? The next cell trains the same network on 1,000 training digits of which a share
+# `phone_share` are phone images (`utils.strategy.mix_sources`; the rest stay scanned), for six shares from 0
+# to 1. The train-dev set is mixed the same way (it must come from the training distribution). Move the
+# knob and look at the right-hand bars: the data-mismatch gap (dev - train-dev) shrinks as the share grows,
+# while the train-dev error rises towards the dev error (the training distribution becomes the harder
+# one). Where is most of the gap gone already?
+
+# %%
+phone_shares = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
+mix_diagnoses = {f: diagnose_mismatch(0.0, *read_errors(mix_sources(Xd, X_phone, f, seed=0)[0])) for f in phone_shares}
+print("data mismatch (points) by phone share:",
+      ", ".join(f"{f:g}: {100 * d.gaps['data mismatch']:.1f}" for f, d in mix_diagnoses.items()))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+GAP_COLORS = {"avoidable bias": "C0", "variance": "C1", "data mismatch": "C3"}
+
+
+def draw_mix(fig, phone_share):
+    diag = mix_diagnoses[phone_share]
+    ax1, ax2 = fig.subplots(1, 2)
+    for name, color in (("train", "C0"), ("train-dev", "C1"), ("dev", "C3")):
+        ax1.plot(phone_shares, [100 * d.errors[name] for d in mix_diagnoses.values()], "o-", color=color,
+                 label=f"{name} error")
+    ax1.axvline(phone_share, color="k", lw=1)
+    ax1.set(title="Errors vs the share of phone images in training", xlabel="phone share of the training set",
+            ylabel="error (%)")
+    ax1.legend(fontsize=8)
+    names = list(GAP_COLORS)
+    ax2.bar(names, [100 * diag.gaps[n] for n in names], color=list(GAP_COLORS.values()))
+    ax2.axhline(0, color="k", lw=0.8)
+    top = max(100 * max(d.gaps[n] for n in names) for d in mix_diagnoses.values())
+    ax2.set(title=f"The gaps with {100 * phone_share:.0f} % phone images", ylabel="percentage points",
+            ylim=(min(0, 100 * min(diag.gaps.values())) - 1, top + 2))
+    return f"phone share {phone_share:g}: focus on {diag.focus}; " + ", ".join(
+        f"{n} {100 * v:.1f}" for n, v in diag.gaps.items())
+
+
+panel = SliderPanel(draw_mix, {"phone_share": widgets.SelectionSlider(options=phone_shares, value=0.25,
+                                                                     description="phone_share")},
+                    figsize=(10, 3.8))
+assert not panel.message.value, panel.message.value
+panel
 #
 # ## Conclusion
 #

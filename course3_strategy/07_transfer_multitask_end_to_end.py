@@ -28,6 +28,7 @@ from utils.notebook import setup
 setup(seed=0)
 import warnings
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -40,6 +41,7 @@ from utils.deep_nn import predict_proba
 from utils.exercises import show_solution
 from utils.metrics import accuracy
 from utils.strategy import init_from_pretrained, mlp_features, multitask_cost, train_multitask
+from utils.widgets import SliderPanel
 
 threadpool_limits(1)  # small matrices: one BLAS thread is faster on a shared 2-core CPU
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -141,12 +143,13 @@ loop = np.isin(labels, [0, 6, 8, 9]).astype(int)
 source10 = MLPClassifier((64,), alpha=1e-3, max_iter=300, random_state=0).fit(X[a_idx], labels[a_idx])
 
 
-def learn_loop(method, k, seed):
+def learn_loop(method, k, seed, source=None):
+    source = source10 if source is None else source  # the body pretrained on task A
     rng = np.random.default_rng(seed)
     idx = np.concatenate([rng.choice(b_pool[loop[b_pool] == c], k, replace=False) for c in (0, 1)])
     if method == "frozen body":
-        head = LogisticRegression(C=1.0, max_iter=2000).fit(mlp_features(source10, X[idx]), loop[idx])
-        return head.score(mlp_features(source10, X[b_test]), loop[b_test])
+        head = LogisticRegression(C=1.0, max_iter=2000).fit(mlp_features(source, X[idx]), loop[idx])
+        return head.score(mlp_features(source, X[b_test]), loop[b_test])
     net = MLPClassifier((64,), alpha=1e-3, max_iter=300, random_state=seed)
     if method == "fine-tune":
         net = init_from_pretrained(net, source10, X[idx], loop[idx])
@@ -172,6 +175,57 @@ plt.show()
 # The gain is real but modest: a bigger, more general task A (the course's ImageNet before radiology)
 # transfers more than 1,000 small digits.
 #
+# How much pretraining data does transfer need? The next cell pretrains task A's network on the first
+# 30, 100, 300 and all 1,000 of its images and measures the frozen body on task B again (3 draws of B's
+# examples for each `k`). Move `pretrain_images` down from 1,000 and watch the frozen body's curve (left)
+# come down towards training from scratch, and its lead at k = 10 and k = 30 (right) shrink. Look at which
+# lead goes first: at k = 30, where B's own data already teaches most of what A's did, a body pretrained on
+# 30 images is worth nothing; at k = 10 some lead remains. The more B data you have, the more A data it takes
+# for transfer to pay: the course's condition "A has a lot more data than B".
+
+# %%
+pretrain_sizes = (30, 100, 300, 1000)
+sources = {n: source10 if n == len(a_idx) else
+           MLPClassifier((64,), alpha=1e-3, max_iter=300, random_state=0).fit(X[a_idx[:n]], labels[a_idx[:n]])
+           for n in pretrain_sizes}
+frozen_by_size = {n: [np.mean([learn_loop("frozen body", k, s, source=src) for s in range(3)]) for k in ks_loop]
+                  for n, src in sources.items()}
+for n, accs in frozen_by_size.items():
+    print(f"pretrained on {n:4d} images: frozen body " + "  ".join(f"k={k}: {100 * a:5.1f} %" for k, a in zip(ks_loop, accs)))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_pretraining(fig, pretrain_images):
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(ks_loop, 100 * np.array(curve_loop["from scratch"]), "o-", color="0.5", label="from scratch")
+    if pretrain_images != max(pretrain_sizes):
+        ax1.plot(ks_loop, 100 * np.array(frozen_by_size[max(pretrain_sizes)]), "o--", color="C0", alpha=0.4,
+                 label=f"frozen body, A on {max(pretrain_sizes)} images")
+    ax1.plot(ks_loop, 100 * np.array(frozen_by_size[pretrain_images]), "o-", color="C0",
+             label=f"frozen body, A on {pretrain_images} images")
+    ax1.set(xscale="log", title="Task B (closed loop?) test accuracy", xlabel="labelled B images per answer (k)",
+            ylabel="accuracy (%)")
+    ax1.legend(fontsize=8)
+    gains = {k: [100 * (frozen_by_size[n][i] - curve_loop["from scratch"][i]) for n in pretrain_sizes]
+             for i, k in enumerate(ks_loop)}
+    for k in (10, 30):
+        ax2.plot(pretrain_sizes, gains[k], "o-", label=f"k = {k}")
+    ax2.axhline(0, color="k", lw=0.8)
+    ax2.axvline(pretrain_images, color="r", lw=1)
+    ax2.set(xscale="log", title="Lead of the frozen body over from scratch", xlabel="task A images (log scale)",
+            ylabel="percentage points")
+    ax2.legend(fontsize=8)
+    i = pretrain_sizes.index(pretrain_images)
+    return f"A pretrained on {pretrain_images} images: frozen body minus from scratch " + "  ".join(
+        f"k={k}: {g[i]:+.1f}" for k, g in gains.items())
+
+
+panel = SliderPanel(draw_pretraining, {"pretrain_images": widgets.SelectionSlider(
+    options=pretrain_sizes, value=max(pretrain_sizes), description="pretrain_images")}, figsize=(10, 3.8))
+assert not panel.message.value, panel.message.value
+panel
+
+# %% [markdown]
 # ### Training curves: fine-tuning, with a random or a trained new head
 #
 # The same comparison along training (epochs of Adam) for the loop task with 10 examples per answer,

@@ -294,3 +294,28 @@ def test_zero_initialization_gives_plus_zeros_and_leaves_numpys_global_generator
     p = initialize_parameters_deep([4, 3, 1], init="zeros", seed=None)
     assert np.array_equal(np.random.rand(3), expected)
     assert all(not np.signbit(v).any() and not v.any() for v in p.values())  # no -0.0 from negative draws
+
+
+def test_training_snapshots_match_separate_runs_and_report_divergence(rng):
+    from utils.deep_nn import TrainingSnapshots
+    X = rng.standard_normal((3, 40))
+    Y = (X[0] > X[1]).astype(int).reshape(1, -1)
+    snaps = TrainingSnapshots.train(X, Y, [3, 4, 1], 0.1, 30, every=10, record_every=5, init="sqrt", seed=1)
+    for n in (10, 20, 30):
+        params, costs = snaps.at(n)
+        alone, alone_costs = L_layer_model(X, Y, [3, 4, 1], 0.1, n, init="sqrt", seed=1, record_every=5)
+        for k in alone:
+            np.testing.assert_allclose(params[k], alone[k], rtol=1e-12)
+        assert len(costs) == n // 5
+        np.testing.assert_allclose(costs, alone_costs[:n // 5], rtol=1e-12)
+    with pytest.raises(ValueError, match="multiple of 10"):
+        snaps.at(15)
+    with pytest.raises(ValueError, match="only 30 iterations"):
+        snaps.at(40)
+    with pytest.raises(ValueError, match="multiple of every"):
+        TrainingSnapshots.train(X, Y, [3, 4, 1], 0.1, 25, every=10)
+    Xbig = rng.standard_normal((3, 50)) * 10
+    Ybig = (rng.random((1, 50)) > 0.5).astype(int)
+    bad = TrainingSnapshots.train(Xbig, Ybig, [3, 5, 1], 1e6, 50, every=10, record_every=5)
+    with pytest.raises(DivergenceError, match="diverged"):
+        bad.at(50)

@@ -122,3 +122,33 @@ def test_spearman_rejects_bad_input():
         spearman([1], [1])
     with pytest.raises(ValueError, match="two distinct values"):
         spearman([1, 1, 1], [1, 2, 3])
+
+
+def test_fbeta_from_precision_recall_matches_sklearn_and_f1():
+    from utils.metrics import fbeta_from_precision_recall
+    y = np.array([1, 1, 1, 0, 0, 1, 0, 1, 0, 0])
+    p_hat = np.array([1, 0, 1, 1, 0, 1, 0, 0, 0, 1])
+    p, r = precision(y, p_hat), recall(y, p_hat)
+    for beta in (0.25, 0.5, 1.0, 2.0, 4.0):
+        assert fbeta_from_precision_recall(p, r, beta) == pytest.approx(skm.fbeta_score(y, p_hat, beta=beta))
+    assert fbeta_from_precision_recall(0.95, 0.9, 1.0) == pytest.approx(f1_from_precision_recall(0.95, 0.9))
+    assert fbeta_from_precision_recall(0.0, 0.0, 2.0) == 0.0
+    # a small beta weighs precision: B (98 %, 85 %) beats A (95 %, 90 %); a large beta weighs recall: A wins
+    assert fbeta_from_precision_recall(0.98, 0.85, 0.25) > fbeta_from_precision_recall(0.95, 0.9, 0.25)
+    assert fbeta_from_precision_recall(0.98, 0.85, 4.0) < fbeta_from_precision_recall(0.95, 0.9, 4.0)
+    with pytest.raises(ValueError, match="beta"):
+        fbeta_from_precision_recall(0.5, 0.5, 0.0)
+
+
+def test_error_rate_interval_is_wilsons_and_shrinks_as_one_over_sqrt_n():
+    from utils.metrics import error_rate_interval
+    low, high = error_rate_interval(0.1, 100)
+    assert (low, high) == pytest.approx((0.0552, 0.1744), abs=1e-4)  # the textbook Wilson interval
+    w100 = high - low
+    low4, high4 = error_rate_interval(0.1, 400)
+    assert (high4 - low4) == pytest.approx(w100 / 2, rel=0.05)
+    assert error_rate_interval(0.0, 10)[0] == 0.0 and error_rate_interval(1.0, 10)[1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="positive integer"):
+        error_rate_interval(0.1, 0)
+    with pytest.raises(ValueError, match="error"):
+        error_rate_interval(1.5, 10)

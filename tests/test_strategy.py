@@ -323,3 +323,19 @@ def test_diagnose_names_the_gap_keys_when_a_gaps_dict_is_malformed():
         _diagnose({"human": 0.0, "train": 0.1, "dev": 0.2}, {"bias": 0.1, "variance": 0.1}, 0.0)
     with pytest.raises(ValueError, match="got \\['avoidable bias', 'variance', 'mismatch'\\]"):
         _diagnose({}, {"avoidable bias": 0.1, "variance": 0.1, "mismatch": 0.0}, 0.0)
+
+
+def test_mix_sources_takes_the_asked_share_from_b_and_grows_the_same_mask():
+    from utils.strategy import mix_sources
+    a, b = np.zeros((2000, 3, 2)), np.ones((2000, 3, 2))
+    mixed, from_b = mix_sources(a, b, 0.3, seed=1)
+    assert mixed.shape == a.shape and abs(from_b.mean() - 0.3) < 0.04
+    np.testing.assert_array_equal(mixed[from_b], 1.0)
+    np.testing.assert_array_equal(mixed[~from_b], 0.0)
+    _, more = mix_sources(a, b, 0.6, seed=1)
+    assert np.all(more[from_b])  # the 60 % mix contains the 30 % one
+    assert not mix_sources(a, b, 0.0)[1].any() and mix_sources(a, b, 1.0)[1].all()
+    with pytest.raises(ValueError, match="same shape"):
+        mix_sources(a, b[:10], 0.5)
+    with pytest.raises(ValueError, match="fraction"):
+        mix_sources(a, b, 1.5)

@@ -20,6 +20,9 @@ Initialization (``initialize_parameters_deep(layer_dims, init=...)``):
 - ``"small"`` (the course's step-by-step exercise): W ~ N(0, 1) * 0.01;
 - ``"zeros"``: all zeros (to show that every unit of a layer then learns the same thing).
 Biases start at zero.
+
+``TrainingSnapshots.train`` runs ``L_layer_model`` once and keeps the parameters every N iterations, so a
+widget can show any iteration count of a run without training on a slider move.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from utils.activations import get_activation, sigmoid
-from utils.validation import (as_array, as_row, check_binary_labels, check_finite, check_positive_int, check_range,
-                              check_same_columns, check_same_keys)
+from utils.validation import (DivergenceError, as_array, as_row, check_binary_labels, check_finite,
+                              check_positive_int, check_range, check_same_columns, check_same_keys)
 
 Parameters = dict[str, np.ndarray]
 LinearCache = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -398,3 +401,54 @@ def accuracy(Y_hat: Any, Y: Any) -> float:
     Y = check_binary_labels(Y)
     check_same_columns(Y_hat, Y, "Y_hat", "Y")
     return float(100.0 * np.mean(Y_hat == Y))
+
+
+class TrainingSnapshots:
+    """One training run of ``L_layer_model`` kept every ``every`` iterations, so a widget can pick any of them.
+
+    ``TrainingSnapshots.train(X, Y, dims, lr, num_iterations, every=100)`` trains once; ``at(iterations)``
+    returns the parameters after that many iterations and the costs recorded so far (every
+    ``record_every`` iterations from iteration 0). When the run diverged, ``at`` raises the run's
+    ``DivergenceError`` for any count past the last good snapshot.
+    """
+
+    def __init__(self, every: int, record_every: int, parameters: list[Parameters], costs: list[float],
+                 error: DivergenceError | None = None):
+        self.every, self.record_every = every, record_every
+        self.parameters, self.costs, self.error = parameters, costs, error
+
+    @classmethod
+    def train(cls, X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: float, num_iterations: int,
+              every: int = 100, record_every: int = 10, init: str = "he", seed: int | None = 1,
+              hidden_activation: str = "relu") -> TrainingSnapshots:
+        """Train ``num_iterations`` (a multiple of ``every``) in chunks of ``every``, keeping each chunk's end."""
+        every = check_positive_int(every, "every")
+        record_every = check_positive_int(record_every, "record_every")
+        if num_iterations % every or every % record_every:
+            raise ValueError(f"num_iterations ({num_iterations}) must be a multiple of every ({every}), "
+                             f"and every a multiple of record_every ({record_every})")
+        snapshots: list[Parameters] = []
+        costs: list[float] = []
+        params = None
+        for k in range(num_iterations // every):
+            try:
+                params, more = L_layer_model(X, Y, layers_dims, learning_rate, every, init=init, seed=seed,
+                                             hidden_activation=hidden_activation, record_every=record_every,
+                                             initial_parameters=params)
+            except DivergenceError as exc:
+                return cls(every, record_every, snapshots, costs,
+                           DivergenceError(f"{exc} (in the chunk after iteration {k * every})"))
+            snapshots.append(params)
+            costs += more[:every // record_every]  # iterations k*every + 0, record_every, ... (drops the chunk's last)
+        return cls(every, record_every, snapshots, costs)
+
+    def at(self, iterations: int) -> tuple[Parameters, list[float]]:
+        """The parameters after ``iterations`` (a positive multiple of ``every``) and the costs up to there."""
+        k, rest = divmod(int(iterations), self.every)
+        if rest or k < 1:
+            raise ValueError(f"iterations must be a positive multiple of {self.every}, got {iterations}")
+        if k > len(self.parameters):
+            if self.error is not None:
+                raise self.error
+            raise ValueError(f"only {len(self.parameters) * self.every} iterations were trained, got {iterations}")
+        return self.parameters[k - 1], self.costs[:k * self.every // self.record_every]

@@ -1,5 +1,5 @@
-"""Evaluation metrics written out by hand: confusion matrix, precision, recall, F1, accuracy,
-error averaged over groups, and Spearman's rank correlation.
+"""Evaluation metrics written out by hand: confusion matrix, precision, recall, F1 and F-beta, accuracy,
+the confidence interval of an error rate, error averaged over groups, and Spearman's rank correlation.
 
 Labels may be given as (m,) or, in the Course 1-2 layout, as (1, m); both are flattened to (m,).
 Binary metrics (precision, recall, F1) need labels in {0, 1} with 1 = the positive class.
@@ -113,6 +113,35 @@ def f1_from_precision_recall(p: float, r: float) -> float:
     f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0  # = 2 / (1/P + 1/R), written so P = 0 or R = 0 gives 0
     ### END SOLUTION
     return f1
+
+
+def fbeta_from_precision_recall(p: float, r: float, beta: float) -> float:
+    """F-beta, the weighted harmonic mean (1 + beta^2) P R / (beta^2 P + R); 0.0 when both are 0.
+
+    ``beta`` is how many times more recall weighs than precision: beta = 1 is F1, beta < 1 favours
+    precision, beta > 1 recall (as ``sklearn.metrics.fbeta_score``). Inputs: p, r in [0, 1], beta > 0.
+    """
+    p = check_range(p, "precision", 0, 1)
+    r = check_range(r, "recall", 0, 1)
+    beta = check_range(beta, "beta", 0, None, low_inclusive=False)
+    b2 = beta * beta
+    return (1 + b2) * p * r / (b2 * p + r) if p + r > 0 else 0.0
+
+
+def error_rate_interval(error: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson confidence interval of an error rate measured on ``n`` examples (z = 1.96: 95 %).
+
+    Inputs: error in [0, 1] (the measured fraction of mistakes), n >= 1 examples. Returns (low, high) in
+    [0, 1]; its width shrinks as 1 / sqrt(n), so a dev set 4 times bigger halves it.
+    """
+    error = check_range(error, "error", 0, 1)
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive integer (the number of examples), got {n!r}")
+    z = check_range(z, "z", 0, None, low_inclusive=False)
+    denom = 1 + z * z / n
+    centre = (error + z * z / (2 * n)) / denom
+    half = z * np.sqrt(error * (1 - error) / n + z * z / (4 * n * n)) / denom
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def f1_score(y_true: Any, y_pred: Any) -> float:

@@ -5,6 +5,7 @@
 - The course's "8 countries" as a simulator: ``make_region_data``; splits: ``split_by_group``,
   ``shuffled_split``, ``dev_test_sizes``, ``prob_dev_picks_better``.
 - Known Bayes error through label noise you control: ``flip_labels``.
+- A training set with a chosen share of target-distribution examples: ``mix_sources``.
 - Diagnoses: ``diagnose_bias_variance`` (human/Bayes, train, dev) and ``diagnose_mismatch``
   (human, train, train-dev, dev[, test]), each naming the knobs the course recommends.
 - Error analysis: ``image_properties``, ``tag_lowest``, ``error_analysis`` (count error categories and the
@@ -306,6 +307,23 @@ def flip_labels(y: Any, rate: float, n_classes: int = 2, seed: int = 0) -> tuple
     offsets = rng.integers(1, n_classes, size=flat.size)  # never the same class
     noisy[flipped] = (flat[flipped] + offsets[flipped]) % n_classes
     return noisy.reshape(arr.shape), flipped
+
+
+def mix_sources(a: Any, b: Any, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A training set that takes each example from ``b`` (say, the target distribution) with probability ``fraction``.
+
+    Inputs: a, b: two versions of the same m examples, same shape (m, ...) (e.g. scanned and phone images of
+    the same digits); fraction in [0, 1]; seed for the draw. Returns (mixed (m, ...), from_b (m,) bool mask).
+    The mask for a larger fraction contains the mask for a smaller one (same seed), so a sweep adds target
+    examples one by one instead of redrawing them.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim == 0 or a.shape[0] == 0:
+        raise ValueError(f"a and b must be two non-empty arrays of the same shape, got {a.shape} and {b.shape}")
+    fraction = check_range(fraction, "fraction", 0, 1)
+    from_b = np.random.default_rng(seed).random(a.shape[0]) < fraction
+    mask = from_b.reshape((-1,) + (1,) * (a.ndim - 1))
+    return np.where(mask, b, a), from_b
 
 
 # --- diagnoses ---------------------------------------------------------------------------------------

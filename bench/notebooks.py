@@ -102,7 +102,9 @@ def run_notebook(path: Path, root: Path, results_file: Path, timeout: int = 900)
             sampler.stop.set()
             sampler.join()
     record["peak_mb"] = sampler.peak / 2 ** 20
-    record["heavy"] = "utils.training" in path.read_text()
+    text = path.read_text()
+    # heavy: trains CNNs (through utils.training, or the FaceApp's detector and encoder when not cached yet)
+    record["heavy"] = any(k in text for k in ("utils.training", "load_face_detector", "load_models"))
     return record
 
 

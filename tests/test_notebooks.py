@@ -52,7 +52,6 @@ NO_PANEL_YET = {
     "course4_cnn/w2_1_classic_networks.ipynb": "input size and depth vs parameters and multiply-adds per layer",
     "course4_cnn/w2_2_resnets.ipynb": "depth with and without skip connections vs training curves",
     "course4_cnn/w2_3_inception_and_transfer.ipynb": "1x1 bottleneck width vs multiplies and accuracy",
-    "course4_cnn/w3_1_localization_sliding_windows.ipynb": "window size, stride and scales (being rewritten)",
     "pytorch_blitz/01_tensors.ipynb": "a tensor's shape and strides vs view / permute / broadcasting",
     "pytorch_blitz/02_autograd.ipynb": "a small graph's inputs and the gradients backward() recomputes",
     "pytorch_blitz/03_neural_networks.ipynb": "a layer's size vs parameter count and output shapes",

@@ -344,7 +344,7 @@ def test_default_database_path_is_under_the_cache_dir_not_the_repository(monkeyp
     path = fa.default_database_path()
     assert Path(tmp_path) in path.parents
     assert not str(path).startswith(str(Path(__file__).resolve().parent.parent))
-    assert os.path.basename(path) == "faces.npz"
+    assert os.path.basename(path) == "faces.sqlite"
 
 
 def test_gallery_mosaic_shows_each_face_with_its_nearest_enrollments_framed_green_below_threshold(rng):

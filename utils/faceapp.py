@@ -14,7 +14,9 @@ The pipeline (each step names the part it reuses):
 4. ``encode`` (Course 4 week 4 triplet-loss encoder, ``utils.face_verification``): one 32-d unit vector per face.
 5. ``FaceDatabase``: name -> several enrollments (encoding + face thumbnail), saved to ``.npz`` atomically
    (temporary file + ``os.replace``), reloaded on the next run; a corrupted or truncated file raises
-   ``DatabaseError`` and is left untouched.
+   ``DatabaseError`` and is left untouched. The app's own database is an SQLite file (``utils.face_db``,
+   opened by ``FaceDatabase.open`` for a ``.sqlite`` path): every change a transaction, shared safely by
+   several processes (the command line ``utils.faceapp_cli`` among them).
 6. ``FaceDatabase.recognize(encoding, threshold)``: the nearest enrolled identity, its distance, and the
    decision: the name when the distance is below the threshold, ``"unknown"`` otherwise.
 7. Fun: ``draw_gallery`` (each face beside its most similar enrolled faces) and ``face_swap`` (each face
@@ -487,7 +489,7 @@ class FaceDatabase:
     """Enrolled faces: several (encoding, 25 x 25 thumbnail) enrollments per name.
 
     Attributes: names (list of str, one per enrollment), encodings (n, d), faces (n, 25, 25) float32 in [0, 1],
-    path (where ``save`` writes; None for an in-memory database), encoder_version (``FaceModels.version`` of the
+    photos (list of str: the photo each enrollment came from, "" when not known), path (where ``save`` writes; None for an in-memory database), encoder_version (``FaceModels.version`` of the
     encoder that made the encodings; "" when not stamped yet: ``FaceApp`` stamps it).
     """
 
@@ -496,6 +498,7 @@ class FaceDatabase:
         self.names: list[str] = []
         self.encodings = np.zeros((0, self.dim))
         self.faces = np.zeros((0, FACE_SIZE, FACE_SIZE), dtype=np.float32)
+        self.photos: list[str] = []
         self.path = Path(path) if path is not None else None
         self.encoder_version = encoder_version
 
@@ -515,12 +518,8 @@ class FaceDatabase:
         """The enrolled names, in order of first enrollment."""
         return list(dict.fromkeys(self.names))
 
-    def enroll(self, name: str, encoding: Any, face: Any | None = None) -> int:
-        """Add one enrollment under ``name`` (a name may hold several). Returns the number of enrollments of that name.
-
-        Inputs: name (non-empty, not "unknown"); encoding (d,); face: the (25, 25) crop it came from (kept
-        as a thumbnail for the gallery; zeros when None).
-        """
+    def _check_name(self, name: str) -> str:
+        """The name stripped; ValueError when it is empty, "unknown" or longer than 60 characters."""
         name = str(name).strip()
         if not name:
             raise ValueError("the name is empty: type a name to enroll this face")
@@ -528,14 +527,29 @@ class FaceDatabase:
             raise ValueError(f"{UNKNOWN!r} is the app's answer for strangers; choose another name")
         if len(name) > 60:
             raise ValueError(f"names are at most 60 characters, got {len(name)}")
+        return name
+
+    def _check_enrollment(self, name: str, encoding: Any, face: Any | None) -> tuple[str, np.ndarray, np.ndarray]:
+        """(name, encoding (d,), face (25, 25) float32) checked for ``enroll``; ValueError with the reason."""
+        name = self._check_name(name)
         e = as_array(encoding, "encoding").reshape(-1)
         if e.size != self.dim or not np.all(np.isfinite(e)):
             raise ValueError(f"encoding must have shape ({self.dim},) with finite values, got {np.shape(encoding)}")
         f = (np.zeros((FACE_SIZE, FACE_SIZE)) if face is None
              else as_array(face, "face", shape=(FACE_SIZE, FACE_SIZE)))
+        return name, e, f.astype(np.float32)
+
+    def enroll(self, name: str, encoding: Any, face: Any | None = None, photo: str = "") -> int:
+        """Add one enrollment under ``name`` (a name may hold several). Returns the number of enrollments of that name.
+
+        Inputs: name (non-empty, not "unknown"); encoding (d,); face: the (25, 25) crop it came from (kept
+        as a thumbnail for the gallery; zeros when None); photo: the photo it came from (its name).
+        """
+        name, e, f = self._check_enrollment(name, encoding, face)
         self.names.append(name)
+        self.photos.append(str(photo))
         self.encodings = np.vstack([self.encodings, e[None]])
-        self.faces = np.concatenate([self.faces, f[None].astype(np.float32)])
+        self.faces = np.concatenate([self.faces, f[None]])
         return self.names.count(name)
 
     def remove(self, name: str) -> int:
@@ -543,8 +557,20 @@ class FaceDatabase:
         keep = [i for i, n in enumerate(self.names) if n != name]
         removed = len(self.names) - len(keep)
         self.names = [self.names[i] for i in keep]
+        self.photos = [self.photos[i] for i in keep]
         self.encodings, self.faces = self.encodings[keep], self.faces[keep]
         return removed
+
+    forget = remove
+
+    def rename(self, old: str, new: str) -> int:
+        """Rename person ``old`` to ``new`` (merged into ``new`` when that person exists). Returns the count moved."""
+        old, new = str(old).strip(), self._check_name(new)
+        if old not in self.names:
+            raise KeyError(f"nobody is enrolled as {old!r}")
+        moved = self.names.count(old) if old != new else 0
+        self.names = [new if n == old else n for n in self.names]
+        return moved
 
     def as_course_database(self) -> dict[str, np.ndarray]:
         """The course's ``database`` for ``verify`` / ``who_is_it``: name -> mean encoding, re-normalized."""
@@ -587,10 +613,16 @@ class FaceDatabase:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("this database has no file: pass a path to save()")
+        from utils.face_db import is_sqlite_path
+
+        if is_sqlite_path(target):
+            raise ValueError(f"{target} names an SQLite database: open it with FaceDatabase.open and enroll "
+                             f"into it (utils.face_db), save() writes .npz files")
         target.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         np.savez_compressed(buf, format=np.array(DB_FORMAT), encoder_version=np.array(self.encoder_version),
                             names=np.array(self.names, dtype=str).reshape(-1), encodings=self.encodings,
+                            photos=np.array(self.photos, dtype=str).reshape(-1),
                             faces=self.faces.astype(np.float32))
         _write_atomically(target, buf.getvalue())
         self.path = target
@@ -598,11 +630,16 @@ class FaceDatabase:
 
     @classmethod
     def load(cls, path: str | Path) -> FaceDatabase:
-        """Read a database written by ``save``. Raises FileNotFoundError when missing and DatabaseError (with
-        the reason) when the file is corrupted, truncated or not a face database; the file is not modified."""
+        """Read a database written by ``save`` (or, for a ``.sqlite`` / ``.db`` path, ``utils.face_db``'s file).
+        Raises FileNotFoundError when missing and DatabaseError (with the reason) when the file is corrupted,
+        truncated or not a face database; the file is not modified."""
+        from utils.face_db import is_sqlite_path, open_database
+
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"no face database at {path}")
+        if is_sqlite_path(path):
+            return open_database(path)
         hint = f"the file {path} was left untouched: move or delete it to start a new database"
         try:
             with np.load(path, allow_pickle=False) as z:
@@ -614,6 +651,7 @@ class FaceDatabase:
                 enc = np.asarray(z["encodings"], dtype=np.float64)
                 faces = np.asarray(z["faces"], dtype=np.float32)
                 version = str(z["encoder_version"])
+                photos = [str(p) for p in z["photos"]] if "photos" in z else [""] * len(names)
         except DatabaseError:
             raise
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, zlib.error) as exc:
@@ -625,14 +663,22 @@ class FaceDatabase:
             raise DatabaseError(f"the face database {path} is inconsistent ({n} names, encodings {enc.shape}, "
                                 f"faces {faces.shape}); {hint}")
         db = cls(dim=enc.shape[1] if enc.shape[1] else 32, path=path, encoder_version=version)
-        db.names, db.encodings, db.faces = names, enc, faces
+        if len(photos) != n:
+            raise DatabaseError(f"the face database {path} is inconsistent ({n} names, {len(photos)} photos); {hint}")
+        db.names, db.encodings, db.faces, db.photos = names, enc, faces, photos
         return db
 
     @classmethod
     def open(cls, path: str | Path, dim: int = 32) -> FaceDatabase:
         """The database saved at ``path``, or a new empty one that will be saved there. A damaged file raises
-        DatabaseError: it is never silently replaced."""
+        DatabaseError: it is never silently replaced. A ``.sqlite`` / ``.db`` path opens (or creates, or
+        migrates from the ``.npz`` beside it) an SQLite database, ``utils.face_db.open_database``: every change
+        is then written to the file at once, safely shared with other processes."""
+        from utils.face_db import is_sqlite_path, open_database
+
         path = Path(path)
+        if is_sqlite_path(path):
+            return open_database(path, dim)
         if path.exists():
             return cls.load(path)
         return cls(dim=dim, path=path)
@@ -655,10 +701,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def default_database_path() -> Path:
-    """Where the app keeps its database between runs: ``utils.data.cache_dir() / "faceapp" / "faces.npz"``."""
+    """Where the app keeps its database between runs: ``utils.data.cache_dir() / "faceapp" / "faces.sqlite"``
+    (an SQLite file, ``utils.face_db``; the ``faces.npz`` of earlier versions is migrated on the first open and
+    kept as the backup)."""
     from utils.data import cache_dir
 
-    return cache_dir() / "faceapp" / "faces.npz"
+    return cache_dir() / "faceapp" / "faces.sqlite"
 
 
 # --- drawing and effects ---------------------------------------------------------------------------------
@@ -880,7 +928,7 @@ class FaceApp:
         if not 1 <= int(face_number) <= len(analysis.faces):
             raise ValueError(f"face number must be between 1 and {len(analysis.faces)}, got {face_number}")
         f = analysis.faces[int(face_number) - 1]
-        count = self.db.enroll(name, f.encoding, f.crop)
+        count = self.db.enroll(name, f.encoding, f.crop, photo=analysis.source)
         where = "kept in memory only (the database file could not be used)"
         if self.db.path is not None and self.save_error is None:
             self.db.encoder_version = self.models.version

@@ -257,7 +257,7 @@ class SQLiteFaceDatabase(FaceDatabase):
     def rename(self, old: str, new: str) -> int:
         """Rename person ``old`` to ``new`` (merged into ``new`` when that person exists). Returns the count moved."""
         old = str(old).strip()
-        new = self._check_name(new)
+        new = self.check_name(new)
         with self._transaction() as conn:
             row = conn.execute("SELECT id FROM people WHERE name = ?", (old,)).fetchone()
             if row is None:

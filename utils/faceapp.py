@@ -518,7 +518,7 @@ class FaceDatabase:
         """The enrolled names, in order of first enrollment."""
         return list(dict.fromkeys(self.names))
 
-    def _check_name(self, name: str) -> str:
+    def check_name(self, name: str) -> str:
         """The name stripped; ValueError when it is empty, "unknown" or longer than 60 characters."""
         name = str(name).strip()
         if not name:
@@ -531,7 +531,7 @@ class FaceDatabase:
 
     def _check_enrollment(self, name: str, encoding: Any, face: Any | None) -> tuple[str, np.ndarray, np.ndarray]:
         """(name, encoding (d,), face (25, 25) float32) checked for ``enroll``; ValueError with the reason."""
-        name = self._check_name(name)
+        name = self.check_name(name)
         e = as_array(encoding, "encoding").reshape(-1)
         if e.size != self.dim or not np.all(np.isfinite(e)):
             raise ValueError(f"encoding must have shape ({self.dim},) with finite values, got {np.shape(encoding)}")
@@ -565,7 +565,7 @@ class FaceDatabase:
 
     def rename(self, old: str, new: str) -> int:
         """Rename person ``old`` to ``new`` (merged into ``new`` when that person exists). Returns the count moved."""
-        old, new = str(old).strip(), self._check_name(new)
+        old, new = str(old).strip(), self.check_name(new)
         if old not in self.names:
             raise KeyError(f"nobody is enrolled as {old!r}")
         moved = self.names.count(old) if old != new else 0

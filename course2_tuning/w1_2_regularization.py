@@ -92,7 +92,7 @@ print(f"cost without / with L2 (lambd={lambd}): {compute_cost_with_regularizatio
       f"{compute_cost_with_regularization(A3, train_Y, params0, lambd):.4f}")
 for l in (1, 2, 3):
     assert np.allclose(reg[f"dW{l}"] - plain[f"dW{l}"], lambd / m * params0[f"W{l}"])
-    assert np.array_equal(reg[f"db{l}"], plain[f"db{l}"])
+    assert np.allclose(reg[f"db{l}"], plain[f"db{l}"], rtol=1e-9, atol=1e-12)  # the same, up to rounding
 print("dW_l(L2) - dW_l = lambd / m * W_l for every layer; db_l unchanged")
 
 # %% [markdown]

@@ -265,3 +265,25 @@ def test_cached_lfw_faces_are_used_only_when_cached_and_never_repeat_a_held_out_
                         lambda **kw: fv.FaceIdentities(images, np.arange(5), np.array(list("abcde")), "test"))
     faces = fd.cached_lfw_faces(held_out)
     assert faces.shape == (4, 25, 25)  # the planted held-out face is dropped, the other four kept
+
+
+def test_the_shipped_weights_fit_the_model_and_are_what_load_face_detector_returns():
+    path = fd.shipped_weights_path()
+    assert path.exists(), f"ship the measured weights of {fd.DETECTOR_VERSION}: save_shipped_weights(det, {path})"
+    det = fd.load_shipped_weights(path)
+    assert det.info["shipped"] and 0.5 < det.threshold < 1 and len(det.rounds) == 5
+    x = np.random.default_rng(0).uniform(size=(1, 41, 45, 1)).astype(np.float32)
+    out = np.asarray(det.detector(x))
+    np.testing.assert_allclose(out[0, 0, 0, 0], np.asarray(det.classifier(x[:, :25, :25]))[0, 0], rtol=1e-4, atol=1e-4)
+    loaded = fd.load_face_detector.__wrapped__()
+    assert loaded.info.get("shipped") and loaded.threshold == det.threshold
+
+
+def test_shipped_weights_round_trip_and_refuse_another_model(tmp_path):
+    det = fd.load_shipped_weights(fd.shipped_weights_path())
+    again = fd.load_shipped_weights(fd.save_shipped_weights(det, tmp_path / "d.npz"))
+    for a, b in zip(again.classifier.get_weights(), det.classifier.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.savez(tmp_path / "other.npz", meta=np.array("{}"), detector_0=np.zeros(3))
+    with pytest.raises(ValueError, match="does not hold"):
+        fd.load_shipped_weights(tmp_path / "other.npz")

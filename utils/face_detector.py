@@ -862,6 +862,46 @@ def detector_dir(version: str = DETECTOR_VERSION) -> Path:
     return path
 
 
+#: The weights ``make bench`` measured, shipped with the workbook so that every machine runs the same detector
+#: (training is sensitive to floating-point details: another machine's or process's run differs).
+SHIPPED_WEIGHTS = Path(__file__).parent / "weights"
+
+
+def shipped_weights_path(version: str = DETECTOR_VERSION, key: str = "rounds4-seed0") -> Path:
+    """The shipped weights file of a detector version and training key (it may not exist)."""
+    return SHIPPED_WEIGHTS / f"{version}-{key}.npz"
+
+
+def save_shipped_weights(det: DetectorTraining, path: str | Path) -> Path:
+    """Write a trained detector (final and naive weights, threshold, rounds, info) to one ``.npz`` file."""
+    path = Path(path)
+    arrays = {f"detector_{i}": w for i, w in enumerate(det.classifier.get_weights())}
+    arrays |= {f"naive_{i}": w for i, w in enumerate(det.naive.get_weights())}
+    meta = {"threshold": det.threshold, "rounds": det.rounds,
+            "info": {k: v for k, v in det.info.items() if k != "from_cache"}}
+    np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
+    return path
+
+
+def load_shipped_weights(path: str | Path) -> DetectorTraining:
+    """A detector saved by ``save_shipped_weights``; raises ValueError when the file does not fit the model."""
+    from utils.detection import fc_to_conv
+
+    with np.load(path) as z:
+        meta = json.loads(str(z["meta"]))
+        models = []
+        for prefix in ("detector", "naive"):
+            model = build_face_classifier()
+            n = len(model.get_weights())
+            names = [f"{prefix}_{i}" for i in range(n)]
+            if any(k not in z for k in names):
+                raise ValueError(f"{path} does not hold the weights of this face classifier")
+            model.set_weights([z[k] for k in names])
+            models.append(model)
+    info = {**meta["info"], "from_cache": True, "shipped": True}
+    return DetectorTraining(models[0], fc_to_conv(models[0]), float(meta["threshold"]), meta["rounds"], models[1], info)
+
+
 def _uses_lfw() -> bool:
     """Whether training would add LFW's faces (scikit-learn's cache holds LFW): part of the weights' cache key."""
     from sklearn.datasets import get_data_home
@@ -874,9 +914,11 @@ def _uses_lfw() -> bool:
 @functools.lru_cache(maxsize=4)
 def load_face_detector(version: str = DETECTOR_VERSION, rounds: int = 4, seed: int = 0,
                        use_cache: bool = True, progress: bool = True) -> DetectorTraining:
-    """The face detector: trained once with ``train_face_detector`` (a minute or two on a 2-core CPU), then
-    loaded from ``detector_dir(version)``. Processes that start together wait for one another (a file lock),
-    so the detector is trained once. Returns a DetectorTraining (``info["from_cache"]`` says which)."""
+    """The face detector: the weights shipped with the workbook (``shipped_weights_path``) when they exist for
+    this version and key; otherwise trained once with ``train_face_detector`` (about five minutes on a 2-core
+    CPU) and loaded from ``detector_dir(version)`` afterwards. Processes that start together wait for one
+    another (a file lock), so the detector is trained once. ``use_cache=False`` always trains.
+    Returns a DetectorTraining (``info["from_cache"]`` and ``info.get("shipped")`` say which)."""
     import fcntl
 
     from utils.detection import fc_to_conv
@@ -887,6 +929,9 @@ def load_face_detector(version: str = DETECTOR_VERSION, rounds: int = 4, seed: i
         out = train_face_detector(rounds=rounds, seed=seed, progress=progress)
         out.info["from_cache"] = False
         return out
+    shipped = shipped_weights_path(version, key)
+    if shipped.exists():
+        return load_shipped_weights(shipped)
     folder = detector_dir(version) / key
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:

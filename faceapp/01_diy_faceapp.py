@@ -404,10 +404,15 @@ W.VBox([panel.widget, W.HBox([name_box, face_number, enroll_button]), status])
 # - The app is the workbook's parts in a row: a face / non-face CNN made convolutional and slid over the
 #   photo (Course 4, week 3), crops aligned to 25 x 25, the triplet-loss encoder and a threshold chosen on
 #   held-out people (Course 4, week 4), nearest-neighbour recognition with "unknown" beyond the threshold.
-# - Checked above: our detector puts a box on the astronaut's face (IoU > 0.5 with the cascade); people the
-#   encoder never saw are recognized from two enrollments, and strangers are mostly called unknown.
-# - Honest limits: our detector, trained on 75 faces, also fires on the spacesuit and on textures where the
-#   cascade (thousands of faces) does not; and the encoder learned identities from augmented views of 60
-#   faces, so it is fooled more easily than FaceNet. More faces (LFW, cached) and hard-negative mining are the
-#   next steps.
-# - The database is a plain `.npz` file, written atomically, refused (not overwritten) when damaged.
+# - Checked above: our detector's first and only box on the astronaut is her face (IoU > 0.5 with the
+#   cascade); people the encoder never saw are recognized from two enrollments, and strangers are mostly
+#   called unknown.
+# - Honest limits: the detector learned "face" from 70 faces and its mined negatives; on held-out face-free
+#   photos it still boxes a few non-faces (BENCHMARKS.md measures it beside the cascade), and the encoder
+#   learned identities from augmented views of 60 faces, so it is fooled more easily than FaceNet.
+# - The demo database above is a plain `.npz` file, written atomically and refused (not overwritten) when
+#   damaged; the app's own database is one SQLite file (`utils.face_db`: a transaction per change, so several
+#   processes can enroll at once), migrated from an older `.npz` one, which is kept as a backup.
+# - The same pipeline without a notebook: the command line `diy-faceapp enroll NAME PHOTO...`,
+#   `diy-faceapp recognize PHOTO...` (`--json`, `--threshold`), `diy-faceapp list`, `diy-faceapp forget NAME`,
+#   with `--db PATH` for another database (see the README).

@@ -399,8 +399,7 @@ log_odds = np.linspace(0, 14, 281)
 grid = 1 / (1 + np.exp(-log_odds))
 dev_scenes = fd.dev_face_scenes("dev")
 scene_hits = [fd.detect_faces(img, det.detector, threshold=0.5, max_boxes=20) for img, _ in dev_scenes]
-recall = [fd.face_recall(dev_scenes, lambda im, k=iter(scene_hits), t=t: (lambda b, s: (b[s >= t], s[s >= t]))(*next(k)))
-          for t in grid]
+recall = fd.recall_curve(dev_scenes, scene_hits, grid)
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(log_odds, [fd.false_boxes_per_image(dev_scores, t) for t in grid], label="false boxes per face-free dev image")
 ax.plot(log_odds, recall, label="dev scene faces found (IoU >= 0.5)")

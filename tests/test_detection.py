@@ -344,6 +344,8 @@ def test_heatmap_to_boxes_maps_windows_back_to_original_pixels():
     boxes, scores = heatmap_to_boxes(hm, window=10, stride=4, threshold=0.5, scale=0.5)
     np.testing.assert_allclose(boxes, [[8, 0, 28, 20], [0, 8, 20, 28]])
     np.testing.assert_allclose(scores, [0.9, 0.6])
+    boxes, _ = heatmap_to_boxes(hm, window=10, stride=4, threshold=0.5, scale=(0.5, 0.25))  # (scale_y, scale_x)
+    np.testing.assert_allclose(boxes, [[16, 0, 56, 20], [0, 8, 40, 28]])
 
 
 def test_kmeans_anchors_recovers_two_clusters_of_box_shapes():
@@ -356,33 +358,6 @@ def test_kmeans_anchors_recovers_two_clusters_of_box_shapes():
     np.testing.assert_allclose(anchors, [[0.1, 0.1], [0.4, 0.2]], atol=0.01)
     with pytest.raises(ValueError, match="at least"):
         kmeans_anchors(small[:1], 2)
-
-
-# --- the multi-scale detector and its helpers ---------------------------------------------------------
-
-def bright_spot_model(x):
-    """A stand-in convolutional detector of stride 4 and window 8: the mean of each 8 x 8 window, every 4 pixels."""
-    x = np.asarray(x)[0, ..., 0]
-    n = (x.shape[0] - 8) // 4 + 1
-    m = (x.shape[1] - 8) // 4 + 1
-    if n < 1 or m < 1:
-        raise ValueError("image smaller than the window")
-    out = np.array([[x[4 * i:4 * i + 8, 4 * j:4 * j + 8].mean() for j in range(m)] for i in range(n)])
-    return out[None, ..., None]
-
-
-def test_detect_multiscale_finds_a_bright_square_in_original_pixels():
-    from utils.detection import detect_multiscale, detection_heatmaps
-
-    img = np.zeros((40, 40))
-    img[16:24, 20:28] = 1.0
-    boxes, scores = detect_multiscale(img, bright_spot_model, window=8, stride=4, scales=(1.0,), threshold=0.9)
-    np.testing.assert_allclose(boxes, [[20, 16, 28, 24]])
-    assert scores[0] == pytest.approx(1.0)
-    boxes, _ = detect_multiscale(img, bright_spot_model, window=8, stride=4, scales=(1.0, 0.5), threshold=0.2,
-                                 iou_threshold=0.3, max_boxes=3)
-    assert iou(boxes[0], (20, 16, 28, 24)) > 0.3
-    assert detection_heatmaps(img, bright_spot_model, (0.1,))[0].size == 0  # smaller than the window
 
 
 def test_multiply_adds_counts_conv_and_dense_layers_by_hand():

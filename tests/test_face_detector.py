@@ -287,3 +287,12 @@ def test_shipped_weights_round_trip_and_refuse_another_model(tmp_path):
     np.savez(tmp_path / "other.npz", meta=np.array("{}"), detector_0=np.zeros(3))
     with pytest.raises(ValueError, match="does not hold"):
         fd.load_shipped_weights(tmp_path / "other.npz")
+
+
+def test_recall_curve_counts_faces_found_above_each_threshold():
+    scenes = [(None, np.array([[0, 0, 10, 10], [20, 20, 30, 30]], float)), (None, np.array([[0, 0, 5, 5]], float))]
+    detections = [(np.array([[0, 0, 10, 10], [20, 21, 30, 31]], float), np.array([0.9, 0.6])),
+                  (np.zeros((0, 4)), np.zeros(0))]
+    np.testing.assert_allclose(fd.recall_curve(scenes, detections, [0.5, 0.7, 0.95]), [2 / 3, 1 / 3, 0])
+    found = iter(detections)
+    assert fd.face_recall(scenes, lambda img: next(found)) == pytest.approx(2 / 3)

@@ -613,20 +613,22 @@ def fc_to_conv(model: Any, channels: int | None = None) -> Any:
 
 
 def heatmap_to_boxes(heatmap: Any, window: int, stride: int, threshold: float = 0.5,
-                     scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                     scale: float | tuple[float, float] = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Boxes of the windows whose score passes ``threshold``, in the original image's pixels.
 
-    Inputs: heatmap (H', W') scores from the convolutional model on an image resized by ``scale``;
-    window and stride in the resized image's pixels.
+    Inputs: heatmap (H', W') scores from the convolutional model on an image resized by ``scale`` (one factor,
+    or (scale_y, scale_x) when the rounding of the resized size makes them differ); window and stride in the
+    resized image's pixels.
     Returns: boxes (k, 4) corners (x1, y1, x2, y2) and scores (k,).
     """
     hm = as_array(heatmap, "heatmap", ndim=2)
-    check_range(scale, "scale", 0, None, low_inclusive=False)
+    sy, sx = (scale, scale) if np.ndim(scale) == 0 else scale
+    check_range(sy, "scale", 0, None, low_inclusive=False)
+    check_range(sx, "scale", 0, None, low_inclusive=False)
     rows, cols = np.nonzero(hm >= threshold)
-    x1 = cols * stride / scale
-    y1 = rows * stride / scale
-    size = window / scale
-    boxes = np.stack([x1, y1, x1 + size, y1 + size], axis=1).reshape(-1, 4).astype(np.float64)
+    x1 = cols * stride / sx
+    y1 = rows * stride / sy
+    boxes = np.stack([x1, y1, x1 + window / sx, y1 + window / sy], axis=1).reshape(-1, 4).astype(np.float64)
     return boxes, hm[rows, cols].astype(np.float64)
 
 
@@ -716,54 +718,6 @@ def prior_baseline_raw(y_train: Any, anchors: Any) -> np.ndarray:
     freq = (y[..., 5:] * obj[..., None]).sum(axis=(0, 1, 2, 3)) + 1
     raw[..., 5:] = np.log(freq / freq.sum())
     return raw
-
-
-# --- a multi-scale sliding-window detector on a convolutional classifier ------------------------------
-
-def detection_heatmaps(image: Any, conv_model: Any, scales: Sequence[float]) -> list[np.ndarray]:
-    """Run a fully convolutional classifier (``fc_to_conv``) on ``image`` resized by each scale.
-
-    Inputs: image (H, W) grayscale or (H, W, C), floats in [0, 1]; scales: resize factors (> 0).
-    Returns: one score map (H'_s, W'_s) per scale (the first output channel; an empty (0, 0) map when the
-    resized image is smaller than the window).
-    """
-    from skimage.transform import rescale
-
-    img = np.asarray(image, dtype=np.float32)
-    if img.ndim not in (2, 3):
-        raise ValueError(f"image must have shape (H, W) or (H, W, C), got {img.shape}")
-    maps = []
-    for s in scales:
-        check_range(s, "scale", 0, None, low_inclusive=False)
-        r = rescale(img, s, anti_aliasing=True, channel_axis=-1 if img.ndim == 3 else None).astype(np.float32)
-        if r.ndim == 2:
-            r = r[..., None]
-        try:
-            maps.append(_to_numpy(conv_model(r[None]))[0, ..., 0])
-        except ValueError:  # smaller than the window
-            maps.append(np.zeros((0, 0)))
-    return maps
-
-
-def detect_multiscale(image: Any, conv_model: Any, window: int, stride: int, scales: Sequence[float],
-                      threshold: float = 0.5, iou_threshold: float = 0.3,
-                      max_boxes: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Sliding windows at several scales in one convolutional pass each, merged by non-max suppression.
-
-    Inputs: image (H, W[, C]); conv_model from ``fc_to_conv``; window and stride of the classifier (pixels
-    of the resized image); scales; threshold on the window score; iou_threshold and max_boxes for NMS.
-    Returns: boxes (k, 4) in the original image's pixels (x1, y1, x2, y2) and their scores (k,), best first.
-    """
-    boxes, scores = [], []
-    for s, hm in zip(scales, detection_heatmaps(image, conv_model, scales)):
-        if hm.size:
-            b, sc = heatmap_to_boxes(hm, window, stride, threshold, s)
-            boxes.append(b)
-            scores.append(sc)
-    B = np.concatenate(boxes) if boxes else np.zeros((0, 4))
-    S = np.concatenate(scores) if scores else np.zeros(0)
-    keep = non_max_suppression(B, S, max_boxes, iou_threshold)
-    return B[keep], S[keep]
 
 
 def multiply_adds(model: Any, input_shape: tuple[int, ...]) -> int:

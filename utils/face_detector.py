@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.detection import check_boxes, iou_matrix, non_max_suppression
+from utils.detection import check_boxes, heatmap_to_boxes, iou_matrix, non_max_suppression
 from utils.validation import as_array, check_positive_int, check_range
 
 #: Bump when the training data, the model or the training recipe changes: cached weights are keyed by it.
@@ -610,11 +610,9 @@ def detect_faces(image: Any, conv_model: Any, threshold: float = 0.5, min_face: 
     floor = min(threshold, MERGE_FLOOR)
     boxes, scores = [], []
     for sy, sx, level in pyramid(gray, min_face, max_face):
-        hm = window_scores(level, conv_model)
-        r, c = np.nonzero(hm >= floor)
-        y1, x1 = r * DETECTOR_STRIDE / sy, c * DETECTOR_STRIDE / sx
-        boxes.append(np.stack([x1, y1, x1 + FACE_WINDOW / sx, y1 + FACE_WINDOW / sy], axis=1).reshape(-1, 4))
-        scores.append(hm[r, c])
+        b, s = heatmap_to_boxes(window_scores(level, conv_model), FACE_WINDOW, DETECTOR_STRIDE, floor, (sy, sx))
+        boxes.append(b)
+        scores.append(s)
     return merge_detections(np.concatenate(boxes), np.concatenate(scores), threshold, iou_threshold, max_boxes)
 
 
@@ -744,16 +742,27 @@ def composite_scenes(faces: Any, backgrounds: Sequence[np.ndarray], n: int, side
     return scenes
 
 
-def face_recall(scenes: Sequence[tuple[np.ndarray, np.ndarray]], detect: Callable[[np.ndarray], Any],
-                iou_threshold: float = 0.5) -> float:
-    """The fraction of the scenes' faces that some detection overlaps by IoU >= ``iou_threshold``."""
-    hit = total = 0
-    for img, truth in scenes:
-        boxes = np.asarray(detect(img)[0]).reshape(-1, 4)
+def recall_curve(scenes: Sequence[tuple[np.ndarray, np.ndarray]], detections: Sequence[tuple[Any, Any]],
+                 thresholds: Any, iou_threshold: float = 0.5) -> np.ndarray:
+    """For each threshold (t,), the fraction of the scenes' faces that a detection scoring >= it overlaps by
+    IoU >= ``iou_threshold``. detections: one (boxes (k, 4), scores (k,)) per scene, found once at a low score."""
+    t = as_array(thresholds, "thresholds").reshape(-1)
+    hits = np.zeros(t.size)
+    total = 0
+    for (_, truth), (boxes, scores) in zip(scenes, detections):
+        boxes, scores = np.asarray(boxes, float).reshape(-1, 4), np.asarray(scores, float).reshape(-1)
         total += len(truth)
         if len(boxes) and len(truth):
-            hit += int((iou_matrix(truth, boxes).max(axis=1) >= iou_threshold).sum())
-    return hit / max(total, 1)
+            overlaps = iou_matrix(truth, boxes) >= iou_threshold          # (faces, detections)
+            hits += (overlaps[None] & (scores[None, None, :] >= t[:, None, None])).any(axis=2).sum(axis=1)
+    return hits / max(total, 1)
+
+
+def face_recall(scenes: Sequence[tuple[np.ndarray, np.ndarray]], detect: Callable[[np.ndarray], Any],
+                iou_threshold: float = 0.5) -> float:
+    """The fraction of the scenes' faces that some detection of ``detect(image) -> (boxes, scores)`` overlaps
+    by IoU >= ``iou_threshold``."""
+    return float(recall_curve(scenes, [detect(img) for img, _ in scenes], [-np.inf], iou_threshold)[0])
 
 
 def _fit(model: Any, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, seed: int,

@@ -155,13 +155,16 @@ def _wait_text(page, selector: str, needle: str, timeout_s: float = 120) -> str:
     return loc.inner_text() if loc.count() else f"(no {selector} on the page)"
 
 
-def _open(page, app: App) -> None:
+def _open(page, app: App) -> float:
+    """Wait for the app to show; return how long its kernel took to load the models (the page's footer)."""
     page.wait_for_selector(".faceapp-page", timeout=180_000)
     if page.locator(".faceapp-loading").count():
         page.screenshot(path=str(SHOTS / "faceapp_app__loading.png"))
     page.wait_for_selector(".faceapp-app .faceapp-panel img", timeout=START_TIMEOUT_S * 1000)
     problem = page.locator(".faceapp-page .faceapp-warning").all_inner_texts()
     assert not any("could not start" in p for p in problem), f"{problem}\n{app.log}"
+    footer = page.locator(".faceapp-footer").inner_text()
+    return float(re.search(r"ready in ([\d.]+) s", footer).group(1))
 
 
 def _upload(page, path: Path) -> None:
@@ -183,7 +186,7 @@ def test_upload_enroll_reload_recognize_and_refuse_in_the_browser(app, browser, 
     page.set_default_timeout(120_000)
     try:
         page.goto(app.url)
-        _open(page, app)
+        ready = [_open(page, app)]
         body = page.locator("body").inner_text()
         assert "FaceAppPage" not in page.content() and "Traceback" not in body  # no code, no traceback
         assert "Nobody is enrolled yet" in page.locator(".faceapp-people").inner_text()
@@ -192,8 +195,9 @@ def test_upload_enroll_reload_recognize_and_refuse_in_the_browser(app, browser, 
         slider = PanelPage(page).move_first_control(0)
         out = ROOT / "test-artifacts" / "widget_latency" / "faceapp__app.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"notebook": "faceapp/app.ipynb (Voilà)", "viewport": VIEWPORT,
-                                   "sliders": [slider.__dict__]}, indent=1))
+        record = {"notebook": "faceapp/app.ipynb (Voilà)", "viewport": VIEWPORT, "sliders": [slider.__dict__],
+                  "ready_s": ready}
+        out.write_text(json.dumps(record, indent=1))
         assert slider.figure_changed and slider.text_changed, slider
 
         _upload(page, photo)
@@ -208,7 +212,8 @@ def test_upload_enroll_reload_recognize_and_refuse_in_the_browser(app, browser, 
         page.screenshot(path=str(SHOTS / "faceapp_app__enrolled.png"))
 
         page.reload()  # a new page: a new kernel, the same database file
-        _open(page, app)
+        ready.append(_open(page, app))
+        out.write_text(json.dumps(record, indent=1))  # the second start's time too
         people = page.locator(".faceapp-people").inner_text()
         assert "Eileen Collins (1)" in people, people
         _upload(page, photo)

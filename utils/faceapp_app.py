@@ -299,7 +299,8 @@ class FaceAppPage:
             self.ui = FaceAppUI(face_app)
             self.progress.value = len(STEPS)
             footer = W.HTML(f"<small>face database: {html.escape(str(self.db_path))}; the app was ready in "
-                            f"{time.perf_counter() - started:.0f} s</small>")
+                            f"{time.perf_counter() - started:.1f} s</small>")
+            footer.add_class("faceapp-footer")
             self.widget.children = [self.ui.widget, footer]
         except Exception as exc:  # noqa: BLE001 - the page shows a message, never a traceback
             self.error = f"The app could not start: {type(exc).__name__}: {exc}"

@@ -8,12 +8,18 @@ BIN      := $(VENV)/bin
 # TensorFlow extra: `gpu` (tensorflow[and-cuda]) when an NVIDIA driver is present, `cpu` otherwise.
 TF_EXTRA ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP    := $(VENV)/.installed-$(TF_EXTRA)
-PORT     ?= 8888
+# PORT= picks the port: JupyterLab's default is 8888 (make lab), the app's 8866 (make faceapp).
+PORT     ?=
 ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 NOTEBOOK_DIRS := course1_nn course2_tuning course3_strategy course4_cnn pytorch_blitz faceapp
+# The lessons nbval runs. faceapp/app.ipynb is left out on purpose: it is the page `make faceapp` serves, not a
+# lesson (it starts loading the models in a background thread, which a kernel that nbval closes at once would
+# cut short); tests/test_faceapp_app.py tests its code and tests/test_browser_faceapp.py the served page.
+APP_NOTEBOOKS := faceapp/app.ipynb
+LESSONS   = $(filter-out $(APP_NOTEBOOKS),$(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)))
 PYTEST_ARGS ?=
 
-.PHONY: setup lab test test-unit test-notebooks refresh index exercises bench lock clean
+.PHONY: setup lab faceapp test test-unit test-notebooks refresh index exercises bench lock clean
 
 setup: $(STAMP)
 
@@ -31,7 +37,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 lab: setup
 	@$(BIN)/python -m utils.exercises
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOTFLAG) index.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(or $(PORT),8888) $(ROOTFLAG) index.ipynb
+
+# The FaceApp as a web app: faceapp/app.ipynb served by Voila on 127.0.0.1 behind a token (printed with the URL;
+# FACEAPP_TOKEN=... fixes it), without code or tracebacks. DB=path.sqlite picks the face database (default: the
+# app's own, as for the command line). Voila has no --allow-root: it runs as root without one.
+faceapp: setup
+	$(BIN)/python -m utils.faceapp_app --port $(or $(PORT),8866) $(if $(DB),--db "$(DB)")
 
 # The exercise twins, generated with the solutions kept in, must run clean and pass every check.
 SOLVED   := test-artifacts/exercises-solved
@@ -40,13 +52,13 @@ test: export FACEAPP_PROGRESS := $(CURDIR)/test-artifacts/exercise-progress.json
 test: setup
 	@$(BIN)/python -m utils.exercises
 	@$(BIN)/python -m utils.exercises --force --solutions --out $(SOLVED) >/dev/null
-	$(BIN)/python -m pytest $(PYTEST_ARGS) tests $(wildcard index.ipynb) $(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)) $(SOLVED) --nbval-lax
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests $(wildcard index.ipynb) $(LESSONS) $(SOLVED) --nbval-lax
 
 test-unit: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
 
 test-notebooks: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS) --nbval-lax $(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb))
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --nbval-lax $(LESSONS)
 
 # Re-execute notebooks from their .py scripts and store the outputs: `make refresh NB=course1_nn/w2_logistic_regression.py`
 refresh: setup

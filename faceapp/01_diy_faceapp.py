@@ -15,7 +15,7 @@
 # | reference detector | `cascade_faces` (scikit-image's LBP cascade) | Course 4, week 3: same notebook |
 # | encoder, distance, threshold | `build_encoder`, `train_encoder`, `encode`, `choose_threshold` | Course 4, week 4: `course4_cnn/w4_1_face_verification` |
 # | verification, recognition | `verify`, `who_is_it` (here: one database entry per enrollment) | Course 4, week 4: same notebook |
-# | the interactive panel | `utils.widgets.SliderPanel` | every notebook's widgets |
+# | the interactive panel | `utils.widgets.SliderPanel`, in `utils.faceapp_app.FaceAppUI` (also the web app) | every notebook's widgets |
 #
 # `utils.faceapp` glues them together: it checks uploaded files, crops and aligns the faces to the
 # encoder's 25 x 25 input, keeps a face database in a file, and draws the effects. This notebook first runs
@@ -32,20 +32,18 @@ import io
 import tempfile
 from pathlib import Path
 
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 from skimage.transform import rescale
 
-from utils.data import PHOTOS
 from utils.exercises import show_solution
 from utils.face_verification import verify, who_is_it
 from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, PhotoError, choose_recognition_threshold,
                            draw_detections, draw_gallery, face_swap, identity_split, load_models, load_offline_photo,
                            match_to_reference, open_app_database, open_set_rates, open_set_split, read_upload,
-                           summarize, upload_bytes)
-from utils.widgets import SliderPanel
+                           summarize)
+from utils.faceapp_app import FaceAppUI
 
 # %% [markdown]
 # ## 1. The two networks, trained once
@@ -325,10 +323,17 @@ plt.show()
 # %% [markdown]
 # ## 8. The app
 #
-# Pick a photo, or upload your own JPEG or PNG (a frontal face about a fifth of the photo's width works best),
-# move the **threshold** and watch the decisions change. To enroll someone, type a name, choose the face
-# number and click **Enroll**: the database is saved under `utils.data.cache_dir()` and reloaded next time.
-# Its first run starts with the people enrolled above.
+# Pick a photo, or upload your own JPEG or PNG, several at once (a frontal face about a fifth of the photo's width
+# works best; a phone photo is turned upright from its EXIF orientation), move the **threshold** and watch the
+# decisions change. To enroll someone, type a name, choose the face number and click **Enroll** (enroll several
+# photos of a person to recognize them better); **Rename** and **Forget** act on the person you choose. Every
+# change is written to the app's database under `utils.data.cache_dir()` at once and is there next time. Its
+# first run starts with the people enrolled above. A refused file or name is a message, never a traceback.
+#
+# `FaceAppUI` (`utils.faceapp_app`) builds these widgets from the parts above: a `SliderPanel` whose draw function
+# is `draw_detections` beside `draw_gallery` (or `face_swap`) with `summarize`'s lines under it, and buttons that
+# call `FaceApp.enroll` and the database's `rename` and `forget`. The web app `make faceapp` shows the very same
+# widgets.
 
 # %%
 app_db, db_problem = open_app_database()
@@ -343,60 +348,9 @@ print(db_problem or f"the app's database: {app_db}. {face_app.notice}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-upload = W.FileUpload(accept=".jpg,.jpeg,.png,image/jpeg,image/png", multiple=False, description="your photo")
-choices = list(PHOTOS) + ["your upload"]
-
-
-def current(photo, upload):
-    if photo == "your upload":
-        got = upload_bytes(upload)
-        if got is None:
-            raise PhotoError("no photo uploaded yet: click 'your photo' and choose a JPEG or PNG")
-        return face_app.analyze_upload(got[1], got[0])
-    return face_app.analyze_offline(photo)
-
-
-def draw_app(fig, threshold, photo, effect, upload):
-    a = current(photo, upload)
-    recs = face_app.recognize(a, threshold)
-    gs = fig.add_gridspec(1, 2, width_ratios=(1, 1.2))
-    shown = face_app.swapped(a) if effect == "face swap" else a.photo
-    draw_detections(fig.add_subplot(gs[0]), shown, a.cnn, a.cascade, recs,
-                    title=f"{a.source}: threshold {threshold:.2f}")
-    draw_gallery(fig.add_subplot(gs[1]), a.faces, face_app.db, threshold)
-    return summarize(a, recs, threshold)
-
-
-panel = SliderPanel(draw_app, {"threshold": (0.1, 2.0, 0.02, round(models.recognition_threshold, 2)), "photo": choices,
-                               "effect": ["gallery", "face swap"], "upload": upload}, figsize=(9, 4.2))
-
-
-def on_upload(_change):
-    panel.controls["photo"].value = "your upload"  # redraws (the upload itself already redrew)
-
-
-upload.observe(on_upload, names="value")
-name_box = W.Text(placeholder="name", description="name")
-face_number = W.BoundedIntText(value=1, min=1, max=10, description="face #")
-enroll_button = W.Button(description="Enroll", button_style="success")
-status = W.HTML()
-
-
-def on_enroll(_button):
-    try:
-        a = current(panel.values["photo"], panel.values["upload"])
-        msg = face_app.enroll(name_box.value, a, face_number.value)
-        status.value = f"<span style='color:green'>{msg}</span>"
-        panel.redraw()
-    except (ValueError, OSError) as exc:
-        status.value = f"<span style='color:#8a4b00'>&#9888; {exc}</span>"
-
-
-enroll_button.on_click(on_enroll)
-if db_problem:
-    status.value = f"<span style='color:#8a4b00'>&#9888; {db_problem}</span>"
-assert not panel.message.value, panel.message.value
-W.VBox([panel.widget, W.HBox([name_box, face_number, enroll_button]), status])
+ui = FaceAppUI(face_app)
+assert not ui.panel.message.value, ui.panel.message.value
+ui
 
 # %% [markdown]
 # ## Conclusion
@@ -413,6 +367,8 @@ W.VBox([panel.widget, W.HBox([name_box, face_number, enroll_button]), status])
 # - The demo database above is a plain `.npz` file, written atomically and refused (not overwritten) when
 #   damaged; the app's own database is one SQLite file (`utils.face_db`: a transaction per change, so several
 #   processes can enroll at once), migrated from an older `.npz` one, which is kept as a backup.
-# - The same pipeline without a notebook: the command line `diy-faceapp enroll NAME PHOTO...`,
-#   `diy-faceapp recognize PHOTO...` (`--json`, `--threshold`), `diy-faceapp list`, `diy-faceapp forget NAME`,
-#   with `--db PATH` for another database (see the README).
+# - The same app without a notebook: `make faceapp` serves the widgets of section 8 as a web page (Voilà, on
+#   127.0.0.1 behind a token it prints with the URL; `PORT=` and `DB=` as in the README), and the command line
+#   does it from a shell: `diy-faceapp enroll NAME PHOTO...`, `diy-faceapp recognize PHOTO...` (`--json`,
+#   `--threshold`), `diy-faceapp list`, `diy-faceapp forget NAME`, with `--db PATH` for another database. All
+#   three share one database file and the code in `utils`.

@@ -2,7 +2,8 @@
 
 ``LabServer`` starts JupyterLab from this environment on 127.0.0.1 with a random port and token and a
 clean settings directory, and stops it whatever happens. ``LabPage`` opens a notebook, runs all cells,
-and moves the sliders of every ``utils.widgets.SliderPanel`` (found by their CSS classes).
+and moves the sliders of every ``utils.widgets.SliderPanel`` (found by their CSS classes); those panel
+helpers are ``PanelPage``'s, which also drives the Voilà app (tests/test_browser_faceapp.py).
 """
 
 from __future__ import annotations
@@ -189,25 +190,12 @@ JS_FIGURE_HASH = """async (img) => {
 }"""
 
 
-class LabPage:
-    """One notebook open in JupyterLab."""
+class PanelPage:
+    """A browser page showing ``utils.widgets.SliderPanel``s (found by their CSS classes): in JupyterLab
+    (``LabPage``) or in the Voilà app (tests/test_browser_faceapp.py)."""
 
-    def __init__(self, browser, server: LabServer, rel_path: str):
-        self.server = server
-        self.rel_path = rel_path
-        self.page = browser.new_page(viewport=VIEWPORT)
-        self.page.set_default_timeout(120_000)
-        self.page.goto(f"{server.base}/lab/tree/{rel_path}?reset&token={server.token}")
-        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                                    "&& window.jupyterapp.shell.currentWidget.sessionContext")
-        self.kernel = self.page.evaluate(JS_WAIT_READY)
-
-    def run_all(self, timeout_s: float = 900) -> list[str]:
-        """Run all cells, wait for the kernel to go idle; return the error outputs (empty when none)."""
-        self.page.set_default_timeout(timeout_s * 1000)
-        errors = self.page.evaluate(JS_RUN_ALL)
-        self.page.set_default_timeout(120_000)
-        return errors
+    def __init__(self, page):
+        self.page = page
 
     def widget_problems(self) -> list[str]:
         """Widgets that did not render: placeholders or model-not-found messages still on the page."""
@@ -318,3 +306,24 @@ class LabPage:
 
     def close(self) -> None:
         self.page.close()
+
+
+class LabPage(PanelPage):
+    """One notebook open in JupyterLab."""
+
+    def __init__(self, browser, server: LabServer, rel_path: str):
+        super().__init__(browser.new_page(viewport=VIEWPORT))
+        self.server = server
+        self.rel_path = rel_path
+        self.page.set_default_timeout(120_000)
+        self.page.goto(f"{server.base}/lab/tree/{rel_path}?reset&token={server.token}")
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                                    "&& window.jupyterapp.shell.currentWidget.sessionContext")
+        self.kernel = self.page.evaluate(JS_WAIT_READY)
+
+    def run_all(self, timeout_s: float = 900) -> list[str]:
+        """Run all cells, wait for the kernel to go idle; return the error outputs (empty when none)."""
+        self.page.set_default_timeout(timeout_s * 1000)
+        errors = self.page.evaluate(JS_RUN_ALL)
+        self.page.set_default_timeout(120_000)
+        return errors

@@ -22,7 +22,7 @@ from utils.exercises.generate import write_exercises
 from utils.notebook import KERNEL, ROOT, notebook_paths
 
 ARTIFACTS = ROOT / "test-artifacts"
-WIDGET_NOTEBOOKS = [p for p in notebook_paths() if re.search(r"SliderPanel\(|FileUpload\(", p.read_text())]
+WIDGET_NOTEBOOKS = [p for p in notebook_paths() if re.search(r"SliderPanel\(|FileUpload\(|FaceAppUI\(", p.read_text())]
 reason = chromium_missing_reason()
 pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
 

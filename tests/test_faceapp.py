@@ -341,6 +341,7 @@ def test_face_swap_changes_only_the_face_boxes_and_skips_excluded_names(rng):
 
 def test_default_database_path_is_under_the_cache_dir_not_the_repository(monkeypatch, tmp_path):
     monkeypatch.setenv("FACEAPP_DATA", str(tmp_path))
+    monkeypatch.delenv("FACEAPP_DB", raising=False)
     path = fa.default_database_path()
     assert Path(tmp_path) in path.parents
     assert not str(path).startswith(str(Path(__file__).resolve().parent.parent))
@@ -468,3 +469,27 @@ def png_header_only(width: int, height: int) -> bytes:
 def test_read_upload_refuses_huge_images_from_the_header_before_decoding(side):
     with pytest.raises(PhotoError, match="megapixels"):
         read_upload(png_header_only(side, side))
+
+
+def test_the_database_env_var_points_the_app_and_the_command_line_at_another_file(monkeypatch, tmp_path):
+    from utils.faceapp_cli import main as cli
+
+    monkeypatch.setenv("FACEAPP_DB", str(tmp_path / "other.sqlite"))
+    assert fa.default_database_path() == tmp_path / "other.sqlite"
+    assert cli(["list"]) == 0 and (tmp_path / "other.sqlite").exists()  # the command line opens that file
+
+
+def test_upload_files_reads_every_file_of_both_ipywidgets_forms():
+    assert fa.upload_files(()) == [] and fa.upload_files({}) == []
+    files = tuple({"name": n, "content": memoryview(b)} for n, b in (("a.png", b"1"), ("b.png", b"2")))
+    assert fa.upload_files(files) == [("a.png", b"1"), ("b.png", b"2")]
+    assert fa.upload_files({"a.jpg": {"metadata": {}, "content": b"x"}}) == [("a.jpg", b"x")]
+
+
+def test_encoder_cached_says_whether_load_models_will_train(monkeypatch, tmp_path):
+    monkeypatch.setenv("FACEAPP_DATA", str(tmp_path))
+    assert not fa.encoder_cached()
+    folder = fa.model_dir() / "enc8-seed0"
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text("{}")
+    assert fa.encoder_cached() and not fa.encoder_cached(encoder_rounds=4)

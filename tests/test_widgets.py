@@ -45,6 +45,27 @@ def test_panel_turns_any_error_into_a_message():
     assert "ValueError: n=1 is too large" in panel.message.value
 
 
+def test_show_message_dims_a_stale_figure_or_keeps_a_current_one_and_the_next_redraw_clears_it():
+    panel = SliderPanel(_draw, {"lr": (0.1, 3.0, 0.1, 0.5), "kind": ["a", "b"]})
+    summary = panel.text.value
+    panel.show_message("notes.png: please upload a JPEG or PNG <photo>", stale=False)
+    assert "&lt;photo&gt;" in panel.message.value and panel.text.value == summary
+    assert panel.image.layout.opacity == "1"
+    panel.show_message("no photo")
+    assert panel.text.value == "" and panel.image.layout.opacity == "0.35"
+    panel.set(lr=0.7)
+    assert panel.message.value == "" and panel.image.layout.opacity == "1" and "final cost" in panel.text.value
+
+
+def test_paused_changes_several_controls_with_one_redraw():
+    panel = SliderPanel(_draw, {"lr": (0.1, 3.0, 0.1, 0.5), "kind": ["a", "b"]})
+    with panel.paused():
+        panel.controls["kind"].options = ["a", "b", "c"]  # resets the value to "a": no redraw yet
+        panel.set(lr=0.9, kind="c")
+        assert len(panel.latencies) == 1
+    assert len(panel.latencies) == 2 and panel.values == {"lr": 0.9, "kind": "c"}
+
+
 def test_make_control_builds_the_right_widgets():
     assert isinstance(make_control("n", (1, 10, 1)), W.IntSlider)
     s = make_control("lr", (0.0, 1.0, 0.1, 0.3))

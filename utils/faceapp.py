@@ -165,6 +165,15 @@ def upload_bytes(value: Any) -> tuple[str, bytes] | None:
     return str(item.get("name", "upload")), bytes(item["content"])
 
 
+def upload_files(value: Any) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of every file in an ``ipywidgets.FileUpload`` value (ipywidgets 7 or 8), in order."""
+    if not value:
+        return []
+    if isinstance(value, dict):  # ipywidgets 7: {name: {"metadata": ..., "content": bytes}}
+        return [(str(name), bytes(item["content"])) for name, item in value.items()]
+    return [(str(item.get("name", "upload")), bytes(item["content"])) for item in value]  # ipywidgets 8
+
+
 def work_copy(photo: Any, max_side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
     """The photo as RGB uint8, shrunk so its longest side is at most ``max_side``. Returns (image, factor)."""
     from skimage.transform import rescale
@@ -331,6 +340,15 @@ def choose_recognition_threshold(db: FaceDatabase, probes: Any, truth: Any) -> f
     return float(best)
 
 
+def _encoder_key(encoder_rounds: int, seed: int) -> str:
+    return f"enc{encoder_rounds}-seed{seed}"
+
+
+def encoder_cached(version: str = MODEL_VERSION, encoder_rounds: int = 8, seed: int = 0) -> bool:
+    """Whether ``load_models`` will load the encoder from its cache (True) or train it first (False)."""
+    return (model_dir(version) / _encoder_key(encoder_rounds, seed) / "meta.json").exists()
+
+
 @functools.lru_cache(maxsize=4)
 def load_models(version: str = MODEL_VERSION, encoder_rounds: int = 8, seed: int = 0,
                 use_cache: bool = True) -> FaceModels:
@@ -345,7 +363,7 @@ def load_models(version: str = MODEL_VERSION, encoder_rounds: int = 8, seed: int
     from utils.face_verification import build_encoder
 
     det = load_face_detector(seed=seed, use_cache=use_cache)
-    key = f"enc{encoder_rounds}-seed{seed}"
+    key = _encoder_key(encoder_rounds, seed)
     folder = model_dir(version) / key if use_cache else None
     encoder = None
     if folder is not None and (folder / "meta.json").exists():
@@ -700,12 +718,18 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.remove(tmp)
 
 
+#: The environment variable that points the app (``make faceapp DB=...``) and the command line at another database.
+DB_ENV = "FACEAPP_DB"
+
+
 def default_database_path() -> Path:
-    """Where the app keeps its database between runs: ``utils.data.cache_dir() / "faceapp" / "faces.sqlite"``
-    (an SQLite file, ``utils.face_db``; the ``faces.npz`` of earlier versions is migrated on the first open and
-    kept as the backup)."""
+    """Where the app keeps its database between runs: ``$FACEAPP_DB`` when set, else
+    ``utils.data.cache_dir() / "faceapp" / "faces.sqlite"`` (an SQLite file, ``utils.face_db``; the ``faces.npz``
+    of earlier versions is migrated on the first open and kept as the backup)."""
     from utils.data import cache_dir
 
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV]).expanduser()
     return cache_dir() / "faceapp" / "faces.sqlite"
 
 

@@ -6,7 +6,8 @@
     diy-faceapp forget NAME               forget a person and every enrollment of theirs
     diy-faceapp rename OLD NEW            rename (or merge) a person
 
-``--db PATH`` (any subcommand): the SQLite database (default: ``utils.faceapp.default_database_path()``; an
+``--db PATH`` (any subcommand): the SQLite database (default: ``utils.faceapp.default_database_path()``, i.e.
+``$FACEAPP_DB`` or the app's own file, the one ``make faceapp`` uses; an
 ``.npz`` database of the same name beside it is migrated and kept). ``recognize --json`` prints a JSON list,
 ``--threshold`` defaults to the models' ``recognition_threshold``. Photos are JPEG or PNG, read by content
 (``utils.faceapp.read_upload``). Exit status: 0 success, 1 a photo had no face, 2 bad usage or a bad file

@@ -22,6 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: Notebook folders in reading order.
 FOLDERS = ("course1_nn", "course2_tuning", "course3_strategy", "course4_cnn", "pytorch_blitz", "faceapp")
+#: Notebooks that are apps, not lessons: ``faceapp/app.ipynb`` is the page ``make faceapp`` serves with Voilà. They
+#: are left out of ``notebook_paths()`` (the start page, the lesson rules, the browser's lesson test) and out of
+#: ``make test``'s nbval run; tests/test_faceapp_app.py and tests/test_browser_faceapp.py test the app.
+APPS = ("faceapp/app.ipynb",)
 KERNEL = {"name": "diy-faceapp", "display_name": "Python (DIY FaceApp)", "language": "python"}
 FORMATS = "ipynb,py:percent"
 
@@ -65,10 +69,11 @@ def setup(seed: int = 0, blas_threads: int | None = 1) -> None:
 # --- notebook tooling ---------------------------------------------------------------------------------
 
 def notebook_paths(root: Path = ROOT) -> list[Path]:
-    """All workbook notebooks in reading order (folder order, then file name)."""
+    """All workbook notebooks (the lessons, not the ``APPS``) in reading order (folder order, then file name)."""
     paths: list[Path] = []
     for folder in FOLDERS:
-        paths += sorted(p for p in (root / folder).glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        paths += sorted(p for p in (root / folder).glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+                        and p.relative_to(root).as_posix() not in APPS)
     return paths
 
 

@@ -10,11 +10,12 @@ above the last good figure (dimmed, so it is not mistaken for the current one).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import ipywidgets as W
@@ -87,6 +88,7 @@ class SliderPanel:
         self.text = W.HTML()
         self.message = W.HTML()
         self.latencies: list[float] = []
+        self._paused = 0
         rows = [W.HBox(list(self.controls.values())[i:i + columns])
                 for i in range(0, len(self.controls), columns)]
         self.widget = W.VBox([*rows, self.message, self.image, self.text])
@@ -112,8 +114,20 @@ class SliderPanel:
         for name, value in values.items():
             self.controls[name].value = value
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[SliderPanel]:
+        """Change several controls (or a dropdown's options) inside ``with panel.paused():``: one redraw at the end."""
+        self._paused += 1
+        try:
+            yield self
+        finally:
+            self._paused -= 1
+            if not self._paused:
+                self.redraw()
+
     def _on_change(self, _change: dict) -> None:
-        self.redraw()
+        if not self._paused:
+            self.redraw()
 
     def redraw(self) -> None:
         """Clear the figure, call ``draw`` with the current values, show the result or the error message."""
@@ -137,10 +151,16 @@ class SliderPanel:
         self.image.layout.opacity = "1"
         self.latencies.append(time.perf_counter() - start)
 
-    def _show_message(self, text: str) -> None:
+    def show_message(self, text: str, stale: bool = True) -> None:
+        """Show ``text`` in the message line (e.g. a refused upload). ``stale``: the figure no longer matches the
+        controls, so it is dimmed and its summary cleared; ``stale=False`` leaves both. The next redraw clears it."""
+        self._show_message(text, stale)
+
+    def _show_message(self, text: str, stale: bool = True) -> None:
         # The last good figure stays (dimmed) so the learner sees what worked; its summary no longer applies.
-        self.text.value = ""
-        self.image.layout.opacity = "0.35"
+        if stale:
+            self.text.value = ""
+            self.image.layout.opacity = "0.35"
         self.message.value = (f"<div class='faceapp-warning' style='color:#8a4b00;background:#fff4e0;"
                               f"padding:4px 8px;border-radius:4px'>&#9888; {html.escape(text)}</div>")
 

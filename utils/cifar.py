@@ -1,8 +1,8 @@
 """CIFAR-10 for the PyTorch blitz: the binary version read with numpy, and an offline 10-class stand-in.
 
-The real set is optional. ``python -m utils.cifar download`` fetches ``cifar-10-binary.tar.gz`` (162 MB)
-once through pooch, checked against a pinned SHA256, into ``utils.data.cache_dir()``; nothing in the
-workbook downloads by itself. The archive is read member by member with numpy (3073-byte records:
+The real set is optional. ``make data WHAT=cifar10`` (``utils.datasets``) fetches ``cifar-10-binary.tar.gz``
+(162 MB) once, checked against a pinned SHA256, into ``utils.data.cache_dir()``; nothing in the workbook
+downloads by itself. The archive is read member by member with numpy (3073-byte records:
 1 label byte, then 3072 pixel bytes in channel-height-width order), so no pickle is ever loaded
 (``torchvision.datasets.CIFAR10`` reads the pickled "python version" and is deliberately not used).
 
@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import shutil
 import sys
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import numpy as np
 
@@ -175,7 +173,7 @@ def load_cifar10(path: str | Path | None = None, split: str = "train",
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     path = Path(path) if path is not None else find_cifar10()
     if path is None or not path.exists():
-        raise FileNotFoundError(f"CIFAR-10 is not in {cache_dir()}: run `python -m utils.cifar download` "
+        raise FileNotFoundError(f"CIFAR-10 is not in {cache_dir()}: run `make data WHAT=cifar10` "
                                 "(162 MB) or use make_standin()")
     names = TRAIN_FILES if split == "train" else (TEST_FILE,)
     if path.is_dir():
@@ -217,38 +215,22 @@ def verify_file(path: str | Path, known_hash: str = CIFAR10_KNOWN_HASH) -> Path:
     return path
 
 
-def _file_url_downloader(url: str, output_file, pooch_obj) -> None:
-    """A pooch downloader for ``file://`` URLs (a copy you already have); pooch then checks the hash."""
-    source = Path(unquote(urlparse(url).path))
-    if not source.is_file():
-        raise FileNotFoundError(f"no file at {source} (from {url})")
-    if hasattr(output_file, "write"):
-        with open(source, "rb") as fh:
-            shutil.copyfileobj(fh, output_file)
-    else:
-        shutil.copyfile(source, output_file)
-
-
 def download_cifar10(cache: str | Path | None = None, url: str = CIFAR10_URL,
-                     known_hash: str = CIFAR10_KNOWN_HASH, progressbar: bool = True) -> Path:
+                     known_hash: str | None = None, progressbar: bool = True) -> Path:
     """Fetch ``cifar-10-binary.tar.gz`` into ``cache`` (default ``cache_dir()``), verified against ``known_hash``.
 
-    Only call this when the user asks: it downloads 162 MB. A file already in the cache is verified and
-    refused (ValueError) when its hash is wrong, never silently replaced. ``url`` may be ``file:///...``
-    to copy an archive you already have. pooch checks the downloaded file and deletes it when the hash differs.
+    A thin alias of ``utils.datasets.download`` (what ``make data WHAT=cifar10`` runs): a file already in
+    the cache is verified and refused (ValueError) when its hash is wrong, never replaced; a download whose
+    hash differs is deleted. ``url`` may be ``file:///...``; ``known_hash`` is "sha256:<hex>" (None: the pinned one).
     Returns the path of the verified archive.
     """
-    import pooch
+    from utils.datasets import download
 
+    algorithm, _, expected = (known_hash or f"sha256:{CIFAR10_SHA256}").partition(":")
+    if algorithm != "sha256" or not expected:
+        raise ValueError(f"known_hash must look like 'sha256:<hex>', got {known_hash!r}")
     cache = Path(cache) if cache is not None else cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / CIFAR10_ARCHIVE
-    if target.exists():
-        return verify_file(target, known_hash)
-    downloader = _file_url_downloader if url.startswith("file://") else None
-    path = pooch.retrieve(url, known_hash=known_hash, fname=CIFAR10_ARCHIVE, path=cache,
-                          downloader=downloader, progressbar=progressbar and downloader is None)
-    return Path(path)
+    return download(url, cache / CIFAR10_ARCHIVE, expected.lower(), progress=progressbar)
 
 
 # --- the offline stand-in -----------------------------------------------------------------------------------
@@ -359,11 +341,11 @@ def make_standin(n_train: int = 5000, n_test: int = 1000, seed: int = 0, test_fr
 
 
 def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root: str | Path | None = None,
-                    cifar_limit: int | None = None, known_hash: str | None = CIFAR10_KNOWN_HASH) -> ImageSet:
+                    cifar_limit: int | None = None, known_hash: str | None = "pinned") -> ImageSet:
     """CIFAR-10 when it is in the cache (``root``, default ``cache_dir()``), else the offline stand-in.
 
     Never downloads. An archive in the cache is first checked against ``known_hash`` (ValueError when it
-    differs; None skips the check); an extracted ``cifar-10-batches-bin`` folder gets the reader's size and
+    differs; "pinned": ``CIFAR10_SHA256``; None skips the check); an extracted ``cifar-10-batches-bin`` folder gets the reader's size and
     label checks only. ``n_train``, ``n_test`` and ``seed`` size the stand-in; ``cifar_limit`` optionally
     keeps the first images of each CIFAR-10 split (None: all 50,000 + 10,000).
     Returns an ImageSet whose ``name`` and ``description`` say which data it holds.
@@ -372,7 +354,7 @@ def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root
     if found is None:
         return make_standin(n_train, n_test, seed)
     if found.is_file() and known_hash is not None:
-        verify_file(found, known_hash)
+        verify_file(found, f"sha256:{CIFAR10_SHA256}" if known_hash == "pinned" else known_hash)
     x_train, y_train = load_cifar10(found, "train", limit=cifar_limit)
     x_test, y_test = load_cifar10(found, "test", limit=cifar_limit)
     return ImageSet(x_train, y_train, x_test, y_test, classes=CIFAR10_CLASSES, name="CIFAR-10",
@@ -381,11 +363,11 @@ def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root
 
 
 def main(argv: list[str]) -> int:
-    """``python -m utils.cifar download [URL]``: fetch and verify the archive; ``where``: show what is cached."""
+    """``python -m utils.cifar download``: an alias of ``make data WHAT=cifar10``; ``where``: show what is cached."""
     if argv[:1] == ["download"]:
-        path = download_cifar10(url=argv[1] if len(argv) > 1 else CIFAR10_URL)
-        print(f"verified {path} (sha256 {CIFAR10_SHA256})")
-        return 0
+        from utils.datasets import main as datasets_main
+
+        return datasets_main(["fetch", "cifar10"])
     if argv[:1] == ["where"]:
         print(find_cifar10() or f"CIFAR-10 is not in {cache_dir()}")
         return 0

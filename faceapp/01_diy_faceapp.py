@@ -39,6 +39,7 @@ from PIL import Image
 from skimage.transform import rescale
 
 from utils.data import PHOTOS
+from utils.datasets import describe_data
 from utils.exercises import show_solution
 from utils.face_verification import verify, who_is_it
 from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, PhotoError, choose_recognition_threshold,
@@ -46,6 +47,8 @@ from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, Phot
                            match_to_reference, open_app_database, open_set_rates, open_set_split, read_upload,
                            summarize, upload_bytes)
 from utils.widgets import SliderPanel
+
+print(describe_data("lfw"))
 
 # %% [markdown]
 # ## 1. The two networks, trained once

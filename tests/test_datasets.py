@@ -108,8 +108,10 @@ def test_make_data_from_a_file_mirror_then_the_notebooks_loaders_use_the_real_se
     assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
     monkeypatch.setenv(datasets.MIRROR_ENV, mirror.as_uri())
     assert datasets.main(["fetch"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "sha256 verified" in out and "LFW: 41 photos of 3 people, 4 training pairs" in out
+    for name in (cifar.CIFAR10_ARCHIVE, "lfw-funneled.tgz", "pairsDevTrain.txt"):  # one progress bar per file
+        assert name in err and "100%" in err
 
     data = cifar.load_blitz_data(n_train=20, n_test=10)  # exactly as pytorch_blitz/04 calls it
     assert data.is_cifar10 and data.x_train.shape == (15, 32, 32, 3) and data.x_test.shape == (3, 32, 32, 3)

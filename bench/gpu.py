@@ -22,12 +22,16 @@ EXIT_NO_GPU = 2
 
 
 def has_gpu(tag: dict) -> bool:
-    """Whether ``bench.machine.machine_tag()`` saw a GPU (TensorFlow's physical GPUs or torch's CUDA device)."""
-    return bool(tag.get("gpus") or tag.get("torch_cuda"))
+    """Whether ``bench.machine.machine_tag()`` saw a GPU through TensorFlow, which the heavy notebooks train with."""
+    return bool(tag.get("gpus"))
 
 
 def no_gpu_message(tag: dict) -> str:
-    """What to say, and do, on a machine without a GPU."""
+    """What to say, and do, on a machine without a GPU (or with one that only PyTorch sees)."""
+    if tag.get("torch_cuda"):
+        return (f"make bench-gpu: PyTorch sees {tag['torch_cuda']} but TensorFlow lists no GPU, so the heavy "
+                "notebooks would train on the CPU; nothing was measured and BENCHMARKS.md is unchanged. Install "
+                "TensorFlow's GPU build (`make setup TF_EXTRA=gpu`) and run it again.")
     return ("make bench-gpu: no GPU here (TensorFlow lists no GPU and torch.cuda.is_available() is False on "
             f"{tag.get('cpu', 'this machine')}), so nothing was measured and BENCHMARKS.md is unchanged. Run it on "
             "a machine with an NVIDIA GPU and its driver (`nvidia-smi` works), where `make` installs "

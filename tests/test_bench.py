@@ -103,7 +103,10 @@ def test_bench_gpu_picks_the_heavy_notebooks_and_refuses_without_a_gpu(tmp_path,
     assert not any(n.startswith(("course1_nn/", "course3_strategy/")) for n in heavy)
     assert gpu.main(tmp_path, tag={"gpus": [], "torch_cuda": None, "cpu": "test cpu"}) == gpu.EXIT_NO_GPU
     assert "no GPU here" in capsys.readouterr().err and not (tmp_path / "BENCHMARKS.md").exists()
-    assert gpu.has_gpu({"gpus": [], "torch_cuda": "NVIDIA H200"}) and gpu.has_gpu({"gpus": ["/physical_device:GPU:0"]})
+    assert gpu.has_gpu({"gpus": ["/physical_device:GPU:0"], "torch_cuda": "NVIDIA H200"})
+    only_torch = {"gpus": [], "torch_cuda": "NVIDIA H200"}  # tensorflow-cpu beside a CUDA torch: not a GPU run
+    assert not gpu.has_gpu(only_torch) and gpu.main(tmp_path, tag=only_torch) == gpu.EXIT_NO_GPU
+    assert "TF_EXTRA=gpu" in capsys.readouterr().err
 
 
 def test_make_bench_gpu_on_a_machine_without_a_gpu_exits_2_with_its_message_and_writes_nothing():

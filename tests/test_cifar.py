@@ -126,7 +126,7 @@ def test_download_refuses_a_pre_placed_archive_with_a_wrong_hash(tmp_path):
     assert target.read_bytes() == b"not the CIFAR-10 archive"
 
 
-def test_download_deletes_a_file_url_copy_whose_hash_is_wrong(tmp_path):
+def test_download_through_pooch_deletes_a_file_url_copy_whose_hash_is_wrong(tmp_path):
     source = tmp_path / "elsewhere.tar.gz"
     source.write_bytes(b"a tampered archive")
     cache = tmp_path / "cache"
@@ -135,7 +135,7 @@ def test_download_deletes_a_file_url_copy_whose_hash_is_wrong(tmp_path):
     assert not (cache / cifar.CIFAR10_ARCHIVE).exists()
 
 
-def test_download_keeps_a_file_url_copy_whose_hash_matches(tmp_path):
+def test_download_through_pooch_keeps_a_file_url_copy_whose_hash_matches(tmp_path):
     source = tmp_path / "elsewhere.tar.gz"
     source.write_bytes(b"a small stand-in archive")
     known = "sha256:" + hashlib.sha256(b"a small stand-in archive").hexdigest()

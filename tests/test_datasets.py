@@ -1,6 +1,7 @@
-"""utils.datasets (``make data``) end to end against local mirrors: small archives written here in the real
-layouts (CIFAR-10's binary tarball, scikit-learn's LFW files) served by ``file://`` URLs or a local HTTP server;
-a wrong hash, an interrupted or resumed download, and a machine that is really offline."""
+"""utils.datasets (``make data``: pooch for CIFAR-10, scikit-learn's fetchers for LFW) end to end against local
+mirrors: small archives written here in the real layouts (CIFAR-10's binary tarball, scikit-learn's LFW files),
+served by a local HTTP server (or ``file://`` URLs); a wrong hash, a download that stops mid-file, and a machine
+that is really offline."""
 
 import hashlib
 import http.server
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import tarfile
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +81,8 @@ def _lfw_files(rng) -> dict[str, bytes]:
 
 @pytest.fixture
 def mirror(tmp_path, rng, monkeypatch):
-    """A folder of small archives in the real layouts, with the pinned hashes swapped for theirs."""
+    """A folder of small archives in the real layouts, with the pinned hashes swapped for theirs (in this test only:
+    ``utils.datasets`` itself keeps the pinned checksums and replaces only the URLs)."""
     from sklearn.datasets import _lfw
     from sklearn.datasets._base import RemoteFileMetadata
 
@@ -100,77 +104,26 @@ def _files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-def test_make_data_from_a_file_mirror_then_the_notebooks_loaders_use_the_real_sets(cache, mirror, monkeypatch,
-                                                                                 capsys):
-    from utils.face_verification import load_face_identities
-
-    assert "not in the cache" in datasets.describe_data("cifar10")
-    assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
-    monkeypatch.setenv(datasets.MIRROR_ENV, mirror.as_uri())
-    assert datasets.main(["fetch"]) == 0
-    out, err = capsys.readouterr()
-    assert "sha256 verified" in out and "LFW: 41 photos of 3 people, 4 training pairs" in out
-    for name in (cifar.CIFAR10_ARCHIVE, "lfw-funneled.tgz", "pairsDevTrain.txt"):  # one progress bar per file
-        assert name in err and "100%" in err
-
-    data = cifar.load_blitz_data(n_train=20, n_test=10)  # exactly as pytorch_blitz/04 calls it
-    assert data.is_cifar10 and data.x_train.shape == (15, 32, 32, 3) and data.x_test.shape == (3, 32, 32, 3)
-    faces = load_face_identities(use_lfw=True, n_views=10, seed=0)  # as course4_cnn/w4_1 calls it
-    assert faces.source.startswith("LFW") and set(faces.names) == {"Ada Lovelace", "Alan Turing"}
-    assert faces.images.shape[0] == 40  # the two people with at least 20 photos each
-    assert datasets.describe_data().count("found in the cache") == 2
-    assert not (cache / "lfw_home" / "lfw-funneled.tgz").exists() and not (cache / ".partial").exists()
-
-    for f in mirror.iterdir():  # already there: nothing is fetched again
-        f.unlink()
-    assert datasets.main(["fetch", "cifar10"]) == 0 and datasets.main(["fetch", "lfw"]) == 0
-    assert capsys.readouterr().out.count("already in") == 2
-
-
-def test_a_wrong_hash_is_refused_and_nothing_is_left_in_the_cache(cache, mirror, monkeypatch, capsys):
-    (mirror / cifar.CIFAR10_ARCHIVE).write_bytes(_cifar_archive(np.random.default_rng(1)))  # not the pinned one
-    monkeypatch.setenv(datasets.MIRROR_ENV, mirror.as_uri())
-    assert datasets.main(["fetch", "cifar10"]) == datasets.EXIT_REFUSED
-    assert "wrong hash" in capsys.readouterr().err
-    assert _files_under(cache) == [] and not (cache / ".partial").exists()
-    assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
-
-    (mirror / "lfw-funneled.tgz").write_bytes(b"a tampered archive")
-    assert datasets.main(["fetch", "lfw"]) == datasets.EXIT_REFUSED
-    assert not (cache / "lfw_home" / "lfw-funneled.tgz").exists() and not (cache / "lfw_home" / "lfw_funneled").exists()
-    assert not list(cache.rglob("*.part")) and not datasets.is_present("lfw")
-
-
-def test_a_stale_partial_file_that_is_not_a_prefix_is_refused_then_the_next_run_starts_afresh(cache, mirror,
-                                                                                            monkeypatch):
-    monkeypatch.setenv(datasets.MIRROR_ENV, mirror.as_uri())
-    part = cache / ".partial" / (cifar.CIFAR10_ARCHIVE + ".part")
-    part.parent.mkdir(parents=True)
-    part.write_bytes(b"left behind by something else")
-    assert datasets.main(["fetch", "cifar10"]) == datasets.EXIT_REFUSED  # resumed, checked, refused, deleted
-    assert _files_under(cache) == []
-    assert datasets.main(["fetch", "cifar10"]) == 0
-    assert (cache / cifar.CIFAR10_ARCHIVE).read_bytes() == (mirror / cifar.CIFAR10_ARCHIVE).read_bytes()
-
-
 class _Server:
-    """A local HTTP mirror that honours Range requests and can be told to stop after ``cut_after`` bytes."""
+    """A local HTTP mirror of ``folder`` (on 127.0.0.1, in a thread) that can stop after ``cut_after`` bytes of a
+    file while announcing its full length, as a dropped connection does."""
 
     def __init__(self, folder: Path):
-        self.folder, self.cut_after, self.ranges, self.honour_range = folder, None, [], True
+        self.folder, self.cut_after, self.requests = folder, None, []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server API
-                data = (server.folder / self.path.lstrip("/")).read_bytes()
-                wanted = self.headers.get("Range")
-                server.ranges.append(wanted)
-                start = int(wanted[len("bytes="):-1]) if wanted and server.honour_range else 0
-                self.send_response(206 if start else 200)
-                self.send_header("Content-Length", str(len(data) - start))
+                server.requests.append(self.path)
+                path = server.folder / self.path.lstrip("/")
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                data = path.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                body = data[start:]
-                self.wfile.write(body if server.cut_after is None else body[:server.cut_after])
+                self.wfile.write(data if server.cut_after is None else data[:server.cut_after])
 
             def log_message(self, *args):
                 pass
@@ -191,29 +144,82 @@ def server(mirror):
     s.close()
 
 
-def test_a_download_that_stops_mid_file_is_never_used_and_is_resumed_by_the_next_run(cache, mirror, server,
-                                                                                   monkeypatch, capsys):
-    monkeypatch.setenv(datasets.MIRROR_ENV, server.url)
-    size = (mirror / cifar.CIFAR10_ARCHIVE).stat().st_size
-    server.cut_after = size // 2
-    assert datasets.main(["fetch", "cifar10"]) == datasets.EXIT_OFFLINE
-    assert f"broke off after {size // 2} of {size} bytes" in capsys.readouterr().err
-    assert not (cache / cifar.CIFAR10_ARCHIVE).exists()  # never moved into place half-written
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_make_data_from_a_mirror_then_the_notebooks_loaders_use_the_real_sets(cache, mirror, server, scheme,
+                                                                            monkeypatch, capsys):
+    from utils.face_verification import load_face_identities
+
+    assert "not in the cache" in datasets.describe_data("cifar10")
     assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
-    server.cut_after = None
-    assert datasets.main(["fetch", "cifar10"]) == 0
-    assert server.ranges == [None, f"bytes={size // 2}-"]  # the second run resumed where the first stopped
-    assert (cache / cifar.CIFAR10_ARCHIVE).read_bytes() == (mirror / cifar.CIFAR10_ARCHIVE).read_bytes()
-    assert cifar.load_blitz_data().is_cifar10
+    monkeypatch.setenv(datasets.MIRROR_ENV, server.url if scheme == "http" else mirror.as_uri())
+    assert datasets.main(["fetch"]) == 0
+    out, err = capsys.readouterr()
+    assert "sha256 verified" in out and "LFW: 41 photos of 3 people, 4 training pairs" in out
+    if scheme == "http":  # pooch's bar for CIFAR-10, one per file for scikit-learn's LFW files
+        assert sorted(server.requests) == sorted(f"/{name}" for name in (cifar.CIFAR10_ARCHIVE, "lfw-funneled.tgz",
+                                                                        "pairsDevTrain.txt", "pairsDevTest.txt",
+                                                                        "pairs.txt"))
+        for name in ("lfw-funneled.tgz", "pairsDevTrain.txt"):
+            assert name in err
+        assert err.count("100%") >= 5
+
+    data = cifar.load_blitz_data(n_train=20, n_test=10)  # exactly as pytorch_blitz/04 calls it
+    assert data.is_cifar10 and data.x_train.shape == (15, 32, 32, 3) and data.x_test.shape == (3, 32, 32, 3)
+    faces = load_face_identities(use_lfw=True, n_views=10, seed=0)  # as course4_cnn/w4_1 calls it
+    assert faces.source.startswith("LFW") and set(faces.names) == {"Ada Lovelace", "Alan Turing"}
+    assert faces.images.shape[0] == 40  # the two people with at least 20 photos each
+    assert datasets.describe_data().count("found in the cache") == 2
+    assert not (cache / "lfw_home" / "lfw-funneled.tgz").exists() and not list(cache.rglob("*.part*"))
+
+    for f in mirror.iterdir():  # already there: nothing is fetched again
+        f.unlink()
+    assert datasets.main(["fetch", "cifar10"]) == 0 and datasets.main(["fetch", "lfw"]) == 0
+    assert capsys.readouterr().out.count("already in") == 2
 
 
-def test_a_server_that_ignores_the_range_gives_a_restart_not_a_doubled_file(cache, mirror, server, monkeypatch):
+def test_a_wrong_hash_is_refused_and_nothing_is_left_in_the_cache(cache, mirror, server, monkeypatch, capsys):
+    from sklearn.datasets import _lfw
+
+    (mirror / cifar.CIFAR10_ARCHIVE).write_bytes(_cifar_archive(np.random.default_rng(1)))  # not the pinned one
     monkeypatch.setenv(datasets.MIRROR_ENV, server.url)
-    server.cut_after, server.honour_range = 1000, False
+    assert datasets.main(["fetch", "cifar10"]) == datasets.EXIT_REFUSED
+    assert "wrong hash" in capsys.readouterr().err
+    assert _files_under(cache) == []
+    assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
+
+    (mirror / "lfw-funneled.tgz").write_bytes(b"a tampered archive")
+    assert datasets.main(["fetch", "lfw"]) == datasets.EXIT_REFUSED
+    assert "checksum" in capsys.readouterr().err
+    left = {p.name for p in _files_under(cache)}  # only the three pairs lists, whose hashes matched
+    assert left == {t.filename for t in _lfw.TARGETS}
+    assert not datasets.is_present("lfw")
+
+
+def test_a_pre_placed_archive_with_a_wrong_hash_is_refused_and_left_alone(cache, monkeypatch):
+    monkeypatch.setenv(datasets.MIRROR_ENV, "http://127.0.0.1:9")  # never reached: the file is checked first
+    cache.mkdir(parents=True)
+    (cache / cifar.CIFAR10_ARCHIVE).write_bytes(b"not the archive")
+    assert datasets.main(["fetch", "cifar10"]) == datasets.EXIT_REFUSED
+    assert (cache / cifar.CIFAR10_ARCHIVE).read_bytes() == b"not the archive"
+
+
+def test_a_download_that_stops_mid_file_is_never_used_and_the_next_run_succeeds(cache, mirror, server,
+                                                                                monkeypatch, capsys):
+    monkeypatch.setenv(datasets.MIRROR_ENV, server.url)
+    server.cut_after = (mirror / cifar.CIFAR10_ARCHIVE).stat().st_size // 2
     assert datasets.main(["fetch", "cifar10"]) == datasets.EXIT_OFFLINE
+    assert "broke off" in capsys.readouterr().err
+    assert _files_under(cache) == []  # pooch's temporary file is gone, nothing was moved into place
+    assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
+
+    server.cut_after = (mirror / "lfw-funneled.tgz").stat().st_size // 2  # the pairs lists are shorter: complete
+    assert datasets.main(["fetch", "lfw"]) == datasets.EXIT_OFFLINE
+    assert not list(cache.rglob("lfw-funneled.tgz*")) and not datasets.is_present("lfw")
+
     server.cut_after = None
-    assert datasets.main(["fetch", "cifar10"]) == 0
+    assert datasets.main(["fetch"]) == 0
     assert (cache / cifar.CIFAR10_ARCHIVE).read_bytes() == (mirror / cifar.CIFAR10_ARCHIVE).read_bytes()
+    assert cifar.load_blitz_data().is_cifar10 and datasets.is_present("lfw")
 
 
 def _closed_port() -> int:
@@ -222,35 +228,51 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("mirror_url", [f"http://127.0.0.1:{_closed_port()}", "https://no-such-host.invalid/data"])
-def test_offline_the_command_says_so_and_exits_3(cache, mirror_url):
+@pytest.mark.parametrize("what, mirror_url", [("cifar10", "closed port"), ("lfw", "closed port"),
+                                              ("cifar10", "https://no-such-host.invalid/data")])
+def test_offline_the_command_says_so_and_exits_3(cache, what, mirror_url):
+    mirror_url = f"http://127.0.0.1:{_closed_port()}" if mirror_url == "closed port" else mirror_url
     env = {**os.environ, "FACEAPP_DATA": str(cache), datasets.MIRROR_ENV: mirror_url, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "utils.datasets", "fetch", "cifar10"], env=env, cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "utils.datasets", "fetch", what], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == datasets.EXIT_OFFLINE, proc.stderr
-    assert "cannot reach" in proc.stderr and "offline" in proc.stderr and "Traceback" not in proc.stderr
-    assert _files_under(cache) == [] and not (cache / ".partial").exists()
+    assert "could not fetch" in proc.stderr and "offline" in proc.stderr and "Traceback" not in proc.stderr
+    assert [p for p in _files_under(cache) if "part" in p.name] == []
 
 
 def test_bad_usage_exits_2_and_a_bad_name_is_a_value_error(cache, capsys):
     assert datasets.main(["fetch", "imagenet"]) == 2 and datasets.main([]) == 2
     assert "usage" in capsys.readouterr().err
     with pytest.raises(ValueError, match="unknown dataset 'imagenet'"):
-        datasets.remote_files("imagenet")
+        datasets.fetch("imagenet")
     with pytest.raises(ValueError, match="unknown dataset"):
         datasets.describe_data("imagenet")
 
 
-def test_the_mirror_replaces_the_servers_but_not_the_pinned_hashes(monkeypatch):
-    (remote,) = datasets.remote_files("cifar10")
-    assert remote.url == cifar.CIFAR10_URL and remote.sha256 == cifar.CIFAR10_SHA256
-    monkeypatch.delenv(datasets.MIRROR_ENV, raising=False)
-    assert datasets.source_url(remote) == cifar.CIFAR10_URL
-    monkeypatch.setenv(datasets.MIRROR_ENV, "file:///srv/data/")
-    assert datasets.source_url(remote) == "file:///srv/data/cifar-10-binary.tar.gz"
-    lfw = datasets.remote_files("lfw")
-    assert {r.filename for r in lfw} == {"pairsDevTrain.txt", "pairsDevTest.txt", "pairs.txt", "lfw-funneled.tgz"}
-    assert all(len(r.sha256) == 64 and r.folder == "lfw_home" for r in lfw)
+def test_the_mirror_replaces_scikit_learns_urls_but_not_its_pinned_checksums():
+    from sklearn.datasets import _base, _lfw
+
+    before = (_lfw.TARGETS, _lfw.FUNNELED_ARCHIVE, _lfw.ARCHIVE)
+    with datasets.sklearn_lfw_download("http://mirror.example/lfw"):
+        assert _lfw.FUNNELED_ARCHIVE.url == "http://mirror.example/lfw/lfw-funneled.tgz"
+        assert [t.url for t in _lfw.TARGETS] == [f"http://mirror.example/lfw/{t.filename}" for t in before[0]]
+        assert [t.checksum for t in (*_lfw.TARGETS, _lfw.FUNNELED_ARCHIVE, _lfw.ARCHIVE)] == \
+            [t.checksum for t in (*before[0], before[1], before[2])]
+        assert _base.urlretrieve is not urllib.request.urlretrieve  # the progress bar
+    assert (_lfw.TARGETS, _lfw.FUNNELED_ARCHIVE, _lfw.ARCHIVE) == before
+    assert _base.urlretrieve is urllib.request.urlretrieve
+    with datasets.sklearn_lfw_download(""):  # no mirror: the original servers
+        assert (_lfw.TARGETS, _lfw.FUNNELED_ARCHIVE) == before[:2]
+
+
+def test_exit_codes_sort_what_pooch_and_scikit_learn_raise():
+    import requests
+
+    assert datasets.exit_code(requests.ConnectionError("down")) == datasets.EXIT_OFFLINE
+    assert datasets.exit_code(urllib.error.URLError("down")) == datasets.EXIT_OFFLINE
+    assert datasets.exit_code(ValueError("SHA256 hash of downloaded file does not match")) == datasets.EXIT_REFUSED
+    assert datasets.exit_code(OSError("The SHA256 checksum of x differs from expected")) == datasets.EXIT_REFUSED
+    assert datasets.exit_code(KeyError("a bug")) is None
 
 
 def test_describe_data_says_what_runs_and_how_to_get_the_real_set(cache):

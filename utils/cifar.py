@@ -1,8 +1,8 @@
 """CIFAR-10 for the PyTorch blitz: the binary version read with numpy, and an offline 10-class stand-in.
 
 The real set is optional. ``make data WHAT=cifar10`` (``utils.datasets``) fetches ``cifar-10-binary.tar.gz``
-(162 MB) once, checked against a pinned SHA256, into ``utils.data.cache_dir()``; nothing in the workbook
-downloads by itself. The archive is read member by member with numpy (3073-byte records:
+(162 MB) once through pooch, checked against a pinned SHA256, into ``utils.data.cache_dir()``; nothing in the
+workbook downloads by itself. The archive is read member by member with numpy (3073-byte records:
 1 label byte, then 3072 pixel bytes in channel-height-width order), so no pickle is ever loaded
 (``torchvision.datasets.CIFAR10`` reads the pickled "python version" and is deliberately not used).
 
@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import shutil
 import sys
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 
@@ -215,22 +217,41 @@ def verify_file(path: str | Path, known_hash: str = CIFAR10_KNOWN_HASH) -> Path:
     return path
 
 
+def _file_url_downloader(url: str, output_file, pooch_obj) -> None:
+    """A pooch downloader for ``file://`` URLs (a copy you already have); pooch then checks the hash."""
+    source = Path(unquote(urlparse(url).path))
+    if not source.is_file():
+        raise FileNotFoundError(f"no file at {source} (from {url})")
+    if hasattr(output_file, "write"):
+        with open(source, "rb") as fh:
+            shutil.copyfileobj(fh, output_file)
+    else:
+        shutil.copyfile(source, output_file)
+
+
 def download_cifar10(cache: str | Path | None = None, url: str = CIFAR10_URL,
                      known_hash: str | None = None, progressbar: bool = True) -> Path:
     """Fetch ``cifar-10-binary.tar.gz`` into ``cache`` (default ``cache_dir()``), verified against ``known_hash``.
 
-    A thin alias of ``utils.datasets.download`` (what ``make data WHAT=cifar10`` runs): a file already in
-    the cache is verified and refused (ValueError) when its hash is wrong, never replaced; a download whose
-    hash differs is deleted. ``url`` may be ``file:///...``; ``known_hash`` is "sha256:<hex>" (None: the pinned one).
+    What ``make data WHAT=cifar10`` runs; only call it when the user asks: it downloads 162 MB. A file already
+    in the cache is verified and refused (ValueError) when its hash is wrong, never silently replaced.
+    ``known_hash`` is "sha256:<hex>" (None: the pinned ``CIFAR10_SHA256``). ``url`` may be ``file:///...`` to
+    copy an archive you already have. pooch writes to a temporary file and moves it into place only once its
+    hash matches (a wrong hash or a broken-off transfer leaves nothing in the cache).
     Returns the path of the verified archive.
     """
-    from utils.datasets import download
+    import pooch
 
-    algorithm, _, expected = (known_hash or f"sha256:{CIFAR10_SHA256}").partition(":")
-    if algorithm != "sha256" or not expected:
-        raise ValueError(f"known_hash must look like 'sha256:<hex>', got {known_hash!r}")
+    known_hash = known_hash or f"sha256:{CIFAR10_SHA256}"
     cache = Path(cache) if cache is not None else cache_dir()
-    return download(url, cache / CIFAR10_ARCHIVE, expected.lower(), progress=progressbar)
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / CIFAR10_ARCHIVE
+    if target.exists():
+        return verify_file(target, known_hash)
+    downloader = _file_url_downloader if url.startswith("file://") else None
+    path = pooch.retrieve(url, known_hash=known_hash, fname=CIFAR10_ARCHIVE, path=cache,
+                          downloader=downloader, progressbar=progressbar and downloader is None)
+    return Path(path)
 
 
 # --- the offline stand-in -----------------------------------------------------------------------------------
@@ -345,9 +366,10 @@ def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root
     """CIFAR-10 when it is in the cache (``root``, default ``cache_dir()``), else the offline stand-in.
 
     Never downloads. An archive in the cache is first checked against ``known_hash`` (ValueError when it
-    differs; "pinned": ``CIFAR10_SHA256``; None skips the check); an extracted ``cifar-10-batches-bin`` folder gets the reader's size and
-    label checks only. ``n_train``, ``n_test`` and ``seed`` size the stand-in; ``cifar_limit`` optionally
-    keeps the first images of each CIFAR-10 split (None: all 50,000 + 10,000).
+    differs; "pinned": ``CIFAR10_SHA256``, read at call time; None skips the check); an extracted
+    ``cifar-10-batches-bin`` folder gets the reader's size and label checks only. ``n_train``, ``n_test`` and
+    ``seed`` size the stand-in; ``cifar_limit`` optionally keeps the first images of each CIFAR-10 split
+    (None: all 50,000 + 10,000).
     Returns an ImageSet whose ``name`` and ``description`` say which data it holds.
     """
     found = find_cifar10(root)

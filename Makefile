@@ -19,7 +19,7 @@ APP_NOTEBOOKS := faceapp/app.ipynb
 LESSONS   = $(filter-out $(APP_NOTEBOOKS),$(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)))
 PYTEST_ARGS ?=
 
-.PHONY: setup lab faceapp test test-unit test-notebooks refresh index exercises bench lock clean
+.PHONY: setup lab faceapp test test-unit test-notebooks refresh index exercises bench bench-gpu data lock clean
 
 setup: $(STAMP)
 
@@ -73,6 +73,15 @@ index: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# On a machine with an NVIDIA GPU: the heavy notebooks and the conv kernels on it, within 10 minutes; writes the
+# "On a GPU" section of BENCHMARKS.md. Without a GPU it says so and exits 2.
+bench-gpu: setup
+	$(BIN)/python -m bench --gpu
+
+# The real datasets, fetched once into the cache ($$FACEAPP_DATA): `make data` (both) or `make data WHAT=cifar10|lfw`.
+data: setup
+	$(BIN)/python -m utils.datasets fetch $(or $(WHAT),all)
 
 # Write constraints.txt from the current .venv (after a deliberate upgrade; then run `make test`).
 lock: setup

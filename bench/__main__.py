@@ -1,4 +1,8 @@
-"""``python -m bench [--only notebooks|kernels|face] [NOTEBOOK ...]``: measure and write BENCHMARKS.md."""
+"""``python -m bench [--only notebooks|kernels|face] [NOTEBOOK ...]``: measure and write BENCHMARKS.md.
+
+``python -m bench --gpu`` (``make bench-gpu``): the heavy notebooks and the conv kernels on a GPU, within 10 minutes,
+written to the "On a GPU" section; without a GPU it says so and exits 2 (``bench.gpu``).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,14 @@ def main() -> int:
     silence_tensorflow()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", choices=["notebooks", "kernels", "face"], help="run one section only")
+    parser.add_argument("--gpu", action="store_true", help="the GPU run only: heavy notebooks and conv kernels on "
+                        "the GPU, written to BENCHMARKS.md's 'On a GPU' section (exit 2 without a GPU)")
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all)")
     args = parser.parse_args()
+    if args.gpu:
+        from bench import gpu
+
+        return gpu.main(ROOT)
 
     from bench import face_detector, kernels, notebooks, report
     from bench.machine import machine_tag

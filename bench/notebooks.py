@@ -102,10 +102,14 @@ def run_notebook(path: Path, root: Path, results_file: Path, timeout: int = 900)
             sampler.stop.set()
             sampler.join()
     record["peak_mb"] = sampler.peak / 2 ** 20
-    text = path.read_text()
-    # heavy: trains CNNs (through utils.training, or the FaceApp's detector and encoder when not cached yet)
-    record["heavy"] = any(k in text for k in ("utils.training", "load_face_detector", "load_models"))
+    record["heavy"] = is_heavy(path.read_text())
     return record
+
+
+def is_heavy(text: str) -> bool:
+    """Whether a notebook (its text) trains CNNs: through utils.training, or the FaceApp's detector and encoder
+    (trained when not cached yet). Heavy notebooks have the 180 s budget and are what ``make bench-gpu`` runs."""
+    return any(k in text for k in ("utils.training", "load_face_detector", "load_models"))
 
 
 def run_all(root: Path, paths: list[Path], progress=print) -> tuple[list[dict], list[dict]]:

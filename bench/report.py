@@ -169,18 +169,68 @@ def write(root: Path, run: dict) -> Path:
             ref_s = f"{ref:g}{r['unit']}" if isinstance(ref, (int, float)) else (str(ref) if ref is not None else "")
             lines.append(f"| {r['name']} | {r['value']:.4g}{r['unit']} | {ref_s} | {r['source']} |")
         lines.append("")
-    lines += ["## On a GPU", ""]
-    gpu_file, cpu_file = results_dir / "results-gpu.json", results_dir / "results-cpu.json"
-    if gpu_file.exists() and cpu_file.exists():
-        g = {r["notebook"]: r["seconds"] for r in json.loads(gpu_file.read_text()).get("notebooks", []) if r["heavy"]}
-        cc = {r["notebook"]: r["seconds"] for r in json.loads(cpu_file.read_text()).get("notebooks", []) if r["heavy"]}
-        lines += ["| heavy notebook | CPU (s) | GPU (s) | CPU / GPU |", "| --- | ---: | ---: | ---: |"]
-        lines += [f"| {n} | {cc[n]:.1f} | {g[n]:.1f} | {cc[n] / g[n]:.1f}x |" for n in g if n in cc]
-    else:
-        lines.append("No GPU run recorded yet: run `make bench` on a machine with a GPU to add the CPU/GPU ratios "
-                     "of the heavy notebooks (their settings grow with the hardware, so the ratio is per notebook "
-                     "run, not per epoch).")
-    lines.append("")
+    lines += gpu_section(results_dir)
     md = root / "BENCHMARKS.md"
     md.write_text("\n".join(lines))
+    return md
+
+
+GPU_HEADING = "## On a GPU"
+
+
+def gpu_section(results_dir: Path) -> list[str]:
+    """The "On a GPU" section's lines: the last GPU run (results-gpu.json) beside the last CPU run
+    (results-cpu.json): per heavy notebook, both times, their ratio and the replicas; the conv kernels on the GPU.
+    Without a GPU run it says plainly that none has run yet."""
+    gpu_file, cpu_file = results_dir / "results-gpu.json", results_dir / "results-cpu.json"
+    lines = [GPU_HEADING, ""]
+    if not gpu_file.exists():
+        return lines + ["**Not run on a GPU yet.** Every figure above is from a CPU: no machine with a GPU has run "
+                        "this workbook's benchmark so far. `make bench-gpu` (`python -m bench --gpu`) on a machine "
+                        "with an NVIDIA GPU runs, within a 10-minute budget, the heavy notebooks' training at GPU scale and "
+                        "the conv kernels on the GPU, and writes this section: per heavy notebook, its time on the GPU "
+                        "beside the last CPU run's, their ratio and the replicas used. Without a GPU it exits 2 and "
+                        "writes nothing.", ""]
+    g = json.loads(gpu_file.read_text())
+    c = json.loads(cpu_file.read_text()) if cpu_file.exists() else {}
+    gm = g.get("machine", {})
+    gpus = ", ".join(gm.get("gpus") or []) or gm.get("torch_cuda") or "a GPU"
+    replicas = g.get("replicas", max(1, len(gm.get("gpus") or [])))
+    cm = c.get("machine", {})
+    cpu_label = f"the CPU run of {c['date']} ({cm.get('cpu')}, {cm.get('cores')} cores)" if c else "no CPU run yet"
+    lines += [f"Measured by `make bench-gpu` on {g.get('date', '?')}: {gpus}; {replicas} replica(s). CPU times from "
+              f"{cpu_label}. The heavy notebooks pick larger settings on a GPU (`scale_for_device`), so a ratio "
+              "compares whole notebook runs, not epochs.", "",
+              "| heavy notebook | CPU (s) | GPU (s) | CPU / GPU | replicas |", "| --- | ---: | ---: | ---: | ---: |"]
+    cpu_s = {r["notebook"]: r["seconds"] for r in c.get("notebooks", []) if r["heavy"]}
+    for r in g.get("notebooks", []):
+        if not r["heavy"]:
+            continue
+        n, s = r["notebook"], r["seconds"]
+        cs = cpu_s.get(n)
+        err = f" (error: {r['error'][:60]})" if r.get("error") else ""
+        lines.append(f"| {n} | {f'{cs:.1f}' if cs else 'n/a'} | {s:.1f}{err} | {f'{cs / s:.1f}x' if cs else 'n/a'} | "
+                     f"{r.get('replicas', replicas)} |")
+    if g.get("skipped"):
+        lines += ["", f"Not run, the {g.get('budget_s', 600):.0f} s budget being spent: "
+                  + ", ".join(g["skipped"]) + "."]
+    kg, kc = g.get("kernels_gpu"), c.get("kernels", {}).get("conv_and_pool", {})
+    if kg:
+        lines += ["", f"Conv forward + backward on the GPU ({kg['shape']}):", "",
+                  "| kernel | CPU (ms) | GPU (ms) | CPU / GPU |", "| --- | ---: | ---: | ---: |"]
+        for label, cpu_key, gpu_key in (("tf.nn.conv2d", "tf_s", "tf_gpu_s"),
+                                        ("torch conv2d", "torch_s", "torch_gpu_s")):
+            if gpu_key in kg:
+                cs, gs = kc.get(cpu_key), kg[gpu_key]
+                lines.append(f"| {label} | {f'{1000 * cs:.2f}' if cs else 'n/a'} | {1000 * gs:.2f} | "
+                             f"{f'{cs / gs:.1f}x' if cs else 'n/a'} |")
+    return lines + [""]
+
+
+def write_gpu_section(root: Path) -> Path:
+    """Rewrite only the "On a GPU" section of ``root``/BENCHMARKS.md (the last section) from bench/results/."""
+    md = root / "BENCHMARKS.md"
+    text = md.read_text() if md.exists() else "# Benchmarks\n\n"
+    head = text.split(f"\n{GPU_HEADING}\n", 1)[0].rstrip("\n")
+    md.write_text(head + "\n\n" + "\n".join(gpu_section(root / "bench" / "results")))
     return md

@@ -39,9 +39,12 @@ import numpy as np
 from utils.data import load_photo
 from utils.detection import (draw_boxes, fc_to_conv, iou_matrix, localization_label, localization_loss,
                              multiply_adds, network_stride, sliding_windows)
+from utils.datasets import describe_data
 from utils.exercises import show_solution
 from utils.scenes import CLASS_NAMES, make_scenes
 from utils.widgets import SliderPanel
+
+print(describe_data("lfw"))
 
 # %% [markdown]
 # ## 1. Classification with localization: the label vector

@@ -30,11 +30,11 @@ from utils.notebook import setup
 setup(seed=1)
 
 import functools
-import os
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from utils.datasets import describe_data
 from utils.exercises import show_solution
 from utils.face_verification import (auc, build_database, choose_threshold, distance, encode, evaluate_encoder,
                                      fit_eigenfaces, load_face_identities, make_pairs, pair_distances,
@@ -44,21 +44,22 @@ from utils.plotting import plot_image_grid
 from utils.training import scale_for_device
 from utils.widgets import SliderPanel
 
+print(describe_data("lfw"))
+
 # %% [markdown]
 # ## The data: faces with identities
 #
 # Training a face encoder needs several photos of each person. The real set for this is **LFW**
-# (Labeled Faces in the Wild: 13,000 photos of 5,700 people). scikit-learn can fetch it (about 200 MB), so
-# this notebook uses it **only when it is already in the workbook's cache** (`utils.data.cache_dir()`), or
-# when you set the environment variable `FACEAPP_DOWNLOAD_LFW=1` before starting Jupyter. Tests and CI never
-# download it.
+# (Labeled Faces in the Wild: 13,000 photos of 5,700 people). `make data WHAT=lfw` fetches it once
+# through scikit-learn's fetcher (over 200 MB, hash-checked) into the workbook's cache (`utils.data.cache_dir()`),
+# and this notebook uses it **only when it is already there**: it never downloads by itself, nor do the tests.
 #
 # Otherwise it runs on an **offline stand-in**: scikit-image ships 100 LFW faces (25 x 25, no names), and
 # each face becomes one identity with 10 views made by random rotation, scaling, shifts, mirroring,
 # contrast, brightness, gamma and noise. The next cell says which set ran.
 
 # %%
-data = load_face_identities(use_lfw=True, download=os.environ.get("FACEAPP_DOWNLOAD_LFW") == "1", n_views=10, seed=0)
+data = load_face_identities(use_lfw=True, n_views=10, seed=0)
 n_ids = np.unique(data.labels).size
 print(f"this run uses: {data.source}")
 print(f"{data.images.shape[0]} images of {data.images.shape[1]} x {data.images.shape[2]} pixels, {n_ids} identities")

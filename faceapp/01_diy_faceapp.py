@@ -37,6 +37,7 @@ import numpy as np
 from PIL import Image
 from skimage.transform import rescale
 
+from utils.datasets import describe_data
 from utils.exercises import show_solution
 from utils.face_verification import verify, who_is_it
 from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, PhotoError, choose_recognition_threshold,
@@ -44,6 +45,8 @@ from utils.faceapp import (FACE_SIZE, DatabaseError, FaceApp, FaceDatabase, Phot
                            match_to_reference, open_app_database, open_set_rates, open_set_split, read_upload,
                            summarize)
 from utils.faceapp_app import FaceAppUI
+
+print(describe_data("lfw"))
 
 # %% [markdown]
 # ## 1. The two networks, trained once

@@ -16,7 +16,7 @@
 # Public runs of this recipe reach about 52-56 % test accuracy on CIFAR-10 (chance is 10 %).
 #
 # **Which data runs here.** CIFAR-10 is a 162 MB download, and this workbook never downloads by itself. If you
-# run `python -m utils.cifar download` once in a terminal (it checks the archive's pinned SHA256), this notebook
+# run `make data WHAT=cifar10` once in a terminal (it checks the archive's pinned SHA256), this notebook
 # finds the set in the cache and trains on it. Without it, the notebook trains on an **offline stand-in**
 # with the same shapes: 32x32 colour crops of ten photographs that scikit-image and scikit-learn ship, one
 # photograph per class. Its test crops come from parts of each photograph that no training crop touches. The
@@ -40,6 +40,7 @@ import torch
 import torch.nn as nn
 
 from utils.cifar import load_blitz_data
+from utils.datasets import describe_data
 from utils.exercises import show_solution
 from utils.plotting import plot_costs, plot_image_grid
 from utils.torch_nets import (BLITZ_MEAN, BLITZ_STD, Net, best_device, blitz_transform, evaluate, has_torchvision,
@@ -49,6 +50,7 @@ device = best_device()
 if device.type == "cpu":
     torch.set_num_threads(1)
 _ = torch.manual_seed(0)
+print(describe_data("cifar10"))
 
 # %% [markdown]
 # ## The data

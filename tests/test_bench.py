@@ -61,3 +61,65 @@ def test_report_puts_the_face_detector_beside_the_cascade_with_verdicts(tmp_path
     assert "| 0.25 | 0.00 | at most 0.1 | **not met** |" in md
     assert "| 90% | 90% | at least 90% | met |" in md
     assert "grass 1 / 1" in md
+
+
+def test_without_a_gpu_run_the_gpu_section_says_plainly_that_none_has_run(tmp_path):
+    md = report.write(tmp_path, _fake_run()).read_text()
+    section = md.split("## On a GPU", 1)[1]
+    assert "**Not run on a GPU yet.**" in section and "make bench-gpu" in section and "exits 2" in section
+
+
+def test_a_bench_gpu_run_rewrites_only_the_gpu_section_beside_the_last_cpu_run(tmp_path):
+    cpu = _fake_run()
+    before = report.write(tmp_path, cpu).read_text().split("## On a GPU")[0]
+    cpu_file = tmp_path / "bench" / "results" / "results-cpu.json"
+    saved = json.loads(cpu_file.read_text())
+    saved["kernels"]["conv_and_pool"] = {"tf_s": 0.010, "torch_s": 0.020}  # the CPU run's conv times
+    cpu_file.write_text(json.dumps(saved))
+    gpu_run = {"date": "2026-01-02 00:00 UTC", "bench_gpu": True, "budget_s": 600, "replicas": 2,
+               "machine": {**cpu["machine"], "gpus": ["/physical_device:GPU:0", "/physical_device:GPU:1"]},
+               "notebooks": [{**cpu["notebooks"][1], "seconds": 20.0, "replicas": 2}],
+               "skipped": ["faceapp/01_c.ipynb"],
+               "kernels_gpu": {"shape": "A (16, 32, 32, 16)", "tf_gpu_s": 0.001, "torch_gpu_s": 0.0005}}
+    (tmp_path / "bench" / "results" / "results-gpu.json").write_text(json.dumps(gpu_run))
+    md = report.write_gpu_section(tmp_path).read_text()
+    head, section = md.split("## On a GPU")
+    assert head == before and md.count("## On a GPU") == 1
+    assert "Measured by `make bench-gpu` on 2026-01-02 00:00 UTC" in section and "2 replica(s)" in section
+    assert "the CPU run of 2026-01-01 00:00 UTC (test cpu, 2 cores)" in section
+    assert "| course4_cnn/w2_b.ipynb | 200.0 | 20.0 | 10.0x | 2 |" in section
+    assert "course1_nn/w1_a.ipynb" not in section  # light notebooks are not part of the GPU run
+    assert "| tf.nn.conv2d | 10.00 | 1.00 | 10.0x |" in section and "| torch conv2d | 20.00 | 0.50 | 40.0x |" in section
+    assert "Not run, the 600 s budget being spent: faceapp/01_c.ipynb." in section
+    assert report.write_gpu_section(tmp_path).read_text() == md  # rewriting is idempotent
+
+
+def test_bench_gpu_picks_the_heavy_notebooks_and_refuses_without_a_gpu(tmp_path, capsys):
+    from bench import gpu
+    from utils.notebook import ROOT
+
+    heavy = [p.relative_to(ROOT).as_posix() for p in gpu.heavy_notebooks(ROOT)]
+    assert "course4_cnn/w2_2_resnets.ipynb" in heavy and "faceapp/01_diy_faceapp.ipynb" in heavy
+    assert not any(n.startswith(("course1_nn/", "course3_strategy/")) for n in heavy)
+    assert gpu.main(tmp_path, tag={"gpus": [], "torch_cuda": None, "cpu": "test cpu"}) == gpu.EXIT_NO_GPU
+    assert "no GPU here" in capsys.readouterr().err and not (tmp_path / "BENCHMARKS.md").exists()
+    assert gpu.has_gpu({"gpus": ["/physical_device:GPU:0"], "torch_cuda": "NVIDIA H200"})
+    only_torch = {"gpus": [], "torch_cuda": "NVIDIA H200"}  # tensorflow-cpu beside a CUDA torch: not a GPU run
+    assert not gpu.has_gpu(only_torch) and gpu.main(tmp_path, tag=only_torch) == gpu.EXIT_NO_GPU
+    assert "TF_EXTRA=gpu" in capsys.readouterr().err
+
+
+def test_make_bench_gpu_on_a_machine_without_a_gpu_exits_2_with_its_message_and_writes_nothing():
+    import os
+    import subprocess
+    import sys
+
+    from utils.notebook import ROOT
+
+    before = (ROOT / "BENCHMARKS.md").read_bytes()
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "bench", "--gpu"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "make bench-gpu: no GPU here" in proc.stderr and "BENCHMARKS.md is unchanged" in proc.stderr
+    assert (ROOT / "BENCHMARKS.md").read_bytes() == before

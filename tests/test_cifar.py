@@ -113,7 +113,7 @@ def test_load_cifar10_rejects_a_corrupted_archive_and_a_truncated_member(tmp_pat
 def test_load_cifar10_rejects_a_bad_split_and_a_missing_set(tmp_path):
     with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
         cifar.load_cifar10(tmp_path, "validation")
-    with pytest.raises(FileNotFoundError, match="python -m utils.cifar download"):
+    with pytest.raises(FileNotFoundError, match="make data WHAT=cifar10"):
         cifar.load_cifar10(tmp_path / "nothing-here")
 
 

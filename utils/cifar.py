@@ -1,7 +1,7 @@
 """CIFAR-10 for the PyTorch blitz: the binary version read with numpy, and an offline 10-class stand-in.
 
-The real set is optional. ``python -m utils.cifar download`` fetches ``cifar-10-binary.tar.gz`` (162 MB)
-once through pooch, checked against a pinned SHA256, into ``utils.data.cache_dir()``; nothing in the
+The real set is optional. ``make data WHAT=cifar10`` (``utils.datasets``) fetches ``cifar-10-binary.tar.gz``
+(162 MB) once through pooch, checked against a pinned SHA256, into ``utils.data.cache_dir()``; nothing in the
 workbook downloads by itself. The archive is read member by member with numpy (3073-byte records:
 1 label byte, then 3072 pixel bytes in channel-height-width order), so no pickle is ever loaded
 (``torchvision.datasets.CIFAR10`` reads the pickled "python version" and is deliberately not used).
@@ -175,7 +175,7 @@ def load_cifar10(path: str | Path | None = None, split: str = "train",
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     path = Path(path) if path is not None else find_cifar10()
     if path is None or not path.exists():
-        raise FileNotFoundError(f"CIFAR-10 is not in {cache_dir()}: run `python -m utils.cifar download` "
+        raise FileNotFoundError(f"CIFAR-10 is not in {cache_dir()}: run `make data WHAT=cifar10` "
                                 "(162 MB) or use make_standin()")
     names = TRAIN_FILES if split == "train" else (TEST_FILE,)
     if path.is_dir():
@@ -230,16 +230,19 @@ def _file_url_downloader(url: str, output_file, pooch_obj) -> None:
 
 
 def download_cifar10(cache: str | Path | None = None, url: str = CIFAR10_URL,
-                     known_hash: str = CIFAR10_KNOWN_HASH, progressbar: bool = True) -> Path:
+                     known_hash: str | None = None, progressbar: bool = True) -> Path:
     """Fetch ``cifar-10-binary.tar.gz`` into ``cache`` (default ``cache_dir()``), verified against ``known_hash``.
 
-    Only call this when the user asks: it downloads 162 MB. A file already in the cache is verified and
-    refused (ValueError) when its hash is wrong, never silently replaced. ``url`` may be ``file:///...``
-    to copy an archive you already have. pooch checks the downloaded file and deletes it when the hash differs.
+    What ``make data WHAT=cifar10`` runs; only call it when the user asks: it downloads 162 MB. A file already
+    in the cache is verified and refused (ValueError) when its hash is wrong, never silently replaced.
+    ``known_hash`` is "sha256:<hex>" (None: the pinned ``CIFAR10_SHA256``). ``url`` may be ``file:///...`` to
+    copy an archive you already have. pooch writes to a temporary file and moves it into place only once its
+    hash matches (a wrong hash or a broken-off transfer leaves nothing in the cache).
     Returns the path of the verified archive.
     """
     import pooch
 
+    known_hash = known_hash or f"sha256:{CIFAR10_SHA256}"
     cache = Path(cache) if cache is not None else cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / CIFAR10_ARCHIVE
@@ -359,20 +362,21 @@ def make_standin(n_train: int = 5000, n_test: int = 1000, seed: int = 0, test_fr
 
 
 def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root: str | Path | None = None,
-                    cifar_limit: int | None = None, known_hash: str | None = CIFAR10_KNOWN_HASH) -> ImageSet:
+                    cifar_limit: int | None = None, known_hash: str | None = "pinned") -> ImageSet:
     """CIFAR-10 when it is in the cache (``root``, default ``cache_dir()``), else the offline stand-in.
 
     Never downloads. An archive in the cache is first checked against ``known_hash`` (ValueError when it
-    differs; None skips the check); an extracted ``cifar-10-batches-bin`` folder gets the reader's size and
-    label checks only. ``n_train``, ``n_test`` and ``seed`` size the stand-in; ``cifar_limit`` optionally
-    keeps the first images of each CIFAR-10 split (None: all 50,000 + 10,000).
+    differs; "pinned": ``CIFAR10_SHA256``, read at call time; None skips the check); an extracted
+    ``cifar-10-batches-bin`` folder gets the reader's size and label checks only. ``n_train``, ``n_test`` and
+    ``seed`` size the stand-in; ``cifar_limit`` optionally keeps the first images of each CIFAR-10 split
+    (None: all 50,000 + 10,000).
     Returns an ImageSet whose ``name`` and ``description`` say which data it holds.
     """
     found = find_cifar10(root)
     if found is None:
         return make_standin(n_train, n_test, seed)
     if found.is_file() and known_hash is not None:
-        verify_file(found, known_hash)
+        verify_file(found, f"sha256:{CIFAR10_SHA256}" if known_hash == "pinned" else known_hash)
     x_train, y_train = load_cifar10(found, "train", limit=cifar_limit)
     x_test, y_test = load_cifar10(found, "test", limit=cifar_limit)
     return ImageSet(x_train, y_train, x_test, y_test, classes=CIFAR10_CLASSES, name="CIFAR-10",
@@ -381,11 +385,11 @@ def load_blitz_data(n_train: int = 5000, n_test: int = 1000, seed: int = 0, root
 
 
 def main(argv: list[str]) -> int:
-    """``python -m utils.cifar download [URL]``: fetch and verify the archive; ``where``: show what is cached."""
+    """``python -m utils.cifar download``: an alias of ``make data WHAT=cifar10``; ``where``: show what is cached."""
     if argv[:1] == ["download"]:
-        path = download_cifar10(url=argv[1] if len(argv) > 1 else CIFAR10_URL)
-        print(f"verified {path} (sha256 {CIFAR10_SHA256})")
-        return 0
+        from utils.datasets import main as datasets_main
+
+        return datasets_main(["fetch", "cifar10"])
     if argv[:1] == ["where"]:
         print(find_cifar10() or f"CIFAR-10 is not in {cache_dir()}")
         return 0

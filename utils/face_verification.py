@@ -11,7 +11,7 @@ The course's contract (Course 4, week 4):
   or any callable.
 
 Data: ``load_face_identities`` returns LFW people (scikit-learn's fetcher) only when already cached under
-``utils.data.cache_dir()`` (or when you ask for the download), else the offline stand-in
+``utils.data.cache_dir()`` (``make data WHAT=lfw``, or when you ask for the download), else the offline stand-in
 ``make_identity_views``: augmented views of scikit-image's 100 ``lfw_subset`` faces, one identity per face.
 
 TensorFlow/Keras are imported inside the functions that need them.
@@ -583,16 +583,24 @@ def load_lfw_identities(min_faces_per_person: int = 20, download: bool = False, 
                         resize: float = 0.4) -> FaceIdentities | None:
     """LFW people through scikit-learn's ``fetch_lfw_people``, cached under ``utils.data.cache_dir()``.
 
-    Never downloads unless ``download`` is True; returns None when LFW is not cached (or scikit-learn
-    cannot read it). At most ``max_per_person`` images per person, so a few celebrities do not dominate.
+    Never downloads unless ``download`` is True (then ``utils.datasets.fetch("lfw")``, what ``make data
+    WHAT=lfw`` runs); returns None when LFW is not cached (or scikit-learn cannot read it). At most
+    ``max_per_person`` images per person, so a few celebrities do not dominate.
     """
     from sklearn.datasets import fetch_lfw_people
 
     from utils.data import cache_dir
 
+    if download:
+        from utils.datasets import fetch
+
+        try:
+            fetch("lfw")
+        except (OSError, ValueError) as exc:  # offline or refused: said, then the cache decides
+            print(f"LFW was not fetched: {exc}")
     try:
         bunch = fetch_lfw_people(data_home=str(cache_dir()), min_faces_per_person=min_faces_per_person,
-                                 resize=resize, download_if_missing=download)
+                                 resize=resize, download_if_missing=False)
     except (OSError, IOError, ValueError):
         return None
     rng = np.random.default_rng(0)

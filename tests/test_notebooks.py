@@ -52,9 +52,6 @@ NO_PANEL_YET = {
     "course4_cnn/w2_1_classic_networks.ipynb": "input size and depth vs parameters and multiply-adds per layer",
     "course4_cnn/w2_2_resnets.ipynb": "depth with and without skip connections vs training curves",
     "course4_cnn/w2_3_inception_and_transfer.ipynb": "1x1 bottleneck width vs multiplies and accuracy",
-    "pytorch_blitz/01_tensors.ipynb": "a tensor's shape and strides vs view / permute / broadcasting",
-    "pytorch_blitz/02_autograd.ipynb": "a small graph's inputs and the gradients backward() recomputes",
-    "pytorch_blitz/03_neural_networks.ipynb": "a layer's size vs parameter count and output shapes",
     "pytorch_blitz/04_training_a_classifier.ipynb": "learning rate and momentum vs the loss curve",
     "pytorch_blitz/05_gpu_and_data_parallel.ipynb": "batch size vs per-device throughput",
 }

@@ -84,6 +84,15 @@ def _as_grid(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, a.shape[-1])
 
 
+def _cell_lines(ax: plt.Axes, cols: int, rows: int) -> None:
+    """White lines between the cells of an image drawn over [0, cols] x [0, rows]; no ticks."""
+    ax.vlines(np.arange(1, cols), 0, rows, colors="white", lw=2)
+    ax.hlines(np.arange(1, rows), 0, cols, colors="white", lw=2)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
 def draw_memory_layout(fig: plt.Figure, base: torch.Tensor, result: torch.Tensor, label: str = "result") -> str:
     """Draw ``base``'s flat storage and the element grids of ``base`` and ``result``, every cell coloured by the
     storage offset it reads (same colour = same memory). A ``result`` that does not share ``base``'s storage
@@ -99,33 +108,31 @@ def draw_memory_layout(fig: plt.Figure, base: torch.Tensor, result: torch.Tensor
     offsets = storage_offsets(result)
     cmap = mpl.colormaps["viridis"]
     norm = mpl.colors.Normalize(vmin=0, vmax=max(n - 1, 1))
-    gs = fig.add_gridspec(2, 2, height_ratios=[1, 4.5], hspace=0.45, wspace=0.15)
+    fig.set_layout_engine("none")   # a grid of equal-aspect cells: placed by hand, not by tight_layout
+    gs = fig.add_gridspec(2, 2, height_ratios=[1, 4.5], hspace=0.45, wspace=0.15, left=0.02, right=0.98,
+                          top=0.9, bottom=0.03)
     ax_s = fig.add_subplot(gs[0, :])
-    used = set(offsets.reshape(-1).tolist()) if shared else set()
+    used = np.isin(np.arange(n), offsets) if shared else np.ones(n, bool)
+    strip = cmap(norm(np.arange(n)))[None]
+    strip[0, ~used, 3] = 0.25   # cells the result does not read: faded
+    ax_s.imshow(strip, extent=(0, n, 0, 1), aspect="auto")
     for k in range(n):
-        ax_s.add_patch(mpl.patches.Rectangle((k, 0), 1, 1, facecolor=cmap(norm(k)), edgecolor="white",
-                                             alpha=1.0 if (k in used or not shared) else 0.25))
         ax_s.text(k + 0.5, 0.5, str(k), ha="center", va="center", fontsize=7,
-                  color="white" if norm(k) < 0.6 else "black")
+                  color="white" if norm(k) < 0.6 and used[k] else "black")
+    _cell_lines(ax_s, n, 1)
     ax_s.set(xlim=(0, max(n, 1)), ylim=(0, 1), title="base's storage: one flat block (offset 0, 1, 2, ...)")
-    ax_s.set_xticks([])
-    ax_s.set_yticks([])
-    ax_s.grid(False)
 
     def grid(ax: plt.Axes, t: torch.Tensor, offs: np.ndarray, title: str, own: bool) -> None:
         values, offs = _as_grid(t.detach().numpy()), _as_grid(offs)
         r, c = values.shape
+        colors = cmap(norm(offs)) if own else np.full((r, c, 4), 0.8)
+        ax.imshow(colors, extent=(0, c, r, 0))
         for i in range(r):
             for j in range(c):
-                color = cmap(norm(offs[i, j])) if own else "0.8"
-                ax.add_patch(mpl.patches.Rectangle((j, r - 1 - i), 1, 1, facecolor=color, edgecolor="white", lw=2))
-                ax.text(j + 0.5, r - 0.5 - i, f"{values[i, j]}", ha="center", va="center", fontsize=9,
+                ax.text(j + 0.5, i + 0.5, f"{values[i, j]}", ha="center", va="center", fontsize=9,
                         color="white" if own and norm(offs[i, j]) < 0.6 else "black")
-        ax.set(xlim=(0, max(c, 1)), ylim=(0, max(r, 1)), title=title)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
+        _cell_lines(ax, c, r)
+        ax.set(xlim=(0, max(c, 1)), ylim=(max(r, 1), 0), title=title)
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
 
@@ -329,11 +336,7 @@ def draw_data_parallel(fig: plt.Figure, batch_size: int, devices: int, throughpu
     colors = mpl.colors.ListedColormap([f"C{d % 10}" for d in range(devices)])
     ax_s.imshow(owner.reshape(rows, cols), cmap=colors, vmin=-0.5, vmax=devices - 0.5,
                 extent=(0, cols, rows, 0))
-    ax_s.set_xticks(np.arange(cols + 1), minor=True)
-    ax_s.set_yticks(np.arange(rows + 1), minor=True)
-    ax_s.grid(True, which="minor", color="white", lw=1.5, alpha=1)
-    ax_s.grid(False, which="major")
-    ax_s.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    _cell_lines(ax_s, cols, rows)
     for side in ("left", "bottom"):
         ax_s.spines[side].set_visible(False)
     ax_s.set(title=f"A batch of {batch_size} over {devices} device(s)",

@@ -126,3 +126,18 @@ def test_split_batch_is_torch_chunk_and_refuses_idle_devices():
 def test_draw_data_parallel_interpolates_the_measured_throughput(fig):
     text = draw_data_parallel(fig, 16, 2, {4: 100.0, 8: 200.0, 16: 300.0})
     assert "one device trains 200 images/s at a batch of 8" in text and "ideal total 400" in text
+
+
+def test_draw_loss_grid_names_the_best_setting_and_refuses_a_diverged_one(fig):
+    from utils.torch_figures import draw_loss_grid
+    from utils.validation import DivergenceError
+
+    curves = {(0.001, 0.0): np.array([2.3, 2.3, 2.3, 2.3]), (0.001, 0.9): np.array([2.3, 2.2, 2.0, 1.9]),
+              (0.1, 0.0): np.array([2.3, 2.1, 1.8, 1.7]), (0.1, 0.9): np.array([2.3, np.nan, np.nan, np.nan])}
+    text = draw_loss_grid(fig, curves, 0.001, 0.9, log_every=10)
+    assert "best on the grid: lr 0.1, momentum 0" in text and "effective step lr / (1 - momentum) = 0.01" in text
+    fig.clf()
+    with pytest.raises(DivergenceError, match="diverged by step 20"):
+        draw_loss_grid(fig, curves, 0.1, 0.9, log_every=10)
+    with pytest.raises(ValueError, match="not in the precomputed grid"):
+        draw_loss_grid(fig, curves, 0.5, 0.9)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from utils.validation import check_positive_int
+from utils.validation import DivergenceError, check_positive_int
 
 # --- 01: memory layout ------------------------------------------------------------------------------------------
 
@@ -287,6 +287,56 @@ def draw_layers(fig: plt.Figure, rows: Sequence[LayerRow]) -> str:
             f"({100 * biggest.params / total:.0f} %); the flattened features: {int(np.prod(rows[7].shape)):,d}")
 
 
+# --- 04: learning rate and momentum ------------------------------------------------------------------------------
+
+def draw_loss_grid(fig: plt.Figure, curves: Mapping[tuple[float, float], np.ndarray], lr: float, momentum: float,
+                   log_every: int = 1, recipe: tuple[float, float] = (0.001, 0.9)) -> str:
+    """Left: every precomputed loss curve (grey), the chosen (lr, momentum) one in colour and the blitz's recipe
+    dashed. Right: the final loss (mean of the last 3 records) over the grid, the chosen cell outlined.
+
+    ``curves``: (lr, momentum) -> losses recorded every ``log_every`` steps (``loss_curve_grid``). Raises
+    DivergenceError when the chosen run diverged (its curve holds NaN); an (lr, momentum) off the grid raises
+    ValueError."""
+    if (lr, momentum) not in curves:
+        raise ValueError(f"(lr={lr}, momentum={momentum}) is not in the precomputed grid {sorted(curves)}")
+    lrs = sorted({k[0] for k in curves})
+    moms = sorted({k[1] for k in curves})
+    final = np.array([[np.mean(curves[(a, m)][-3:]) for a in lrs] for m in moms])
+    ax_c, ax_h = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
+    steps = np.arange(1, len(next(iter(curves.values()))) + 1) * log_every
+    for key, c in curves.items():
+        ax_c.plot(steps, c, color="0.82", lw=0.8)
+    if recipe in curves:
+        ax_c.plot(steps, curves[recipe], "k--", lw=1, label=f"the blitz: lr {recipe[0]:g}, momentum {recipe[1]:g}")
+    chosen = curves[(lr, momentum)]
+    ax_c.plot(steps, chosen, color="tab:blue", lw=2, label=f"lr {lr:g}, momentum {momentum:g}")
+    top = np.nanmax([np.nanmax(c) for c in curves.values() if np.isfinite(c).any()])
+    ax_c.set(xlabel="training step", ylabel="cross-entropy loss (mean per record)",
+             title="Loss curves of the grid (grey), the chosen one in blue", ylim=(None, min(top, 3.0) + 0.05))
+    ax_c.legend(fontsize=8, loc="lower left")
+    im = ax_h.imshow(final, cmap="viridis_r", aspect="auto", vmin=np.nanmin(final), vmax=min(np.nanmax(final), 2.5))
+    for i, m in enumerate(moms):
+        for j, a in enumerate(lrs):
+            ax_h.text(j, i, "diverged" if np.isnan(final[i, j]) else f"{final[i, j]:.2f}", ha="center",
+                      va="center", fontsize=8, color="white" if final[i, j] > 2.0 else "black")
+    ax_h.add_patch(mpl.patches.Rectangle((lrs.index(lr) - 0.5, moms.index(momentum) - 0.5), 1, 1, fill=False,
+                                         edgecolor="red", lw=2.5))
+    ax_h.set_xticks(range(len(lrs)), [f"{a:g}" for a in lrs])
+    ax_h.set_yticks(range(len(moms)), [f"{m:g}" for m in moms])
+    ax_h.grid(False)
+    ax_h.set(xlabel="learning rate", ylabel="momentum", title="Final loss over the grid (lower is better)")
+    fig.colorbar(im, ax=ax_h, shrink=0.8)
+    if np.isnan(chosen).any():
+        first = int(np.argmax(np.isnan(chosen)))
+        raise DivergenceError(f"lr {lr:g} with momentum {momentum:g} diverged by step {(first + 1) * log_every} "
+                              f"(its loss became NaN): the step lr / (1 - momentum) = {lr / (1 - momentum):g} "
+                              f"is too large")
+    best = min(curves, key=lambda k: np.inf if np.isnan(curves[k][-3:]).any() else np.mean(curves[k][-3:]))
+    return (f"lr {lr:g}, momentum {momentum:g} (effective step lr / (1 - momentum) = {lr / (1 - momentum):.3g}): "
+            f"final loss {np.mean(chosen[-3:]):.3f}; best on the grid: lr {best[0]:g}, momentum {best[1]:g} "
+            f"({np.mean(curves[best][-3:]):.3f})")
+
+
 # --- 04: a classifier's top-3 -------------------------------------------------------------------------------------
 
 def draw_top3(fig: plt.Figure, image: np.ndarray, probs: np.ndarray, classes: Sequence[str], true: int,
@@ -354,7 +404,10 @@ def draw_data_parallel(fig: plt.Figure, batch_size: int, devices: int, throughpu
              title="Training throughput against batch size", ylim=(0, 1.1 * devices * ips.max()))
     ax_t.set_xticks(bs, [str(b) for b in bs])
     ax_t.minorticks_off()
-    ax_t.legend(fontsize=7, loc="lower right")
+    if devices > 1:
+        ax_t.scatter([shard], [devices * one], s=120, marker="*", color="k", zorder=3,
+                     label=f"{devices} x that: {devices * one:,.0f} images/s at best")
+    ax_t.legend(fontsize=7, loc="upper left")
     return (f"{devices} device(s), shards of {'/'.join(map(str, sorted(set(sizes), reverse=True)))}: one device "
             f"trains {one:,.0f} images/s at a batch of {shard}; ideal total {devices * one:,.0f} images/s "
             f"(measured alone at batch {batch_size}: "

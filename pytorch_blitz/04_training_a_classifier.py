@@ -248,6 +248,10 @@ finals = {k: float(np.mean(c[-3:])) for k, c in curves.items() if np.isfinite(c)
 print(f"{len(curves)} runs of 300 steps; final loss of the blitz's setting (0.001, 0.9): {finals[(0.001, 0.9)]:.3f}; "
       f"without momentum (0.001, 0): {finals[(0.001, 0.0)]:.3f}")
 assert finals[(0.001, 0.9)] < finals[(0.001, 0.0)]   # momentum speeds up the small learning rate
+largest = curves[(0.1, 0.9)]
+print("the largest step, lr 0.1 with momentum 0.9:", "diverged (NaN)" if np.isnan(largest).any()
+      else f"final loss {np.mean(largest[-3:]):.3f}", f"| the best of the grid: {min(finals.values()):.3f}")
+assert np.isnan(largest).any() or np.mean(largest[-3:]) > min(finals.values()) + 0.1   # too large a step hurts
 
 # %% [markdown]
 # Move the learning rate and the momentum. What to look for:
@@ -255,7 +259,7 @@ assert finals[(0.001, 0.9)] < finals[(0.001, 0.0)]   # momentum speeds up the sm
 # - at lr 0.001 without momentum the loss hardly leaves $\ln 10 \approx 2.30$ (chance) in 300 steps; momentum 0.9
 #   makes each step about $1 / (1 - 0.9) = 10$ times longer, and the curve starts to fall;
 # - what matters first is that effective step, lr / (1 - momentum): cells of the heatmap with a similar
-#   effective step have similar losses;
+#   effective step have roughly similar losses;
 # - too large a step (lr 0.1 with momentum 0.9) makes the loss jump or stall near chance, or diverge, which
 #   the panel reports instead of a curve. The blitz's small, careful setting trades speed for safety over its
 #   thousands of steps.

@@ -141,3 +141,41 @@ def test_draw_loss_grid_names_the_best_setting_and_refuses_a_diverged_one(fig):
         draw_loss_grid(fig, curves, 0.1, 0.9, log_every=10)
     with pytest.raises(ValueError, match="not in the precomputed grid"):
         draw_loss_grid(fig, curves, 0.5, 0.9)
+
+
+def test_each_blitz_panel_shows_a_message_at_its_extremes_not_a_traceback():
+    import ipywidgets as W
+
+    from utils.torch_figures import draw_loss_grid
+    from utils.widgets import SliderPanel
+
+    def layout(fig, rows, cols, operation):
+        x = torch.arange(rows * cols).reshape(rows, cols)
+        return draw_memory_layout(fig, x, apply_layout_op(x, operation))
+
+    panel = SliderPanel(layout, {"rows": (1, 6, 1, 3), "cols": (1, 6, 1, 4), "operation": list(LAYOUT_OPS)})
+    panel.set(operation="x.T.view(-1)  (a view of a permuted tensor)")
+    assert "RuntimeError: view size is not compatible" in panel.message.value
+    panel.set(operation="x.view(3, -1)", rows=2, cols=5)
+    assert "invalid for input of size 10" in panel.message.value
+    panel.set(rows=3)
+    assert panel.message.value == ""
+
+    panel = SliderPanel(lambda fig, kernel: draw_layers(fig, layer_summary(make_blitz_net(kernel=kernel))),
+                        {"kernel": (3, 11, 2, 5)})
+    panel.set(kernel=11)
+    assert "leaves no pixel" in panel.message.value
+
+    panel = SliderPanel(lambda fig, b, k: draw_data_parallel(fig, b, k, {1: 10.0, 8: 50.0}),
+                        {"b": (1, 8, 1, 8), "k": (1, 8, 1, 2)})
+    panel.set(b=1, k=8)
+    assert "without an example" in panel.message.value
+
+    curves = {(0.01, 0.0): np.array([2.3, 2.2]), (0.1, 0.0): np.array([2.3, 2.0]),
+              (0.01, 0.9): np.array([2.3, 2.1]), (0.1, 0.9): np.array([2.3, np.nan])}
+    panel = SliderPanel(lambda fig, lr, m: draw_loss_grid(fig, curves, lr, m),
+                        {"lr": W.SelectionSlider(options=[0.01, 0.1], value=0.01),
+                         "m": W.SelectionSlider(options=[0.0, 0.9], value=0.0)})
+    panel.set(lr=0.1, m=0.9)
+    assert "Training diverged" in panel.message.value and "Traceback" not in panel.message.value
+    plt.close("all")

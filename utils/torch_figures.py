@@ -243,13 +243,16 @@ class LayerRow:
 
 
 def layer_summary(net: nn.Sequential, input_shape: tuple[int, ...] = (3, 32, 32)) -> list[LayerRow]:
-    """Run one zero image of ``input_shape`` through ``net`` and list each layer's output shape (per image,
-    without the batch axis) and parameter count; the first row is the input."""
+    """Run one image of ``input_shape`` through ``net`` and list each layer's output shape (per image, without
+    the batch axis) and parameter count; the first row is the input. The pass runs on PyTorch's ``meta`` device
+    (shapes only, no arithmetic, on a copy of each layer), so it is instant at any size."""
+    import copy
+
     rows = [LayerRow("input", tuple(input_shape), 0)]
-    t = torch.zeros(1, *input_shape)
+    t = torch.zeros(1, *input_shape, device="meta")
     with torch.no_grad():
         for layer in net:
-            t = layer(t)
+            t = copy.deepcopy(layer).to("meta")(t)
             name = type(layer).__name__
             if isinstance(layer, nn.Conv2d):
                 name = f"Conv2d {layer.kernel_size[0]}x{layer.kernel_size[1]}"
@@ -314,7 +317,7 @@ def draw_loss_grid(fig: plt.Figure, curves: Mapping[tuple[float, float], np.ndar
     ax_c.set(xlabel="training step", ylabel="cross-entropy loss (mean per record)",
              title="Loss curves of the grid (grey), the chosen one in blue", ylim=(None, min(top, 3.0) + 0.05))
     ax_c.legend(fontsize=8, loc="lower left")
-    im = ax_h.imshow(final, cmap="viridis_r", aspect="auto", vmin=np.nanmin(final), vmax=min(np.nanmax(final), 2.5))
+    ax_h.imshow(final, cmap="viridis_r", aspect="auto", vmin=np.nanmin(final), vmax=min(np.nanmax(final), 2.5))
     for i, m in enumerate(moms):
         for j, a in enumerate(lrs):
             ax_h.text(j, i, "diverged" if np.isnan(final[i, j]) else f"{final[i, j]:.2f}", ha="center",
@@ -325,7 +328,6 @@ def draw_loss_grid(fig: plt.Figure, curves: Mapping[tuple[float, float], np.ndar
     ax_h.set_yticks(range(len(moms)), [f"{m:g}" for m in moms])
     ax_h.grid(False)
     ax_h.set(xlabel="learning rate", ylabel="momentum", title="Final loss over the grid (lower is better)")
-    fig.colorbar(im, ax=ax_h, shrink=0.8)
     if np.isnan(chosen).any():
         first = int(np.argmax(np.isnan(chosen)))
         raise DivergenceError(f"lr {lr:g} with momentum {momentum:g} diverged by step {(first + 1) * log_every} "

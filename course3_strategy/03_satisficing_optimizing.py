@@ -37,6 +37,7 @@ from threadpoolctl import threadpool_limits
 from utils.data import load_digits
 from utils.exercises import show_solution
 from utils.metrics import accuracy
+from utils.plotting import plot_constrained_choice
 from utils.strategy import NoModelMeetsConstraintsError, pareto_front, select_model, time_per_example
 from utils.widgets import SliderPanel
 
@@ -59,6 +60,17 @@ course = {"A": {"accuracy": 0.90, "time_ms": 80}, "B": {"accuracy": 0.92, "time_
 choice = select_model(course, optimize="accuracy", constraints={"time_ms": 100})
 print(choice)
 assert choice.chosen == "B"
+
+# %% [markdown]
+# The same choice as a picture: the constraint is a vertical line (time), the optimizing metric the height
+# (accuracy). Only the models left of the line compete, and among them the highest wins. C is the most accurate
+# but lies far right of the line, so it never competes.
+
+# %%
+ax = plot_constrained_choice(course, "accuracy", "time_ms", budget=100, chosen=choice.chosen, log_x=True,
+                             title="The course's example: the most accurate model within 100 ms",
+                             xlabel="running time (ms, log scale)", ylabel="accuracy")
+plt.show()
 
 # %% [markdown]
 # A tighter budget moves the choice to A; a budget nobody meets is an answer too, and it says so:

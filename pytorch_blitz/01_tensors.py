@@ -23,11 +23,14 @@ from utils.notebook import setup
 setup(seed=0)
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from utils.exercises import show_solution
+from utils.torch_figures import LAYOUT_OPS, apply_layout_op, draw_memory_layout
 from utils.torch_nets import best_device, to_tensor_normalize
+from utils.widgets import SliderPanel
 
 _ = torch.manual_seed(0)
 print("torch", torch.__version__, "| numpy", np.__version__)
@@ -107,6 +110,47 @@ assert images_nchw[5, 2, 10, 20] == images_nhwc[5, 10, 20, 2]  # same numbers, o
 print("strides NHWC:", images_nhwc.stride(), "| after permute:", images_nchw.stride(),
       "| contiguous?", images_nchw.is_contiguous())
 print("same memory?", images_nchw.data_ptr() == images_nhwc.data_ptr())
+
+# %% [markdown]
+# ### Seeing the memory: storage, shape and strides
+#
+# A tensor is a flat block of memory (its **storage**) plus a recipe to read it as a grid: a **shape** and a
+# **stride** per axis, the number of storage cells one step along that axis skips. Element (i, j) of a 2-D tensor
+# lives at offset `storage_offset + i * stride[0] + j * stride[1]`. Take `x = torch.arange(12).reshape(3, 4)`:
+# its values are their own offsets, so colouring every cell by the offset it reads shows where it comes from.
+# The transpose reads the same 12 cells in another order (strides (1, 4) instead of (4, 1)): same colours,
+# moved, and no copy.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x = torch.arange(12).reshape(3, 4)
+fig = plt.figure(figsize=(9, 3.6))
+print(draw_memory_layout(fig, x, x.T, "x.T"))
+plt.show()
+assert x.T.stride() == (1, 4) and x.T.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+
+# %% [markdown]
+# Now try it yourself. Choose the shape of `x` and an operation. What to look for:
+#
+# - **views** (`view`, `.T`, slicing, `expand`) keep the colours of `x`'s storage: only the strides change.
+#   Slicing every other column doubles a stride; `expand` broadcasts a row with a stride of **0** (the same cell
+#   read three times, which is how broadcasting costs no memory); the cells a view does not read are faded.
+# - `x.T.view(-1)` is impossible: no single stride walks the transposed order through the storage, so PyTorch
+#   refuses (the panel shows its message). `contiguous()` copies into a new storage first (grey: not `x`'s
+#   memory), and `reshape` does that for you only when it must.
+# - `x.view(3, -1)` needs `rows * cols` divisible by 3; move the sliders until it is not.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_layout(fig, rows, cols, operation):
+    x = torch.arange(rows * cols).reshape(rows, cols)
+    return draw_memory_layout(fig, x, apply_layout_op(x, operation), operation.split("  ")[0])
+
+
+layout_panel = SliderPanel(draw_layout, {"rows": (1, 6, 1, 3), "cols": (1, 6, 1, 4), "operation": list(LAYOUT_OPS)},
+                           figsize=(10, 4.2))
+assert not layout_panel.message.value, layout_panel.message.value
+layout_panel
 
 # %% [markdown]
 # ### Course 4's images, ready for PyTorch: `to_tensor_normalize`

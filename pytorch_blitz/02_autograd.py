@@ -26,7 +26,9 @@ import torch
 from utils.deep_nn import L_model_backward, L_model_forward, compute_cost, initialize_parameters_deep
 from utils.exercises import show_solution
 from utils.gradcheck import numerical_gradient, rel_error
+from utils.torch_figures import draw_autograd_graph, small_graph
 from utils.torch_nets import chain_rule_example, chain_rule_example_gradient
+from utils.widgets import SliderPanel
 
 _ = torch.manual_seed(0)
 
@@ -81,6 +83,44 @@ try:
     y.backward()
 except RuntimeError as err:
     print("backward through a freed graph -> RuntimeError:", str(err).split(".")[0])
+
+# %% [markdown]
+# ## A graph you can move
+#
+# One neuron and a squared error: $u = w x$, $z = u + b$, $a = \tanh(z)$, $L = (a - y)^2$ with $y = 0.5$.
+# `small_graph` runs it forward in PyTorch, keeps the intermediate gradients (`retain_grad()`) and calls
+# `L.backward()`; the figure shows every node's value and its gradient $\partial L / \partial \text{node}$,
+# with the backward node (`grad_fn`) autograd recorded for it. First a check against the chain rule by hand:
+# $\partial L / \partial w = 2(a - y)(1 - a^2)\, x$.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+nodes = small_graph(w=0.8, x=1.5, b=-0.3)
+a = np.tanh(0.8 * 1.5 - 0.3)
+by_hand = 2 * (a - 0.5) * (1 - a ** 2) * 1.5
+print(f"dL/dw: autograd {nodes['w']['grad']:.6f}, by hand {by_hand:.6f}")
+assert abs(nodes["w"]["grad"] - by_hand) < 1e-12
+
+# %% [markdown]
+# Move the inputs. What to look for:
+#
+# - the gradient flows right to left and each node multiplies it by its local derivative: the add node passes it
+#   unchanged to `u` and `b`, the multiply node hands `w` the gradient times `x` and `x` the gradient times `w`;
+# - set `x` to 0: `w` gets no gradient at all (its weight did not matter for this input);
+# - push `w`, `x` and `b` to large values: $\tanh$ saturates, $1 - a^2 \approx 0$, and every gradient left of
+#   it vanishes (the summary line says so): the vanishing gradient of Course 1's sigmoid and tanh networks;
+# - make $a = y$ (e.g. `w` = 0.5, `x` = 1, `b` = 0.05): the loss is at its minimum and every gradient is 0.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_graph(fig, w, x, b):
+    return draw_autograd_graph(fig, small_graph(w, x, b))
+
+
+graph_panel = SliderPanel(draw_graph, {"w": (-3.0, 3.0, 0.1, 0.8), "x": (-3.0, 3.0, 0.1, 1.5),
+                                       "b": (-3.0, 3.0, 0.05, -0.3)}, figsize=(10, 3.8))
+assert not graph_panel.message.value, graph_panel.message.value
+graph_panel
 
 # %% [markdown]
 # ## Autograd against a gradient by hand and the numerical gradient of Course 2

@@ -29,6 +29,7 @@ from utils.notebook import setup
 setup(seed=0)
 import inspect
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn as nn
@@ -37,7 +38,9 @@ import torch.nn.functional as F
 from utils.conv import conv_forward, pool_forward
 from utils.exercises import show_solution
 from utils.gradcheck import rel_error
+from utils.torch_figures import draw_layers, layer_summary, make_blitz_net
 from utils.torch_nets import Net, count_parameters, parameter_table
+from utils.widgets import SliderPanel
 
 _ = torch.manual_seed(0)
 
@@ -93,6 +96,40 @@ for name, layer in [("conv1 + relu", lambda t: F.relu(net.conv1(t))), ("pool", n
                     ("fc2 + relu", lambda t: F.relu(net.fc2(t))), ("fc3", net.fc3)]:
     x = layer(x)
     print(f"{name:13s} -> {tuple(x.shape)}")
+
+# %% [markdown]
+# The same trace as a picture: `layer_summary` runs one image through `make_blitz_net()` (the blitz's network
+# with its sizes as arguments; the defaults are `Net`'s) and lists each layer's output shape and parameters.
+# Look at where the parameters are: the activations are largest at the start (6 x 28 x 28 = 4,704 values per
+# image), but the weights sit in the first fully connected layer, 400 x 120 + 120 = 48,120 of the 62,006.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+rows = layer_summary(make_blitz_net())
+fig = plt.figure(figsize=(10, 4.2))
+print(draw_layers(fig, rows))
+plt.show()
+assert sum(r.params for r in rows) == count_parameters(net) == 62_006
+
+# %% [markdown]
+# Now change the sizes. What to look for:
+#
+# - more filters in `conv1` or `conv2` cost few parameters in the conv layer itself ($n_C (f^2 n_{C,prev} + 1)$),
+#   but `conv2`'s filters multiply the flattened features (conv2 x 5 x 5) and so `fc1`'s weights;
+# - `fc1`'s width scales the largest layer linearly;
+# - a larger `kernel` shrinks every feature map (32 -> 32 - f + 1 -> half, twice), so the flattened features and
+#   `fc1`'s weights shrink; at 11x11 nothing is left after the second pooling and the panel says so.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_net(fig, conv1, conv2, kernel, fc1):
+    return draw_layers(fig, layer_summary(make_blitz_net(conv1=conv1, conv2=conv2, fc1=fc1, kernel=kernel)))
+
+
+layers_panel = SliderPanel(draw_net, {"conv1": (1, 32, 1, 6), "conv2": (1, 64, 1, 16), "kernel": (3, 11, 2, 5),
+                                      "fc1": (8, 512, 8, 120)}, figsize=(10, 4.4), columns=4)
+assert not layers_panel.message.value, layers_panel.message.value
+layers_panel
 
 # %% [markdown]
 # Freezing the first convolution (as transfer learning would) removes its $6 (5 \cdot 5 \cdot 3 + 1) = 456$

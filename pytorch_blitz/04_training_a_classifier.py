@@ -43,8 +43,13 @@ from utils.cifar import load_blitz_data
 from utils.datasets import describe_data
 from utils.exercises import show_solution
 from utils.plotting import plot_costs, plot_image_grid
+import ipywidgets as widgets
+
+from utils.torch_figures import draw_loss_grid, draw_top3
 from utils.torch_nets import (BLITZ_MEAN, BLITZ_STD, Net, best_device, blitz_transform, evaluate, has_torchvision,
-                              make_loader, per_class_accuracy, plot_confusion_matrix, train, train_step)
+                              loss_curve_grid, make_loader, per_class_accuracy, plot_confusion_matrix,
+                              to_tensor_normalize, train, train_step)
+from utils.widgets import SliderPanel
 
 device = best_device()
 if device.type == "cpu":
@@ -196,6 +201,83 @@ fig = plot_image_grid(data.x_test[pick], titles, ncols=8, size=1.3, title=f"Pred
 for ax, p, t in zip(fig.axes, result.y_pred[pick], result.y_true[pick]):
     ax.title.set_color("black" if p == t else "red")
 plt.show()
+
+# %% [markdown]
+# ## Browse the test images: the network's top 3
+#
+# The network's softmax output on every test image, computed once here; the panel below only picks one. Move
+# the slider through the test set. What to look for: confident right answers (one long green bar), and among the
+# mistakes, how often the true class is still second or third (the summary line says so): the network's
+# ranking carries more than its single answer.
+
+# %%
+with torch.no_grad():
+    test_probs = torch.softmax(net.to("cpu")(to_tensor_normalize(data.x_test)), dim=1).numpy()
+assert np.array_equal(test_probs.argmax(axis=1), result.y_pred)   # the same answers as evaluate's
+top3 = np.argsort(-test_probs, axis=1)[:, :3]
+in_top3 = np.mean([t in row for t, row in zip(result.y_true, top3)])
+print(f"the true class is the top 1 for {100 * result.accuracy:.1f} % of the test images, in the top 3 for "
+      f"{100 * in_top3:.1f} %")
+assert in_top3 >= result.accuracy
+
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_test_image(fig, image):
+    return draw_top3(fig, data.x_test[image], test_probs[image], data.classes, int(data.y_test[image]),
+                     title=f"test image {image}")
+
+
+top3_panel = SliderPanel(draw_test_image, {"image": (0, len(data.x_test) - 1, 1, int(pick[0]))}, figsize=(8, 3.2))
+assert not top3_panel.message.value, top3_panel.message.value
+top3_panel
+
+# %% [markdown]
+# ## Learning rate and momentum against the loss curve
+#
+# The blitz fixes lr = 0.001 and momentum = 0.9. How much do they matter? `loss_curve_grid` trains a fresh copy
+# of the same initial network for the first 300 steps (mini-batches of 4, the same batches in the same order) for
+# every learning rate and momentum of a small grid, once, here: 15 short runs. The panel below only picks among
+# them, so it redraws at once.
+
+# %%
+grid_lrs, grid_momenta, grid_every = (0.001, 0.003, 0.01, 0.03, 0.1), (0.0, 0.5, 0.9), 30
+grid_x = to_tensor_normalize(data.x_train[:3000])
+grid_y = torch.as_tensor(data.y_train[:3000], dtype=torch.long)
+curves = loss_curve_grid(Net, grid_x, grid_y, lrs=grid_lrs, momenta=grid_momenta, steps=300, batch_size=4,
+                         log_every=grid_every, seed=0)
+finals = {k: float(np.mean(c[-3:])) for k, c in curves.items() if np.isfinite(c).all()}
+print(f"{len(curves)} runs of 300 steps; final loss of the blitz's setting (0.001, 0.9): {finals[(0.001, 0.9)]:.3f}; "
+      f"without momentum (0.001, 0): {finals[(0.001, 0.0)]:.3f}")
+assert finals[(0.001, 0.9)] < finals[(0.001, 0.0)]   # momentum speeds up the small learning rate
+largest = curves[(0.1, 0.9)]
+print("the largest step, lr 0.1 with momentum 0.9:", "diverged (NaN)" if np.isnan(largest).any()
+      else f"final loss {np.mean(largest[-3:]):.3f}", f"| the best of the grid: {min(finals.values()):.3f}")
+assert np.isnan(largest).any() or np.mean(largest[-3:]) > min(finals.values()) + 0.1   # too large a step hurts
+
+# %% [markdown]
+# Move the learning rate and the momentum. What to look for:
+#
+# - at lr 0.001 without momentum the loss hardly leaves $\ln 10 \approx 2.30$ (chance) in 300 steps; momentum 0.9
+#   makes each step about $1 / (1 - 0.9) = 10$ times longer, and the curve starts to fall;
+# - what matters first is that effective step, lr / (1 - momentum): cells of the heatmap with a similar
+#   effective step have roughly similar losses;
+# - too large a step (lr 0.1 with momentum 0.9) makes the loss jump or stall near chance, or diverge, which
+#   the panel reports instead of a curve. The blitz's small, careful setting trades speed for safety over its
+#   thousands of steps.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_grid(fig, lr, momentum):
+    return draw_loss_grid(fig, curves, lr, momentum, log_every=grid_every)
+
+
+grid_panel = SliderPanel(draw_grid, {
+    "lr": widgets.SelectionSlider(options=list(grid_lrs), value=0.001, description="lr"),
+    "momentum": widgets.SelectionSlider(options=list(grid_momenta), value=0.9, description="momentum")},
+    figsize=(11, 4))
+assert not grid_panel.message.value, grid_panel.message.value
+grid_panel
 
 # %% [markdown]
 # ## Conclusion

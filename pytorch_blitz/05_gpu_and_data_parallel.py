@@ -31,8 +31,12 @@ import torch.nn.functional as F
 
 from utils.cifar import make_standin
 from utils.exercises import show_solution
+import ipywidgets as widgets
+
+from utils.torch_figures import draw_data_parallel, split_batch
 from utils.torch_nets import (Net, best_device, data_parallel, data_parallel_gradient, ddp_gradients, evaluate,
                               make_loader, time_training, train)
+from utils.widgets import SliderPanel
 
 torch.set_num_threads(1)
 _ = torch.manual_seed(0)
@@ -125,6 +129,50 @@ for k in (2, 4):
     print(f"{full.numel():,d} gradient values; average of the {k} shard gradients == full-batch gradient:",
           torch.allclose(averaged, full, atol=1e-6))
     assert torch.allclose(averaged, full, atol=1e-6)
+
+# %% [markdown]
+# ## Batch size against throughput, and the split of a batch across devices
+#
+# How a batch is split matters for speed. `nn.DataParallel` scatters a batch with `torch.chunk` along the first
+# axis: $k$ devices get about $B/k$ examples each (`split_batch` gives the sizes; the last shard may be smaller):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for b, k in ((8, 2), (10, 4), (64, 3)):
+    print(f"a batch of {b} over {k} devices: shards of {split_batch(b, k)}")
+assert split_batch(10, 4) == [len(c) for c in torch.arange(10).chunk(4)]
+
+# %% [markdown]
+# Each device then trains on its shard, and its throughput depends on the shard's size. We measure one device's
+# training throughput (images per second, this notebook's CPU with one thread) for batch sizes 1 to 128, once, here.
+# The numbers vary from machine to machine and with the machine's load.
+
+# %%
+throughput = {bs: time_training(Net, "cpu", batch_size=bs, steps=max(4, 64 // bs)) for bs in (1, 2, 4, 8, 16, 32, 64, 128)}
+for bs, ips in throughput.items():
+    print(f"batch {bs:4d}: {ips:8,.0f} images/s")
+
+# %% [markdown]
+# Move the batch size and the number of devices. What to look for:
+#
+# - one device's throughput (blue) grows with the batch size and then flattens: a small batch leaves the device
+#   waiting on per-step overheads;
+# - $k$ devices at best multiply the throughput of one device **at the shard size** $B/k$ (the dashed line; the ring marks the shard): splitting a
+#   small batch over many devices gives each a tiny shard, and most of the gain is lost before any
+#   communication is counted; that is why data-parallel training grows the batch with the devices;
+# - a batch smaller than the number of devices leaves some devices without work, and the panel says so.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_split(fig, batch_size, devices):
+    return draw_data_parallel(fig, batch_size, devices, throughput)
+
+
+split_panel = SliderPanel(draw_split, {
+    "batch_size": widgets.SelectionSlider(options=list(throughput), value=32, description="batch_size"),
+    "devices": (1, 8, 1, 4)}, figsize=(10, 3.8))
+assert not split_panel.message.value, split_panel.message.value
+split_panel
 
 # %% [markdown]
 # ## nn.DataParallel

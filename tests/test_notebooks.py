@@ -52,11 +52,6 @@ NO_PANEL_YET = {
     "course4_cnn/w2_1_classic_networks.ipynb": "input size and depth vs parameters and multiply-adds per layer",
     "course4_cnn/w2_2_resnets.ipynb": "depth with and without skip connections vs training curves",
     "course4_cnn/w2_3_inception_and_transfer.ipynb": "1x1 bottleneck width vs multiplies and accuracy",
-    "pytorch_blitz/01_tensors.ipynb": "a tensor's shape and strides vs view / permute / broadcasting",
-    "pytorch_blitz/02_autograd.ipynb": "a small graph's inputs and the gradients backward() recomputes",
-    "pytorch_blitz/03_neural_networks.ipynb": "a layer's size vs parameter count and output shapes",
-    "pytorch_blitz/04_training_a_classifier.ipynb": "learning rate and momentum vs the loss curve",
-    "pytorch_blitz/05_gpu_and_data_parallel.ipynb": "batch size vs per-device throughput",
 }
 
 
@@ -70,6 +65,44 @@ def test_notebook_has_a_slider_panel_unless_allowed(path):
         assert not has_panel, f"{rel} has a SliderPanel now: remove it from NO_PANEL_YET"
     else:
         assert has_panel, f"{rel} has no utils.widgets.SliderPanel: give it a knob that teaches its main idea"
+
+
+#: Notebooks that truly have no figure, each with the reason. A figure is an image/png output stored in the
+#: .ipynb or a SliderPanel (it draws one). Empty: every notebook has a picture.
+NO_FIGURE = {}
+
+
+def _has_figure(nb) -> bool:
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    if re.search(r"\bSliderPanel\(", code):
+        return True
+    return any("image/png" in out.get("data", {}) for c in nb.cells if c.cell_type == "code"
+               for out in c.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_has_a_figure_unless_allowed(path):
+    nb = nbformat.read(path, as_version=4)
+    rel = path.relative_to(ROOT).as_posix()
+    if rel in NO_FIGURE:
+        assert not _has_figure(nb), f"{rel} has a figure now: remove it from NO_FIGURE"
+    else:
+        assert _has_figure(nb), (f"{rel} stores no figure (no image/png output, no SliderPanel): draw its idea "
+                                 f"with utils.plotting's style and refresh it")
+
+
+def test_the_figure_rule_tells_a_picture_from_text_only():
+    v4 = nbformat.v4
+    text_only = v4.new_notebook(cells=[v4.new_code_cell("print(1)", outputs=[
+        v4.new_output("stream", name="stdout", text="1\n")])])
+    with_png = v4.new_notebook(cells=[v4.new_code_cell("plt.show()", outputs=[
+        v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})])])
+    with_panel = v4.new_notebook(cells=[v4.new_code_cell("panel = SliderPanel(draw, {'a': (0, 1, 1)})")])
+    assert not _has_figure(text_only) and _has_figure(with_png) and _has_figure(with_panel)
+
+
+def test_the_no_figure_allow_list_names_only_existing_notebooks():
+    assert set(NO_FIGURE) <= set(IDS), sorted(set(NO_FIGURE) - set(IDS))
 
 
 def test_the_no_panel_allow_list_names_only_existing_notebooks():

@@ -63,3 +63,18 @@ def test_plot_classes_draws_one_labelled_group_per_class():
     assert [len(c.get_offsets()) for c in ax.collections] == [1, 2]
     with pytest.raises(ValueError, match="one label per column"):
         plot_classes(X, np.array([0, 1]))
+
+
+def test_plot_constrained_choice_rings_the_chosen_model_and_checks_its_inputs():
+    from utils.plotting import plot_constrained_choice
+
+    course = {"A": {"accuracy": 0.90, "time_ms": 80}, "B": {"accuracy": 0.92, "time_ms": 95},
+              "C": {"accuracy": 0.95, "time_ms": 1500}}
+    ax = plot_constrained_choice(course, "accuracy", "time_ms", 100, chosen="B", log_x=True)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "chosen: B" in labels and "time_ms <= 100" in labels and ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="not among the candidates"):
+        plot_constrained_choice(course, "accuracy", "time_ms", 100, chosen="D")
+    with pytest.raises(ValueError, match="lack"):
+        plot_constrained_choice({"A": {"accuracy": 0.9}}, "accuracy", "time_ms", 100)
+    plt.close("all")

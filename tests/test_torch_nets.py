@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from utils.gradcheck import numerical_gradient, rel_error
 from utils.torch_nets import (Net, best_device, blitz_transform, chain_rule_example, chain_rule_example_gradient,
                               count_parameters, data_parallel, data_parallel_gradient, ddp_gradients, evaluate,
-                              has_torchvision, make_loader, parameter_table, per_class_accuracy,
+                              has_torchvision, loss_curve_grid, make_loader, parameter_table, per_class_accuracy,
                               plot_confusion_matrix, predict, time_training, to_tensor_normalize, train, train_step)
 from utils.validation import DivergenceError
 
@@ -325,3 +325,35 @@ def test_data_parallel_gradient_equals_the_full_batch_gradient_for_1_2_and_4_sha
         torch.testing.assert_close(data_parallel_gradient(net, x, y, n_shards=k), full, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="divisible by n_shards=3"):
         data_parallel_gradient(net, x, y, n_shards=3)
+
+
+class _Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_loss_curve_grid_starts_every_run_from_the_same_weights_and_lowers_the_loss():
+    x, y = torch.randn(40, 4), torch.arange(40) % 3
+    curves = loss_curve_grid(_Tiny, x, y, lrs=(0.05, 0.2), momenta=(0.0, 0.9), steps=60, batch_size=8,
+                             log_every=10)
+    assert set(curves) == {(0.05, 0.0), (0.05, 0.9), (0.2, 0.0), (0.2, 0.9)}
+    assert all(c.shape == (6,) for c in curves.values())
+    assert curves[(0.2, 0.9)][-1] < curves[(0.2, 0.9)][0]
+    # the first recorded block's first step is the same for every run (same weights, same batch)
+    first = [loss_curve_grid(_Tiny, x, y, lrs=(lr,), momenta=(0.0,), steps=1, log_every=1)[(lr, 0.0)][0]
+             for lr in (0.01, 1.0)]
+    assert first[0] == pytest.approx(first[1])
+
+
+def test_loss_curve_grid_marks_a_diverged_run_with_nan_and_checks_its_inputs():
+    x, y = torch.randn(40, 4) * 100, torch.arange(40) % 3
+    curve = loss_curve_grid(_Tiny, x, y, lrs=(1e35,), momenta=(0.9,), steps=40, batch_size=4, log_every=4)[(1e35, 0.9)]
+    assert np.isnan(curve[-1])
+    with pytest.raises(ValueError):
+        loss_curve_grid(_Tiny, x, y[:5], lrs=(0.1,), momenta=(0.0,))
+    with pytest.raises(ValueError):
+        loss_curve_grid(_Tiny, x, y, lrs=(0.1,), momenta=(1.0,))

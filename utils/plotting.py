@@ -168,3 +168,40 @@ def plot_image_grid(images: np.ndarray | Sequence[np.ndarray], titles: Sequence[
     if title:
         fig.suptitle(title, fontweight="bold")
     return fig
+
+
+def plot_constrained_choice(candidates: Mapping[str, Mapping[str, float]], optimize: str, cost: str,
+                            budget: float, chosen: str | None = None, ax: plt.Axes | None = None,
+                            log_x: bool = False, title: str = "Optimizing under a satisficing constraint",
+                            xlabel: str | None = None, ylabel: str | None = None) -> plt.Axes:
+    """Scatter candidate models by a cost metric (x) and an optimizing metric (y), shade the region within the
+    ``budget`` on the cost, and ring the ``chosen`` model (if any).
+
+    Inputs: candidates, name -> {metric: value} holding ``optimize`` and ``cost`` (e.g. "accuracy", "time_ms").
+    """
+    if not candidates:
+        raise ValueError("candidates is empty: nothing to plot")
+    missing = [n for n, m in candidates.items() if optimize not in m or cost not in m]
+    if missing:
+        raise ValueError(f"candidates {missing} lack {optimize!r} or {cost!r}")
+    if chosen is not None and chosen not in candidates:
+        raise ValueError(f"chosen {chosen!r} is not among the candidates {sorted(candidates)}")
+    ax = _axes(ax)
+    xs = np.array([m[cost] for m in candidates.values()], dtype=np.float64)
+    ys = np.array([m[optimize] for m in candidates.values()], dtype=np.float64)
+    ok = xs <= budget
+    ax.scatter(xs[ok], ys[ok], s=50, c="tab:green", edgecolors="k", linewidths=0.4, zorder=3, label="meets the budget")
+    ax.scatter(xs[~ok], ys[~ok], s=50, c="0.6", edgecolors="k", linewidths=0.4, zorder=3, label="over the budget")
+    for name, x, y in zip(candidates, xs, ys):
+        ax.annotate(name, (x, y), xytext=(6, -4), textcoords="offset points", fontsize=9)
+    lo = xs.min() / 2 if log_x else 0
+    ax.axvspan(lo, budget, color="tab:green", alpha=0.08)
+    ax.axvline(budget, color="tab:green", lw=1.5, label=f"{cost} <= {budget:g}")
+    if chosen is not None:
+        ax.scatter([candidates[chosen][cost]], [candidates[chosen][optimize]], s=220, facecolors="none",
+                   edgecolors="k", linewidths=2, zorder=4, label=f"chosen: {chosen}")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set(title=title, xlabel=xlabel or cost, ylabel=ylabel or optimize, xlim=(lo, max(xs.max(), budget) * 1.3))
+    ax.legend(fontsize=8, loc="lower right")
+    return ax

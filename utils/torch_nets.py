@@ -293,6 +293,49 @@ def train(net: nn.Module, loader: DataLoader, epochs: int = 2, lr: float = 0.001
     return history
 
 
+def loss_curve_grid(net_factory: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor,
+                    lrs: Sequence[float], momenta: Sequence[float], steps: int = 500, batch_size: int = 4,
+                    log_every: int = 25, seed: int = 0) -> dict[tuple[float, float], np.ndarray]:
+    """Train a fresh copy of the same network for every (learning rate, momentum) pair, for a precomputed grid.
+
+    Inputs:
+    - net_factory: builds the network; it is called once, under ``torch.manual_seed(seed)``, and every run starts
+      from a copy of those weights.
+    - x: training inputs (N, ...); y: labels (N,). Every run sees the same ``steps`` mini-batches of
+      ``batch_size`` (one seeded order), with SGD(lr, momentum) on the cross-entropy.
+    - log_every: record the mean loss of every ``log_every`` steps.
+    Returns: (lr, momentum) -> curve of shape (steps // log_every,); after a NaN or infinite loss (divergence)
+    the rest of the curve is NaN.
+    """
+    import copy
+
+    steps, batch_size = check_positive_int(steps, "steps"), check_positive_int(batch_size, "batch_size")
+    log_every = check_positive_int(log_every, "log_every")
+    if len(x) != len(y) or len(x) < batch_size:
+        raise ValueError(f"x and y must hold the same number of examples, at least batch_size={batch_size}; "
+                         f"got {len(x)} and {len(y)}")
+    torch.manual_seed(seed)
+    start = net_factory()
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.cat([torch.randperm(len(x), generator=gen) for _ in range(steps * batch_size // len(x) + 1)])
+    batches = order[:steps * batch_size].reshape(steps, batch_size)
+    curves = {}
+    for lr in lrs:
+        check_range(lr, "lr", 0, None, low_inclusive=False)
+        for momentum in momenta:
+            check_range(momentum, "momentum", 0, 1, high_inclusive=False)
+            net = copy.deepcopy(start)
+            opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+            losses = np.full(steps, np.nan)
+            for i, idx in enumerate(batches):
+                losses[i] = train_step(net, x[idx], y[idx], opt, F.cross_entropy)
+                if not np.isfinite(losses[i]):
+                    losses[i:] = np.nan
+                    break
+            curves[(lr, momentum)] = losses[:steps // log_every * log_every].reshape(-1, log_every).mean(axis=1)
+    return curves
+
+
 @torch.no_grad()
 def predict(net: nn.Module, loader: DataLoader, device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """Run ``net`` in eval mode over ``loader``. Returns (y_true (N,), y_pred (N,)) as int64 numpy arrays."""

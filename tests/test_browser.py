@@ -231,3 +231,40 @@ def test_the_browser_check_catches_broken_widgets(browser, lab):
     text = "; ".join(problems)
     assert "panel 0: moving 'a' did not change the figure" in text
     assert "panel 1 shows no figure (message: " in text and "broken on purpose" in text
+
+
+PUSHED_TOO_FAR = '''
+from utils.notebook import setup
+setup()
+from utils.widgets import SliderPanel
+
+def fragile(fig, a):         # works at a = 2, refuses any larger value
+    if a > 2:
+        raise ValueError(f"a = {a} is pushed too far")
+    fig.add_subplot().plot([0, a])
+    return f"a = {a}"
+
+display(SliderPanel(fragile, {"a": (1, 5, 1, 2)}))
+'''
+
+
+def test_a_panel_pushed_too_far_shows_its_message_over_the_dimmed_last_figure(browser, lab):
+    """The message replaces no figure: the last good one stays, dimmed in the page (not only in Python)."""
+    folder = ARTIFACTS / "broken"
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(textwrap.dedent(PUSHED_TOO_FAR))])
+    nb.metadata["kernelspec"] = dict(KERNEL)
+    nbformat.write(nb, folder / "pushed_too_far.ipynb")
+    page = LabPage(browser, lab, "test-artifacts/broken/pushed_too_far.ipynb")
+    try:
+        assert page.run_all() == []
+        figure = page.page.locator(".faceapp-panel .faceapp-figure").first
+        assert float(figure.evaluate("e => getComputedStyle(e).opacity")) == 1.0
+        result = page.move_first_control(0, max_presses=1, timeout_s=20)
+        assert "pushed too far" in result.message and "Traceback" not in result.message
+        page.page.wait_for_function("e => getComputedStyle(e).opacity < 0.5", arg=figure.element_handle(),
+                                    timeout=10_000)
+        page.screenshot(folder / "pushed_too_far.png")
+    finally:
+        page.close()
+        lab.shutdown_kernels()

@@ -31,10 +31,10 @@ def test_panel_shows_a_message_not_a_traceback_when_training_diverges():
     good = panel.image.value
     panel.set(lr=1.5)
     assert "diverged" in panel.message.value and "iteration 12" in panel.message.value
-    assert panel.image.value == good and panel.image.layout.opacity == "0.35"  # the last good figure, dimmed
+    assert panel.image.value == good and panel.stale  # the last good figure, dimmed
     assert panel.text.value == ""  # its summary no longer applies
     panel.set(lr=0.3)
-    assert panel.message.value == "" and panel.image.layout.opacity == "1"
+    assert panel.message.value == "" and not panel.stale
 
 
 def test_panel_turns_any_error_into_a_message():
@@ -50,11 +50,11 @@ def test_show_message_dims_a_stale_figure_or_keeps_a_current_one_and_the_next_re
     summary = panel.text.value
     panel.show_message("notes.png: please upload a JPEG or PNG <photo>", stale=False)
     assert "&lt;photo&gt;" in panel.message.value and panel.text.value == summary
-    assert panel.image.layout.opacity == "1"
+    assert not panel.stale
     panel.show_message("no photo")
-    assert panel.text.value == "" and panel.image.layout.opacity == "0.35"
+    assert panel.text.value == "" and panel.stale
     panel.set(lr=0.7)
-    assert panel.message.value == "" and panel.image.layout.opacity == "1" and "final cost" in panel.text.value
+    assert panel.message.value == "" and not panel.stale and "final cost" in panel.text.value
 
 
 def test_paused_changes_several_controls_with_one_redraw():

@@ -91,7 +91,9 @@ class SliderPanel:
         self._paused = 0
         rows = [W.HBox(list(self.controls.values())[i:i + columns])
                 for i in range(0, len(self.controls), columns)]
-        self.widget = W.VBox([*rows, self.message, self.image, self.text])
+        # ipywidgets 8's Layout has no opacity: a stale figure is dimmed by a CSS class and this rule.
+        self._style = W.HTML("<style>.faceapp-stale{opacity:0.35}</style>")
+        self.widget = W.VBox([*rows, self.message, self.image, self.text, self._style])
         # CSS classes let the browser test (tests/test_browser.py) find each part of a panel.
         self.widget.add_class("faceapp-panel")
         self.image.add_class("faceapp-figure")
@@ -148,8 +150,13 @@ class SliderPanel:
         self.image.value = buf.getvalue()
         self.text.value = f"<pre style='margin:0'>{html.escape(summary)}</pre>" if summary else ""
         self.message.value = ""
-        self.image.layout.opacity = "1"
+        self.image.remove_class("faceapp-stale")
         self.latencies.append(time.perf_counter() - start)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the figure is dimmed: it shows the last values that worked, not the controls' values."""
+        return "faceapp-stale" in self.image._dom_classes
 
     def show_message(self, text: str, stale: bool = True) -> None:
         """Show ``text`` in the message line (e.g. a refused upload). ``stale``: the figure no longer matches the
@@ -160,7 +167,7 @@ class SliderPanel:
         # The last good figure stays (dimmed) so the learner sees what worked; its summary no longer applies.
         if stale:
             self.text.value = ""
-            self.image.layout.opacity = "0.35"
+            self.image.add_class("faceapp-stale")
         self.message.value = (f"<div class='faceapp-warning' style='color:#8a4b00;background:#fff4e0;"
                               f"padding:4px 8px;border-radius:4px'>&#9888; {html.escape(text)}</div>")
 

@@ -61,3 +61,12 @@ def test_report_puts_the_face_detector_beside_the_cascade_with_verdicts(tmp_path
     assert "| 0.25 | 0.00 | at most 0.1 | **not met** |" in md
     assert "| 90% | 90% | at least 90% | met |" in md
     assert "grass 1 / 1" in md
+
+
+def test_report_rows_for_the_conv_dtypes_name_dtype_layer_and_verdict():
+    layer = {"layer": "stride 2, non-divisible", "shape": "A (1, 5, 5, 1)", "float64_over_tf": 1.8,
+             "float32_over_tf": 1.6, "cpu_float64_over_tf": 1.7, "cpu_float32_over_tf": 1.2}
+    rows = report.kernel_rows({"conv_dtypes": {"layers": [layer]}})
+    assert rows[0][0].startswith("conv fwd+bwd stride 2, non-divisible, numpy float64") and rows[0][3] == "met"
+    assert rows[0][1] == "1.80x the time (CPU time 1.70x)" and rows[0][2] == "within 2x"
+    assert rows[1][2] == "within 1.5x" and rows[1][3] == "**not met**"

@@ -462,7 +462,7 @@ def test_detect_edges_finds_a_vertical_edge_but_not_a_horizontal_one():
     np.testing.assert_allclose(vertical[1:-1, [0, 5]][:, 1], 0.0)  # flat dark region far right gives 0
     np.testing.assert_allclose(horizontal[1:-1, 1:-1], 0.0)
     assert set(EDGE_FILTERS) >= {"vertical", "horizontal", "sobel vertical", "sobel horizontal"}
-    with pytest.raises(ValueError, match="unknown edge filter"):
+    with pytest.raises(ValueError, match="kind must be an edge filter"):
         detect_edges(img, "diagonal")
 
 

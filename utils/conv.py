@@ -32,9 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from utils.validation import as_array
+from utils.validation import as_array, check_choice, check_keys
 
 MODES = ("max", "average")
+#: The keys of a convolution's and a pooling layer's hparameters: another key (a "pad" given to a pooling
+#: layer, which has no padding; a misspelt "strides") is refused, never silently ignored.
+CONV_HPARAMETERS = ("stride", "pad")
+POOL_HPARAMETERS = ("stride", "f")
 
 
 # --- sizes and checks -----------------------------------------------------------------------------------
@@ -111,6 +115,7 @@ def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any], dty
     if b.shape != (1, 1, 1, n_C):
         raise ValueError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {b.shape}")
     stride, pad = _hparam(hparameters, "stride", 1), _hparam(hparameters, "pad", 0)
+    check_keys(hparameters, "hparameters", allowed=CONV_HPARAMETERS)
     n_H, n_W = _output_hw(A_prev, f, pad, stride, f"W (shape {W.shape}): its filter size")
     return A_prev, W, b, stride, pad, n_H, n_W
 
@@ -121,6 +126,7 @@ def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str, dtype: t
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None), dtype=dtype)
     f, stride = _hparam(hparameters, "f", 1), _hparam(hparameters, "stride", 1)
+    check_keys(hparameters, "hparameters", allowed=POOL_HPARAMETERS)
     n_H, n_W = _output_hw(A_prev, f, 0, stride, "hparameters['f']")
     return A_prev, f, stride, n_H, n_W
 
@@ -541,18 +547,16 @@ def conv_forward_tf(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any])
 
     Inputs as conv_forward. Returns Z of shape (m, n_H, n_W, n_C) as float64 numpy.
     """
-    import tensorflow as tf
-
     A_prev, W, b, stride, pad, _, _ = _check_conv(A_prev, W, b, hparameters)
+    import tensorflow as tf
     Z = tf.nn.conv2d(tf.constant(zero_pad(A_prev, pad)), tf.constant(W), strides=stride, padding="VALID") + b
     return np.asarray(Z, dtype=np.float64)
 
 
 def pool_forward_tf(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max") -> np.ndarray:
     """The same pooling computed by TensorFlow (``tf.nn.max_pool2d`` or ``tf.nn.avg_pool2d``, VALID)."""
-    import tensorflow as tf
-
     A_prev, f, stride, _, _ = _check_pool(A_prev, hparameters, mode)
+    import tensorflow as tf
     op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
     return np.asarray(op(tf.constant(A_prev), ksize=f, strides=stride, padding="VALID"), dtype=np.float64)
 
@@ -572,8 +576,7 @@ def detect_edges(image: Any, kind: str = "vertical") -> np.ndarray:
     Inputs: image of shape (H, W) (or (H, W, 3): converted to gray by averaging); kind, a key of EDGE_FILTERS.
     Returns: the filter response, shape (H, W) (positive: light-to-dark edge, negative: dark-to-light).
     """
-    if kind not in EDGE_FILTERS:
-        raise ValueError(f"unknown edge filter {kind!r}; choose one of {list(EDGE_FILTERS)}")
+    check_choice(kind, "kind", EDGE_FILTERS, "an edge filter")
     img = as_array(image, "image")
     if img.ndim == 3 and img.shape[-1] in (3, 4):
         img = img[..., :3].mean(axis=-1)

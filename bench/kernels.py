@@ -192,9 +192,15 @@ CONV_DTYPE_LAYERS = [("stride 1, 'same'", (16, 32, 32, 16), (3, 3, 16, 32), 1, 1
                      ("stride 2, non-divisible", (16, 28, 28, 16), (5, 5, 16, 32), 2, 0)]
 
 
-def conv_dtypes(repeat: int = 9) -> dict:
+def conv_dtypes(repeat: int = 9, blas_threads: int | None = 1) -> dict:
     """Vectorized conv forward+backward in float64 (the course's dtype) and float32 against eager
-    ``tf.nn.conv2d`` float32 forward+backward (GradientTape), same inputs, timings interleaved in one run."""
+    ``tf.nn.conv2d`` float32 forward+backward (GradientTape), same inputs, timings interleaved in one run.
+
+    numpy runs as in the workbook's notebooks: ``utils.notebook.setup()`` limits its BLAS to
+    ``blas_threads`` = 1 thread (None: BLAS's default); TensorFlow keeps its own default thread pool.
+    """
+    from threadpoolctl import threadpool_limits
+
     tf, _ = _frameworks()
     from utils.conv import conv_backward, conv_forward
 
@@ -227,13 +233,14 @@ def conv_dtypes(repeat: int = 9) -> dict:
                 return conv_backward(dZ, cache)
 
             fns[f"numpy_{np.dtype(dtype).name}_s"] = numpy_fb
-        t, cpu = _paired_medians(fns, repeat=repeat)
+        with threadpool_limits(blas_threads, user_api="blas"):
+            t, cpu = _paired_medians(fns, repeat=repeat)
         rows.append({"layer": name, "shape": f"A {a_shape}, W {w_shape}, stride {stride}, pad {pad}", **t,
                      "float64_over_tf": t["numpy_float64_s"] / t["tf_float32_s"],
                      "float32_over_tf": t["numpy_float32_s"] / t["tf_float32_s"],
                      "cpu_float64_over_tf": cpu["numpy_float64_s"] / cpu["tf_float32_s"],
                      "cpu_float32_over_tf": cpu["numpy_float32_s"] / cpu["tf_float32_s"]})
-    return {"layers": rows}
+    return {"layers": rows, "blas_threads": blas_threads}
 
 
 def matmul_ceiling() -> dict:

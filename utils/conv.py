@@ -420,25 +420,25 @@ def _scatter_windows(d_windows: np.ndarray, out_shape: tuple[int, ...], stride: 
 
 def _col2im_product(dZ_col: np.ndarray, W: np.ndarray, out_shape: tuple[int, ...], stride: int, n_H: int,
                     n_W: int) -> np.ndarray:
-    """col2im of d_cols = dZ_col @ W_col.T (the gradient of every window), one filter row di at a time.
+    """col2im of d_cols = dZ_col @ W_col.T (the gradient of every window), one filter tap (di, dj) at a time.
 
-    The product dZ_col (m*n_H*n_W, n_C) @ W_col.T (n_C, f*f*n_C_prev) is done in f row blocks,
-    dZ_col @ W[di].T of width f*n_C_prev, and each block is added into its f shifted, strided places at once:
-    the same sums as ``_scatter_windows`` on the whole d_cols, through one buffer f times smaller. The whole
-    d_cols (19 MB in float64 for a 16 x 32 x 32 x 16 input and 3 x 3 filters), alive next to the im2col
-    columns of the same size, was a fresh allocation on every call: its first-touch page faults, not the
-    matrix products, were most of float64's extra time in the backward pass.
+    The product dZ_col (m*n_H*n_W, n_C) @ W_col.T (n_C, f*f*n_C_prev) is done in its f*f column blocks,
+    block (di, dj) = dZ_col @ W[di, dj].T, and each block is added into its shifted, strided place at once:
+    the same sums as ``_scatter_windows`` on the whole d_cols, through one contiguous buffer of
+    m*n_H*n_W x n_C_prev. The whole d_cols (19 MB in float64 for a 16 x 32 x 32 x 16 input and 3 x 3 filters),
+    alive next to the im2col columns of the same size, was a fresh allocation on every call: its first-touch
+    page faults, and the strided reads back out of it, not the matrix products, were most of float64's extra
+    time in the backward pass (measured with one BLAS thread, the workbook's setting: utils.notebook.setup).
     """
-    f, _, n_C_prev, n_C = W.shape
+    f, _, n_C_prev, _ = W.shape
     m = out_shape[0]
     out = np.zeros(out_shape, dtype=dZ_col.dtype)
-    buf = np.empty((dZ_col.shape[0], f * n_C_prev), dtype=dZ_col.dtype)
+    buf = np.empty((dZ_col.shape[0], n_C_prev), dtype=dZ_col.dtype)
     row_end, col_end = (n_H - 1) * stride + 1, (n_W - 1) * stride + 1
     for di in range(f):
-        np.matmul(dZ_col, W[di].reshape(f * n_C_prev, n_C).T, out=buf)      # d_cols[:, di, :, :]
-        block = buf.reshape(m, n_H, n_W, f, n_C_prev)
         for dj in range(f):
-            out[:, di: di + row_end: stride, dj: dj + col_end: stride, :] += block[:, :, :, dj]
+            np.matmul(dZ_col, W[di, dj].T, out=buf)                      # d_cols[:, di, dj, :]
+            out[:, di: di + row_end: stride, dj: dj + col_end: stride, :] += buf.reshape(m, n_H, n_W, n_C_prev)
     return out
 
 

@@ -158,7 +158,8 @@ def bn_model_forward(X: np.ndarray, parameters: dict[str, np.ndarray], bn_params
     if bn_params is None:
         return softmax_model_forward(X, parameters)
     if not isinstance(bn_params, (list, tuple)):
-        raise ValueError(f"bn_params must be a list of one bn_param dict per hidden layer, got {type(bn_params).__name__}")
+        raise ValueError(f"bn_params must be a list of one bn_param dict per hidden layer, "
+                         f"got {type(bn_params).__name__}")
     L = len(bn_params) + 1
     hidden = check_layer_parameters(parameters, "parameters", biases=()) - 1
     if hidden != len(bn_params):

@@ -437,7 +437,8 @@ def pair_distances(E: Any, pairs: Any) -> np.ndarray:
     if P.ndim != 2 or P.shape[1] != 2:
         raise ValueError(f"pairs must have shape (k, 2), got {P.shape}")
     if P.size and (not np.issubdtype(P.dtype, np.integer) or P.min() < 0 or P.max() >= E.shape[0]):
-        raise ValueError(f"pairs must hold row indices of E, integers in [0, {E.shape[0]}), got {P.ravel()[:6].tolist()}")
+        raise ValueError(f"pairs must hold row indices of E, integers in [0, {E.shape[0]}), "
+                         f"got {P.ravel()[:6].tolist()}")
     return np.linalg.norm(E[P[:, 0]] - E[P[:, 1]], axis=1)
 
 

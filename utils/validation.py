@@ -159,7 +159,8 @@ def check_keys(mapping: Any, name: str, required: Sequence[str] = (), allowed: S
     check_mapping(mapping, name)
     missing = [k for k in required if k not in mapping]
     if missing:
-        raise ValueError(f"{name} is missing {missing}: expected keys {list(required)}, got {sorted(map(str, mapping))}")
+        raise ValueError(f"{name} is missing {missing}: expected keys {list(required)}, "
+                         f"got {sorted(map(str, mapping))}")
     if allowed is not None:
         unknown = [k for k in mapping if k not in allowed]
         if unknown:

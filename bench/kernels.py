@@ -162,6 +162,87 @@ def conv_and_pool() -> dict:
     return out
 
 
+def _paired_medians(fns: dict, repeat: int = 9, warmup: int = 2) -> tuple[dict, dict]:
+    """Median wall-clock and median CPU seconds (all threads of this process) of each function, their runs
+    interleaved (a, b, a, b, ...) so that on a shared machine a burst of load slows every contender alike.
+
+    The CPU time is the work done whatever the load: on a busy machine a multi-threaded BLAS call waits for
+    its threads and the wall-clock ratios swing, the CPU-time ratios much less.
+    """
+    import statistics
+    import time
+
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    wall: dict = {k: [] for k in fns}
+    cpu: dict = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall[k].append(time.perf_counter() - start)
+            cpu[k].append(time.process_time() - start_cpu)
+    return ({k: statistics.median(v) for k, v in wall.items()}, {k: statistics.median(v) for k, v in cpu.items()})
+
+
+#: The layers of the dtype comparison: (name, A_prev shape, W shape, stride, pad). The second one's
+#: n_H_prev - f = 23 is not a multiple of the stride: the floor drops the last row and column.
+CONV_DTYPE_LAYERS = [("stride 1, 'same'", (16, 32, 32, 16), (3, 3, 16, 32), 1, 1),
+                     ("stride 2, non-divisible", (16, 28, 28, 16), (5, 5, 16, 32), 2, 0)]
+
+
+def conv_dtypes(repeat: int = 9, blas_threads: int | None = 1) -> dict:
+    """Vectorized conv forward+backward in float64 (the course's dtype) and float32 against eager
+    ``tf.nn.conv2d`` float32 forward+backward (GradientTape), same inputs, timings interleaved in one run.
+
+    numpy runs as in the workbook's notebooks: ``utils.notebook.setup()`` limits its BLAS to
+    ``blas_threads`` = 1 thread (None: BLAS's default); TensorFlow keeps its own default thread pool.
+    """
+    from threadpoolctl import threadpool_limits
+
+    tf, _ = _frameworks()
+    from utils.conv import conv_backward, conv_forward
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, a_shape, w_shape, stride, pad in CONV_DTYPE_LAYERS:
+        A = rng.standard_normal(a_shape)
+        W = rng.standard_normal(w_shape)
+        b = rng.standard_normal((1, 1, 1, w_shape[3]))
+        hp = {"stride": stride, "pad": pad}
+        padding = "SAME" if pad == (w_shape[0] - 1) // 2 and stride == 1 else "VALID"
+        if padding == "VALID" and pad:
+            raise ValueError(f"layer {name!r}: only pad 0 (VALID) or stride-1 'same' layers are compared")
+        At = tf.constant(A.astype(np.float32))
+        Wt, bt = tf.Variable(W.astype(np.float32)), tf.Variable(b.reshape(-1).astype(np.float32))
+
+        def tf_eager():
+            with tf.GradientTape() as tape:
+                tape.watch(At)
+                s = tf.reduce_sum(tf.nn.conv2d(At, Wt, strides=stride, padding=padding) + bt)
+            return [g.numpy() for g in tape.gradient(s, [At, Wt, bt])]
+
+        fns = {"tf_float32_s": tf_eager}
+        for dtype in (np.float64, np.float32):
+            Ad, Wd, bd = A.astype(dtype), W.astype(dtype), b.astype(dtype)
+            dZ = np.ones_like(conv_forward(Ad, Wd, bd, hp)[0])
+
+            def numpy_fb(Ad=Ad, Wd=Wd, bd=bd, dZ=dZ):
+                _, cache = conv_forward(Ad, Wd, bd, hp)
+                return conv_backward(dZ, cache)
+
+            fns[f"numpy_{np.dtype(dtype).name}_s"] = numpy_fb
+        with threadpool_limits(blas_threads, user_api="blas"):
+            t, cpu = _paired_medians(fns, repeat=repeat)
+        rows.append({"layer": name, "shape": f"A {a_shape}, W {w_shape}, stride {stride}, pad {pad}", **t,
+                     "float64_over_tf": t["numpy_float64_s"] / t["tf_float32_s"],
+                     "float32_over_tf": t["numpy_float32_s"] / t["tf_float32_s"],
+                     "cpu_float64_over_tf": cpu["numpy_float64_s"] / cpu["tf_float32_s"],
+                     "cpu_float32_over_tf": cpu["numpy_float32_s"] / cpu["tf_float32_s"]})
+    return {"layers": rows, "blas_threads": blas_threads}
+
+
 def matmul_ceiling() -> dict:
     """This machine's numpy matmul GFLOP/s (float64 and float32, 1024 x 1024): the practical ceiling."""
     rng = np.random.default_rng(0)
@@ -176,7 +257,8 @@ def matmul_ceiling() -> dict:
 def run_all(progress=print) -> dict:
     results = {}
     for name, fn in [("loop_vs_vectorized", loop_vs_vectorized), ("matmul", matmul_ceiling),
-                     ("deep_training_step", deep_training_step), ("conv_and_pool", conv_and_pool)]:
+                     ("deep_training_step", deep_training_step), ("conv_and_pool", conv_and_pool),
+                     ("conv_dtypes", conv_dtypes)]:
         progress(f"kernels: {name} ...")
         results[name] = fn()
     return results

@@ -46,6 +46,17 @@ def kernel_rows(k: dict) -> list[tuple[str, str, str, str]]:
                      f"{c['numpy_over_fastest']:.1f}x the time", "(reported)", ""))
         rows.append(("max-pool 2x2/2 fwd+bwd, numpy / tf.nn.max_pool2d", f"{c['pool_numpy_over_tf']:.2f}x the time",
                      "within 1.5x", _ok(c["pool_numpy_over_tf"] <= 1.5)))
+    cd = k.get("conv_dtypes", {})
+    threads = cd.get("blas_threads")
+    blas = f", {threads} BLAS thread{'s' if threads != 1 else ''} as in the notebooks" if threads else ""
+    for r in cd.get("layers", []):
+        for dtype, target in (("float64", 2.0), ("float32", 1.5)):
+            ratio = r[f"{dtype}_over_tf"]
+            cpu = r.get(f"cpu_{dtype}_over_tf")
+            rows.append((f"conv fwd+bwd {r['layer']}, numpy {dtype}{blas} / eager tf.nn.conv2d float32 "
+                         f"({r['shape']})",
+                         f"{ratio:.2f}x the time" + (f" (CPU time {cpu:.2f}x)" if cpu is not None else ""),
+                         f"within {target:g}x", _ok(ratio <= target)))
     return rows
 
 
@@ -114,7 +125,8 @@ def write(root: Path, run: dict) -> Path:
     if k:
         lines += ["## From scratch vs frameworks", "",
                   "Same shapes, same machine, same run. numpy runs in float64 for Course 1 code (as the course does) "
-                  "and float32 for the conv comparisons; Keras and PyTorch run in float32.", "",
+                  "and float32 for the conv comparisons, except the dtype rows (float64, the course's dtype, and "
+                  "float32, their timings interleaved with eager TensorFlow's); Keras and PyTorch run in float32.", "",
                   "| comparison | measured | target | verdict |", "| --- | --- | --- | --- |"]
         lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in kernel_rows(k)]
         lines.append("")

@@ -123,3 +123,13 @@ def test_make_bench_gpu_on_a_machine_without_a_gpu_exits_2_with_its_message_and_
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "make bench-gpu: no GPU here" in proc.stderr and "BENCHMARKS.md is unchanged" in proc.stderr
     assert (ROOT / "BENCHMARKS.md").read_bytes() == before
+
+
+def test_report_rows_for_the_conv_dtypes_name_dtype_layer_and_verdict():
+    layer = {"layer": "stride 2, non-divisible", "shape": "A (1, 5, 5, 1)", "float64_over_tf": 1.8,
+             "float32_over_tf": 1.6, "cpu_float64_over_tf": 1.7, "cpu_float32_over_tf": 1.2}
+    rows = report.kernel_rows({"conv_dtypes": {"layers": [layer], "blas_threads": 1}})
+    assert rows[0][0].startswith("conv fwd+bwd stride 2, non-divisible, numpy float64, 1 BLAS thread as in the "
+                                 "notebooks / eager tf.nn.conv2d float32") and rows[0][3] == "met"
+    assert rows[0][1] == "1.80x the time (CPU time 1.70x)" and rows[0][2] == "within 2x"
+    assert rows[1][2] == "within 1.5x" and rows[1][3] == "**not met**"

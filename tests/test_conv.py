@@ -462,7 +462,7 @@ def test_detect_edges_finds_a_vertical_edge_but_not_a_horizontal_one():
     np.testing.assert_allclose(vertical[1:-1, [0, 5]][:, 1], 0.0)  # flat dark region far right gives 0
     np.testing.assert_allclose(horizontal[1:-1, 1:-1], 0.0)
     assert set(EDGE_FILTERS) >= {"vertical", "horizontal", "sobel vertical", "sobel horizontal"}
-    with pytest.raises(ValueError, match="unknown edge filter"):
+    with pytest.raises(ValueError, match="kind must be an edge filter"):
         detect_edges(img, "diagonal")
 
 
@@ -508,3 +508,27 @@ def test_pool_with_stride_equal_to_window_tiles_and_equals_naive(rng, mode, shap
     dP = rng.standard_normal(P.shape)
     dA = pool_backward(dP, cache, mode=mode)
     np.testing.assert_allclose(dA, pool_backward_naive(dP, cache_naive, mode=mode))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_vectorized_conv_keeps_the_callers_dtype_without_copying_its_arrays(dtype):
+    rng = np.random.default_rng(7)
+    A, W, b = (rng.standard_normal(s).astype(dtype) for s in ((2, 7, 7, 3), (3, 3, 3, 4), (1, 1, 1, 4)))
+    Z, cache = conv_forward(A, W, b, {"stride": 2, "pad": 1})
+    assert cache[0] is A and cache[1] is W and cache[2] is b  # no float64 round trip of the inputs
+    grads = conv_backward(np.ones_like(Z), cache)
+    assert Z.dtype == dtype and all(g.dtype == dtype for g in grads)
+
+
+@pytest.mark.parametrize("shape, f, stride", [((2, 6, 6, 3), 3, 1), ((2, 8, 9, 3), 5, 2), ((1, 7, 7, 2), 2, 2)])
+def test_col2im_by_filter_tap_equals_the_scatter_of_the_whole_window_gradient(shape, f, stride):
+    from utils.conv import _col2im_product, _scatter_windows
+
+    rng = np.random.default_rng(8)
+    m, H, W_, C = shape
+    n_H, n_W = (H - f) // stride + 1, (W_ - f) // stride + 1
+    W = rng.standard_normal((f, f, C, 4))
+    dZ_col = rng.standard_normal((m * n_H * n_W, 4))
+    d_cols = (dZ_col @ W.reshape(-1, 4).T).reshape(m, n_H, n_W, f, f, C)
+    np.testing.assert_allclose(_col2im_product(dZ_col, W, shape, stride, n_H, n_W),
+                               _scatter_windows(d_cols, shape, stride), rtol=1e-12, atol=1e-12)

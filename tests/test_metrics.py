@@ -52,7 +52,7 @@ def test_f1_from_precision_recall_is_the_harmonic_mean_and_decides_the_course_ex
 
 
 def test_f1_from_precision_recall_rejects_values_outside_0_1():
-    with pytest.raises(ValueError, match=r"precision must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"p \(precision\) must be in \[0, 1\]"):
         f1_from_precision_recall(95, 0.9)
 
 

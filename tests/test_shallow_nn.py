@@ -147,7 +147,7 @@ def test_bad_input_gets_clear_errors(rng):
         backward_propagation(p, cache, X, Y[:, :5])
     with pytest.raises(ValueError, match="cache must be the dict"):
         backward_propagation(p, {}, X, Y)
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="activation must be an activation, one of"):
         train_nn(X, Y, 3, activation="swish")
     with pytest.raises(ValueError, match="n_h must be a positive integer"):
         train_nn(X, Y, 0)

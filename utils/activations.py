@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.validation import as_array, check_range
+from utils.validation import as_array, check_choice, check_range
 
 #: Slope of leaky ReLU for z < 0 (the course's 0.01).
 LEAKY_SLOPE = 0.01
@@ -113,7 +113,7 @@ def _dA_and_Z(dA: Any, cache: Any) -> tuple[np.ndarray, np.ndarray]:
     dA = as_array(dA, "dA")
     Z = as_array(cache, "cache (Z)")
     if dA.shape != Z.shape:
-        raise ValueError(f"dA must have the shape of the cached Z {Z.shape}, got shape {dA.shape}")
+        raise ValueError(f"dA must have the shape of the cached Z (cache) {Z.shape}, got shape {dA.shape}")
     return dA, Z
 
 
@@ -187,17 +187,21 @@ DERIVATIVES_FROM_OUTPUT: dict[str, Forward] = {
 }
 
 
-def derivative_from_output(name: str) -> Forward:
+def derivative_from_output(name: str, arg: str = "name") -> Forward:
     """The derivative g' of activation ``name`` as a function of its output a = g(z): tanh gives 1 - a^2.
 
-    For the backward passes whose cache holds A (``utils.shallow_nn``); ValueError for an unknown name.
+    For the backward passes whose cache holds A (``utils.shallow_nn``); ValueError for an unknown name (the
+    message names ``arg``, the caller's argument).
     """
-    get_activation(name)
+    get_activation(name, arg)
     return DERIVATIVES_FROM_OUTPUT[name]
 
 
-def get_activation(name: str) -> tuple[Forward, Backward, Forward]:
-    """Return ``(forward, backward, derivative)`` for an activation name; ValueError for an unknown name."""
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+def get_activation(name: str, arg: str = "name") -> tuple[Forward, Backward, Forward]:
+    """Return ``(forward, backward, derivative)`` for an activation name; ValueError for an unknown name.
+
+    ``arg`` is the argument the caller took the name from ("activation", "hidden_activation"): the message
+    names it, e.g. "hidden_activation must be an activation, one of [...], got 'softplus'".
+    """
+    check_choice(name, arg, ACTIVATIONS, "an activation")
     return ACTIVATIONS[name]

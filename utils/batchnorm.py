@@ -19,13 +19,23 @@ from typing import Any
 
 import numpy as np
 
-from utils.validation import as_array, check_range
+from utils.validation import as_array, check_keys, check_layer_parameters, check_positive_int, check_range
 
 BNCache = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
 
 
+#: The keys a ``bn_param`` may hold; any other (a misspelt "momentun") is refused, not ignored.
+BN_PARAM_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
+
+
 def init_bn_param(n: int, eps: float = 1e-5, momentum: float = 0.9) -> dict[str, Any]:
-    """A fresh ``bn_param`` for a layer of n units: mode "train", running_mean 0 and running_var 1, shape (n, 1)."""
+    """A fresh ``bn_param`` for a layer of n units: mode "train", running_mean 0 and running_var 1, shape (n, 1).
+
+    Inputs: n >= 1 units; eps > 0; momentum in [0, 1].
+    """
+    n = check_positive_int(n, "n")
+    eps = check_range(eps, "eps", 0, None, low_inclusive=False)
+    momentum = check_range(momentum, "momentum", 0, 1)
     return {"mode": "train", "eps": eps, "momentum": momentum,
             "running_mean": np.zeros((n, 1)), "running_var": np.ones((n, 1))}
 
@@ -47,6 +57,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     n = x.shape[0]
     gamma = as_array(gamma, "gamma", shape=(n, 1))
     beta = as_array(beta, "beta", shape=(n, 1))
+    check_keys(bn_param, "bn_param", allowed=BN_PARAM_KEYS)
     mode = bn_param.get("mode", "train")
     if mode not in ("train", "test"):
         raise ValueError(f"bn_param['mode'] must be 'train' or 'test', got {mode!r}")
@@ -115,7 +126,9 @@ def initialize_bn_network(layers_dims: list[int], batchnorm: bool = True, seed: 
     Without, every layer has W_l and b_l (zeros). Both draw the same W's from ``seed``.
     """
     from utils.deep_nn import initialize_parameters_deep
+    from utils.initialization import check_layers_dims
 
+    layers_dims = check_layers_dims(layers_dims)
     base = initialize_parameters_deep(layers_dims, init="he", seed=seed)
     L = len(layers_dims) - 1
     if not batchnorm:
@@ -144,7 +157,17 @@ def bn_model_forward(X: np.ndarray, parameters: dict[str, np.ndarray], bn_params
 
     if bn_params is None:
         return softmax_model_forward(X, parameters)
+    if not isinstance(bn_params, (list, tuple)):
+        raise ValueError(f"bn_params must be a list of one bn_param dict per hidden layer, "
+                         f"got {type(bn_params).__name__}")
     L = len(bn_params) + 1
+    hidden = check_layer_parameters(parameters, "parameters", biases=()) - 1
+    if hidden != len(bn_params):
+        raise ValueError(f"bn_params must hold one dict per hidden layer: parameters has {hidden} hidden layers, "
+                         f"got {len(bn_params)} bn_params")
+    for l in range(1, L):
+        check_keys(parameters, "parameters", required=(f"W{l}", f"gamma{l}", f"beta{l}"))
+    check_keys(parameters, "parameters", required=(f"W{L}", f"b{L}"))
     A, caches = as_array(X, "X", ndim=2), []
     for l in range(1, L):
         W = parameters[f"W{l}"]
@@ -169,6 +192,8 @@ def bn_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list, batchnorm: bo
 
     if not batchnorm:
         return softmax_model_backward(AL, Y, caches)
+    AL = as_array(AL, "AL", ndim=2)
+    Y = as_array(Y, "Y", shape=AL.shape)
     L = len(caches)
     grads: dict[str, np.ndarray] = {}
     dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(AL - Y, caches[-1])
@@ -196,11 +221,13 @@ def train_deep_net(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], batchno
     """
     from utils.optimizers import random_mini_batches, update_parameters_with_gd
     from utils.softmax import softmax_cost
-    from utils.validation import check_finite, check_positive_int
+    from utils.validation import check_finite
 
     X = as_array(X, "X", ndim=2)
     Y = as_array(Y, "Y", shape=(layers_dims[-1], X.shape[1]))
     num_epochs = check_positive_int(num_epochs, "num_epochs")
+    learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    mini_batch_size = check_positive_int(mini_batch_size, "mini_batch_size")
     parameters = initialize_bn_network(layers_dims, batchnorm, seed)
     bn_params = [init_bn_param(n, momentum=momentum) for n in layers_dims[1:-1]] if batchnorm else None
     costs: list[float] = []

@@ -32,9 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from utils.validation import as_array
+from utils.validation import as_array, check_choice, check_keys
 
 MODES = ("max", "average")
+#: The keys of a convolution's and a pooling layer's hparameters: another key (a "pad" given to a pooling
+#: layer, which has no padding; a misspelt "strides") is refused, never silently ignored.
+CONV_HPARAMETERS = ("stride", "pad")
+POOL_HPARAMETERS = ("stride", "f")
 
 
 # --- sizes and checks -----------------------------------------------------------------------------------
@@ -111,6 +115,7 @@ def _check_conv(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any], dty
     if b.shape != (1, 1, 1, n_C):
         raise ValueError(f"b must have shape (1, 1, 1, n_C) = (1, 1, 1, {n_C}), got {b.shape}")
     stride, pad = _hparam(hparameters, "stride", 1), _hparam(hparameters, "pad", 0)
+    check_keys(hparameters, "hparameters", allowed=CONV_HPARAMETERS)
     n_H, n_W = _output_hw(A_prev, f, pad, stride, f"W (shape {W.shape}): its filter size")
     return A_prev, W, b, stride, pad, n_H, n_W
 
@@ -121,6 +126,7 @@ def _check_pool(A_prev: Any, hparameters: Mapping[str, Any], mode: str, dtype: t
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     A_prev = as_array(A_prev, "A_prev", shape=(None, None, None, None), dtype=dtype)
     f, stride = _hparam(hparameters, "f", 1), _hparam(hparameters, "stride", 1)
+    check_keys(hparameters, "hparameters", allowed=POOL_HPARAMETERS)
     n_H, n_W = _output_hw(A_prev, f, 0, stride, "hparameters['f']")
     return A_prev, f, stride, n_H, n_W
 
@@ -412,6 +418,30 @@ def _scatter_windows(d_windows: np.ndarray, out_shape: tuple[int, ...], stride: 
     return out
 
 
+def _col2im_product(dZ_col: np.ndarray, W: np.ndarray, out_shape: tuple[int, ...], stride: int, n_H: int,
+                    n_W: int) -> np.ndarray:
+    """col2im of d_cols = dZ_col @ W_col.T (the gradient of every window), one filter tap (di, dj) at a time.
+
+    The product dZ_col (m*n_H*n_W, n_C) @ W_col.T (n_C, f*f*n_C_prev) is done in its f*f column blocks,
+    block (di, dj) = dZ_col @ W[di, dj].T, and each block is added into its shifted, strided place at once:
+    the same sums as ``_scatter_windows`` on the whole d_cols, through one contiguous buffer of
+    m*n_H*n_W x n_C_prev. The whole d_cols (19 MB in float64 for a 16 x 32 x 32 x 16 input and 3 x 3 filters),
+    alive next to the im2col columns of the same size, was a fresh allocation on every call: its first-touch
+    page faults, and the strided reads back out of it, not the matrix products, were most of float64's extra
+    time in the backward pass (measured with one BLAS thread, the workbook's setting: utils.notebook.setup).
+    """
+    f, _, n_C_prev, _ = W.shape
+    m = out_shape[0]
+    out = np.zeros(out_shape, dtype=dZ_col.dtype)
+    buf = np.empty((dZ_col.shape[0], n_C_prev), dtype=dZ_col.dtype)
+    row_end, col_end = (n_H - 1) * stride + 1, (n_W - 1) * stride + 1
+    for di in range(f):
+        for dj in range(f):
+            np.matmul(dZ_col, W[di, dj].T, out=buf)                      # d_cols[:, di, dj, :]
+            out[:, di: di + row_end: stride, dj: dj + col_end: stride, :] += buf.reshape(m, n_H, n_W, n_C_prev)
+    return out
+
+
 def _tiles(X: np.ndarray, f: int, n_H: int, n_W: int) -> np.ndarray:
     """Non-overlapping f x f windows (stride f) of X (m, H, W, C): (m, n_H, f, n_W, f, C).
 
@@ -439,7 +469,8 @@ def conv_forward(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any]) ->
     m, f, n_C_prev, n_C = A_prev.shape[0], W.shape[0], W.shape[2], W.shape[3]
     cols = _windows(_pad(A_prev, pad), f, stride, n_H, n_W)              # (m, n_H, n_W, f, f, C_prev)
     cols = cols.reshape(m * n_H * n_W, f * f * n_C_prev)                  # im2col (copies once)
-    Z = (cols @ W.reshape(f * f * n_C_prev, n_C)).reshape(m, n_H, n_W, n_C) + b  # W is (f, f, C_prev) first too
+    Z = (cols @ W.reshape(f * f * n_C_prev, n_C)).reshape(m, n_H, n_W, n_C)  # W is (f, f, C_prev) first too
+    Z += b  # in place: no second output-sized array
     return Z, (A_prev, W, b, dict(hparameters))
 
 
@@ -458,10 +489,8 @@ def conv_backward(dZ: Any, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.nda
     cols = _windows(A_prev_pad, f, stride, n_H, n_W).reshape(m * n_H * n_W, f * f * n_C_prev)
     dZ_col = dZ.reshape(m * n_H * n_W, n_C)
     db = dZ_col.sum(axis=0).reshape(1, 1, 1, n_C)
-    W_col = W.reshape(f * f * n_C_prev, n_C)
     dW = (cols.T @ dZ_col).reshape(f, f, n_C_prev, n_C)
-    d_cols = (dZ_col @ W_col.T).reshape(m, n_H, n_W, f, f, n_C_prev)
-    dA_prev_pad = _scatter_windows(d_cols, A_prev_pad.shape, stride)
+    dA_prev_pad = _col2im_product(dZ_col, W, A_prev_pad.shape, stride, n_H, n_W)
     dA_prev = dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :]
     return dA_prev, dW, db
 
@@ -518,18 +547,16 @@ def conv_forward_tf(A_prev: Any, W: Any, b: Any, hparameters: Mapping[str, Any])
 
     Inputs as conv_forward. Returns Z of shape (m, n_H, n_W, n_C) as float64 numpy.
     """
-    import tensorflow as tf
-
     A_prev, W, b, stride, pad, _, _ = _check_conv(A_prev, W, b, hparameters)
+    import tensorflow as tf
     Z = tf.nn.conv2d(tf.constant(zero_pad(A_prev, pad)), tf.constant(W), strides=stride, padding="VALID") + b
     return np.asarray(Z, dtype=np.float64)
 
 
 def pool_forward_tf(A_prev: Any, hparameters: Mapping[str, Any], mode: str = "max") -> np.ndarray:
     """The same pooling computed by TensorFlow (``tf.nn.max_pool2d`` or ``tf.nn.avg_pool2d``, VALID)."""
-    import tensorflow as tf
-
     A_prev, f, stride, _, _ = _check_pool(A_prev, hparameters, mode)
+    import tensorflow as tf
     op = tf.nn.max_pool2d if mode == "max" else tf.nn.avg_pool2d
     return np.asarray(op(tf.constant(A_prev), ksize=f, strides=stride, padding="VALID"), dtype=np.float64)
 
@@ -549,8 +576,7 @@ def detect_edges(image: Any, kind: str = "vertical") -> np.ndarray:
     Inputs: image of shape (H, W) (or (H, W, 3): converted to gray by averaging); kind, a key of EDGE_FILTERS.
     Returns: the filter response, shape (H, W) (positive: light-to-dark edge, negative: dark-to-light).
     """
-    if kind not in EDGE_FILTERS:
-        raise ValueError(f"unknown edge filter {kind!r}; choose one of {list(EDGE_FILTERS)}")
+    check_choice(kind, "kind", EDGE_FILTERS, "an edge filter")
     img = as_array(image, "image")
     if img.ndim == 3 and img.shape[-1] in (3, 4):
         img = img[..., :3].mean(axis=-1)

@@ -34,7 +34,8 @@ import numpy as np
 
 from utils.activations import get_activation, sigmoid
 from utils.validation import (DivergenceError, as_array, as_row, check_binary_labels, check_finite,
-                              check_positive_int, check_range, check_same_columns, check_same_keys)
+                              check_positive_int, check_probabilities, check_range, check_same_columns,
+                              check_same_keys)
 
 Parameters = dict[str, np.ndarray]
 LinearCache = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -128,7 +129,7 @@ def linear_activation_forward(A_prev: Any, W: Any, b: Any, activation: str) -> t
     - activation: "sigmoid", "relu", "tanh", "leaky_relu" or "linear".
     Returns: A of shape (n, m), and cache = (linear_cache, Z) with linear_cache = (A_prev, W, b).
     """
-    g = get_activation(activation)[0]  # the activation function: relu for "relu", sigmoid for "sigmoid"
+    g = get_activation(activation, "activation")[0]  # relu for "relu", sigmoid for "sigmoid"
     ### BEGIN SOLUTION
     Z, linear_cache = linear_forward(A_prev, W, b)
     A = g(Z)
@@ -149,7 +150,7 @@ def L_model_forward(X: Any, parameters: Parameters, hidden_activation: str = "re
     """
     L = num_layers(parameters)  # number of layers
     X = as_array(X, "X", shape=(parameters["W1"].shape[1], None))
-    get_activation(hidden_activation)
+    get_activation(hidden_activation, "hidden_activation")
     caches = []
     A = X
     ### BEGIN SOLUTION
@@ -179,8 +180,10 @@ def compute_cost(AL: Any, Y: Any) -> float:
     - AL: predicted probabilities, shape (1, m) (or (m,)).
     - Y: true labels 0/1, shape (1, m) (or (m,); bool labels are fine).
     Returns: cost, a Python float (inf when a prediction is exactly wrong with probability 1).
+    Raises ValueError when AL holds a value outside [0, 1] (not a probability: its log is NaN).
     """
     AL, Y = _labels_like(AL, Y)
+    check_probabilities(AL, "AL")
     m = Y.shape[1]
     with np.errstate(divide="ignore"):  # log(0) = -inf: a confidently wrong prediction costs inf
         ### BEGIN SOLUTION
@@ -240,7 +243,7 @@ def linear_activation_backward(dA: Any, cache: Cache, activation: str) -> tuple[
     - activation: the name used in the forward pass.
     Returns: dA_prev (n_prev, m), dW (n, n_prev), db (n, 1).
     """
-    g_backward = get_activation(activation)[1]  # relu_backward for "relu", sigmoid_backward for "sigmoid"
+    g_backward = get_activation(activation, "activation")[1]  # relu_backward for "relu", ...
     linear_cache, activation_cache = cache
     ### BEGIN SOLUTION
     dZ = g_backward(dA, activation_cache)
@@ -291,7 +294,7 @@ def _check_caches(AL: np.ndarray, caches: list[Cache], hidden_activation: str) -
     ZL = np.shape(caches[-1][1])
     if ZL != AL.shape:
         raise ValueError(f"the last cache holds Z of shape {ZL} but AL has shape {AL.shape}")
-    get_activation(hidden_activation)
+    get_activation(hidden_activation, "hidden_activation")
 
 
 def _L_model_backward_from_logits(AL: np.ndarray, Y: np.ndarray, caches: list[Cache],
@@ -358,7 +361,7 @@ def L_layer_model(X: Any, Y: Any, layers_dims: Sequence[int], learning_rate: flo
     num_iterations = check_positive_int(num_iterations, "num_iterations")
     record_every = check_positive_int(record_every, "record_every")
     learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
-    get_activation(hidden_activation)
+    get_activation(hidden_activation, "hidden_activation")
     if initial_parameters is None:
         parameters = initialize_parameters_deep(dims, init=init, seed=seed)
     else:
@@ -392,6 +395,7 @@ def predict(X: Any, parameters: Parameters, hidden_activation: str = "relu", thr
     The course's ``predict(X, y, parameters)`` also prints the accuracy; here call
     ``accuracy(predict(X, parameters), y)``.
     """
+    threshold = check_range(threshold, "threshold", 0, 1)
     return (predict_proba(X, parameters, hidden_activation) > threshold).astype(np.int64)
 
 

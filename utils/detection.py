@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from utils.activations import sigmoid
-from utils.validation import as_array, check_positive_int, check_range
+from utils.validation import as_array, check_positive_int, check_probabilities, check_range
 
 #: Positions of the label vector's entries.
 PC, BX, BY, BH, BW = 0, 1, 2, 3, 4
@@ -281,7 +281,7 @@ def grid_cell(xy: Any, grid_size: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"xy must have shape (k, 2), got {xy.shape}")
     S = check_positive_int(grid_size, "grid_size")
     if ((xy < 0) | (xy > 1)).any():
-        raise ValueError("midpoints must lie in the image, relative coordinates in [0, 1]")
+        raise ValueError("xy must hold midpoints inside the image, relative coordinates in [0, 1]")
     cols = np.minimum((xy[:, 0] * S).astype(np.int64), S - 1)
     rows = np.minimum((xy[:, 1] * S).astype(np.int64), S - 1)
     return rows, cols
@@ -393,6 +393,7 @@ def yolo_eval(raw: Any, anchors: Any, score_threshold: float = 0.6, iou_threshol
     if box_xy.ndim != 4:
         raise ValueError(f"yolo_eval takes one image's output (S, S, B, 5 + C), got {np.shape(raw)}")
     boxes = yolo_boxes_to_corners(box_xy, box_wh)
+    score_threshold = check_range(score_threshold, "score_threshold", 0, 1)
     scores, boxes, classes = yolo_filter_boxes(boxes, conf, probs, score_threshold)
     return yolo_non_max_suppression(scores, boxes, classes, max_boxes, iou_threshold)
 
@@ -409,6 +410,10 @@ def average_precision(recall: Any, precision: Any) -> float:
     p = as_array(precision, "precision", ndim=1)
     if r.shape != p.shape:
         raise ValueError(f"recall and precision must have the same shape, got {r.shape} and {p.shape}")
+    if r.size and (np.any(np.diff(r) < 0) or r.min() < 0 or r.max() > 1 or not np.all(np.isfinite(r))):
+        raise ValueError(f"recall must be non-decreasing values in [0, 1] (accumulated over detections sorted by "
+                         f"score), got {r[:8].tolist()}")
+    check_probabilities(p, "precision")
     r = np.concatenate([[0.0], r, [r[-1] if r.size else 0.0]])
     p = np.concatenate([[0.0], p, [0.0]])
     p = np.maximum.accumulate(p[::-1])[::-1]  # the precision envelope
@@ -622,6 +627,10 @@ def heatmap_to_boxes(heatmap: Any, window: int, stride: int, threshold: float = 
     Returns: boxes (k, 4) corners (x1, y1, x2, y2) and scores (k,).
     """
     hm = as_array(heatmap, "heatmap", ndim=2)
+    window, stride = check_positive_int(window, "window"), check_positive_int(stride, "stride")
+    threshold = check_range(threshold, "threshold")
+    if np.ndim(scale) not in (0, 1) or np.size(scale) not in (1, 2):
+        raise ValueError(f"scale must be one factor or (scale_y, scale_x), got {scale!r}")
     sy, sx = (scale, scale) if np.ndim(scale) == 0 else scale
     check_range(sy, "scale", 0, None, low_inclusive=False)
     check_range(sx, "scale", 0, None, low_inclusive=False)

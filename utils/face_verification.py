@@ -46,7 +46,7 @@ def split_triplet(y_pred: Any) -> tuple[Any, Any, Any]:
         a, p, n = y_pred[:, 0], y_pred[:, 1], y_pred[:, 2]
     shapes = [tuple(np.shape(t)) if not hasattr(t, "shape") else tuple(t.shape) for t in (a, p, n)]
     if len(shapes[0]) not in (1, 2) or shapes[0] != shapes[1] or shapes[0] != shapes[2]:
-        raise ValueError(f"anchor, positive and negative must be encodings of the same shape (m, d) or (d,), "
+        raise ValueError(f"y_pred's anchor, positive and negative must be encodings of the same shape (m, d) or (d,), "
                          f"got {shapes}")
     return a, p, n
 
@@ -308,6 +308,7 @@ def load_or_train_encoder(path: Any, images: Any, labels: Any, **train_kwargs: A
 def encode(images: Any, model: Any, batch_size: int = 256) -> np.ndarray:
     """Encodings f(x) of a batch of images: (m, H, W[, C]) -> (m, d), with a Keras encoder or any callable."""
     X = _as_images(images)
+    batch_size = check_positive_int(batch_size, "batch_size")
     if hasattr(model, "predict") and hasattr(model, "inputs"):
         want = tuple(model.inputs[0].shape[1:])
         if tuple(X.shape[1:]) != want:
@@ -341,7 +342,7 @@ def distance(enc1: Any, enc2: Any) -> float:
     """
     enc1, enc2 = check_encoding(enc1, "enc1"), check_encoding(enc2, "enc2")
     if enc1.shape != enc2.shape:
-        raise ValueError(f"encodings of different lengths: {enc1.shape[0]} and {enc2.shape[0]}")
+        raise ValueError(f"enc1 and enc2 must have the same length d, got {enc1.shape[0]} and {enc2.shape[0]}")
     ### BEGIN SOLUTION
     dist = np.linalg.norm(enc1 - enc2)
     ### END SOLUTION
@@ -357,7 +358,7 @@ def verify(image: Any, identity: str, database: Mapping[str, Any], model: Any,
     Returns: (dist, same): dist = ||f(image) - database[identity]||, same = dist < threshold.
     """
     if identity not in database:
-        raise ValueError(f"{identity!r} is not in the database; it holds {sorted(database)}")
+        raise ValueError(f"identity {identity!r} is not in the database; it holds {sorted(database)}")
     check_range(threshold, "threshold", 0, None)
     ### BEGIN SOLUTION
     encoding = encode(np.asarray(image)[None], model)[0]  # f(image), shape (d,)
@@ -435,6 +436,9 @@ def pair_distances(E: Any, pairs: Any) -> np.ndarray:
     P = np.asarray(pairs)
     if P.ndim != 2 or P.shape[1] != 2:
         raise ValueError(f"pairs must have shape (k, 2), got {P.shape}")
+    if P.size and (not np.issubdtype(P.dtype, np.integer) or P.min() < 0 or P.max() >= E.shape[0]):
+        raise ValueError(f"pairs must hold row indices of E, integers in [0, {E.shape[0]}), "
+                         f"got {P.ravel()[:6].tolist()}")
     return np.linalg.norm(E[P[:, 0]] - E[P[:, 1]], axis=1)
 
 
@@ -652,8 +656,17 @@ def evaluate_encoder(encode_fn: Callable[[np.ndarray], np.ndarray], dev: tuple[A
     """Verification of one encoder: AUC on dev and test pairs, the threshold chosen on dev pairs, the
     accuracy on test pairs. dev/test = (images, pairs (k, 2), same (k,))."""
     out: dict[str, float] = {}
-    d_dev = pair_distances(encode_fn(dev[0]), dev[1])
-    d_test = pair_distances(encode_fn(test[0]), test[1])
+    for name, part in (("dev", dev), ("test", test)):
+        if not isinstance(part, (tuple, list)) or len(part) != 3:
+            raise ValueError(f"{name} must be (images, pairs (k, 2), same (k,)), got {type(part).__name__}")
+    try:
+        d_dev = pair_distances(encode_fn(dev[0]), dev[1])
+    except ValueError as exc:
+        raise ValueError(f"dev: {exc}") from exc
+    try:
+        d_test = pair_distances(encode_fn(test[0]), test[1])
+    except ValueError as exc:
+        raise ValueError(f"test: {exc}") from exc
     out["dev_auc"] = auc(*roc_curve(d_dev, dev[2])[:2])
     out["test_auc"] = auc(*roc_curve(d_test, test[2])[:2])
     out["threshold"] = choose_threshold(d_dev, dev[2])

@@ -16,7 +16,7 @@ def rel_error(x: np.ndarray, y: np.ndarray) -> float:
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape:
-        raise ValueError(f"rel_error needs two arrays of the same shape, got {x.shape} and {y.shape}")
+        raise ValueError(f"x and y must have the same shape, got x of shape {x.shape} and y of shape {y.shape}")
     if x.size == 0:
         return 0.0
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))

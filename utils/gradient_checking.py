@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from utils.gradcheck import numerical_gradient, relative_difference
-from utils.validation import as_array, check_range
+from utils.validation import as_array, check_number, check_range
 
 Parameters = dict[str, np.ndarray]
 
@@ -28,6 +28,7 @@ Parameters = dict[str, np.ndarray]
 
 def forward_propagation(x: float, theta: float) -> float:
     """The 1-D example's cost J(theta) = theta * x. Inputs: x, theta (numbers). Returns: J, a number."""
+    check_number(x, "x"), check_number(theta, "theta")
     ### BEGIN SOLUTION
     J = theta * x
     ### END SOLUTION
@@ -36,6 +37,7 @@ def forward_propagation(x: float, theta: float) -> float:
 
 def backward_propagation(x: float, theta: float) -> float:
     """The 1-D example's derivative dJ/dtheta of J(theta) = theta * x. Returns: dtheta, a number."""
+    check_number(x, "x"), check_number(theta, "theta")
     ### BEGIN SOLUTION
     dtheta = x
     ### END SOLUTION

@@ -37,7 +37,10 @@ def initialize_with_zeros(dim: int) -> tuple[np.ndarray, float]:
 
 def _check(w: Any, b: Any, X: Any, Y: Any | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray | None]:
     w = as_array(w, "w", shape=(None, 1))
-    X = as_array(X, "X", shape=(w.shape[0], None))
+    X = as_array(X, "X", ndim=2)
+    if X.shape[0] != w.shape[0]:
+        raise ValueError(f"X must have shape ({w.shape[0]}, m) for w of shape {w.shape} (one weight per feature, "
+                         f"n_x = {w.shape[0]}), got shape {X.shape}: X and w disagree on n_x")
     b_arr = as_array(b, "b")
     if b_arr.size != 1:
         raise ValueError(f"b must be a scalar, got an array of shape {b_arr.shape}")

@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.optimizers import OPTIMIZERS, initialize_optimizer, optimizer_step
-from utils.validation import DivergenceError, as_array, check_finite, check_positive_int
+from utils.validation import (DivergenceError, as_array, check_choice, check_finite, check_mapping, check_positive_int,
+                              check_range)
 
 #: A path that leaves this radius, or a loss above this value, counts as diverged.
 DIVERGENCE_RADIUS = 1e6
@@ -50,8 +51,7 @@ def ravine(condition: float = 50.0) -> Surface:
     Gradient descent must keep the step below 2 / condition to stay stable across the ravine, and then
     crawls along it; momentum and Adam damp the zig-zag.
     """
-    if condition < 1:
-        raise ValueError(f"condition must be >= 1, got {condition}")
+    condition = check_range(condition, "condition", 1, None)
     return Surface("ravine", lambda x, y: 0.5 * (x ** 2 + condition * y ** 2),
                    lambda p: np.array([p[0], condition * p[1]]), (-10.5, 2.0), (-2.0, 2.0), (-10.0, 1.0), [(0.0, 0.0)])
 
@@ -68,7 +68,12 @@ def saddle() -> Surface:
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
-    """Rosenbrock's banana ``f = (a - x)**2 + b * (y - x**2)**2``: a curved, flat-bottomed valley, minimum (a, a**2)."""
+    """Rosenbrock's banana ``f = (a - x)**2 + b * (y - x**2)**2``: a curved, flat-bottomed valley, minimum (a, a**2).
+
+    Inputs: a, any finite number (the minimum's x); b > 0 (the valley's steepness; b <= 0 has no valley).
+    """
+    a = check_range(a, "a")
+    b = check_range(b, "b", 0, None, low_inclusive=False)
     return Surface("rosenbrock", lambda x, y: (a - x) ** 2 + b * (y - x ** 2) ** 2,
                    lambda p: np.array([-2 * (a - p[0]) - 4 * b * p[0] * (p[1] - p[0] ** 2),
                                        2 * b * (p[1] - p[0] ** 2)]),
@@ -125,6 +130,9 @@ def race(surface: Surface, learning_rates: dict[str, float], num_steps: int = 20
     ``DivergenceError`` text; then the path holds only the finite steps taken before it diverged (and
     stops once it is far outside the plot window), so a plot never shows NaN.
     """
+    check_mapping(learning_rates, "learning_rates")
+    for name in learning_rates:
+        check_choice(name, "learning_rates", OPTIMIZERS, "keyed by optimizer names")
     results: dict[str, tuple[np.ndarray, str | None]] = {}
     width = max(np.ptp(surface.xlim), np.ptp(surface.ylim))
     for name, lr in learning_rates.items():

@@ -107,8 +107,8 @@ def f1_from_precision_recall(p: float, r: float) -> float:
 
     Inputs: p, r in [0, 1]. Returns a float in [0, 1].
     """
-    p = check_range(p, "precision", 0, 1)
-    r = check_range(r, "recall", 0, 1)
+    p = check_range(p, "p (precision)", 0, 1)
+    r = check_range(r, "r (recall)", 0, 1)
     ### BEGIN SOLUTION
     f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0  # = 2 / (1/P + 1/R), written so P = 0 or R = 0 gives 0
     ### END SOLUTION
@@ -121,8 +121,8 @@ def fbeta_from_precision_recall(p: float, r: float, beta: float) -> float:
     ``beta`` is how many times more recall weighs than precision: beta = 1 is F1, beta < 1 favours
     precision, beta > 1 recall (as ``sklearn.metrics.fbeta_score``). Inputs: p, r in [0, 1], beta > 0.
     """
-    p = check_range(p, "precision", 0, 1)
-    r = check_range(r, "recall", 0, 1)
+    p = check_range(p, "p (precision)", 0, 1)
+    r = check_range(r, "r (recall)", 0, 1)
     beta = check_range(beta, "beta", 0, None, low_inclusive=False)
     b2 = beta * beta
     return (1 + b2) * p * r / (b2 * p + r) if p + r > 0 else 0.0
@@ -248,7 +248,7 @@ def spearman(a: Any, b: Any) -> float:
     if x.size != y.size:
         raise ValueError(f"a has {x.size} values but b has {y.size}: they must have the same length")
     if x.size < 2:
-        raise ValueError(f"need at least 2 items to rank, got {x.size}")
+        raise ValueError(f"a and b need at least 2 items to rank, got {x.size}")
     rx, ry = rankdata(x), rankdata(y)
     if np.ptp(rx) == 0 or np.ptp(ry) == 0:
         raise ValueError("a rank correlation needs at least two distinct values in each of a and b")

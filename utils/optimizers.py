@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from utils.validation import as_array, check_finite, check_positive_int, check_range, check_same_columns
+from utils.validation import (as_array, check_finite, check_keys, check_mapping, check_positive_int, check_range,
+                              check_same_columns)
 
 Params = dict[str, np.ndarray]
 
@@ -27,6 +28,7 @@ Params = dict[str, np.ndarray]
 
 def _check_grads(parameters: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
     """Every parameter ``k`` needs a gradient ``"d" + k`` of the same shape."""
+    check_mapping(parameters, "parameters")
     if not parameters:
         raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
     _check_state(parameters, grads, "grads", "grads must hold 'd' + name for every parameter, e.g. dW1 for W1")
@@ -44,13 +46,13 @@ def _check_state(parameters: Mapping[str, np.ndarray], state: Mapping[str, np.nd
                              f"{np.shape(value)}")
 
 
-def _check_lr(learning_rate: float | np.ndarray) -> float | np.ndarray:
+def _check_lr(learning_rate: float | np.ndarray, name: str = "learning_rate") -> float | np.ndarray:
     """A learning rate > 0: a scalar, or an array of rates (one per stacked run, broadcast over parameters)."""
     if np.ndim(learning_rate) == 0:
-        return check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
-    lr = as_array(learning_rate, "learning_rate")
+        return check_range(learning_rate, name, 0, None, low_inclusive=False)
+    lr = as_array(learning_rate, name)
     if not (np.all(np.isfinite(lr)) and np.all(lr > 0)):
-        raise ValueError(f"every learning_rate must be finite and > 0, got {lr.ravel()[:5].tolist()}")
+        raise ValueError(f"every {name} must be finite and > 0, got {lr.ravel()[:5].tolist()}")
     return lr
 
 
@@ -156,6 +158,7 @@ def initialize_velocity(parameters: Mapping[str, np.ndarray]) -> Params:
     Inputs: parameters, dict name -> array (W1, b1, ...; any names).
     Returns: v, a dict with v["d" + name] = zeros of the shape of parameters[name] (float), for every name.
     """
+    check_mapping(parameters, "parameters")
     if not parameters:
         raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
     v = {}
@@ -232,6 +235,7 @@ def initialize_adam(parameters: Mapping[str, np.ndarray]) -> tuple[Params, Param
     Inputs: parameters, dict name -> array (W1, b1, ...; any names).
     Returns: (v, s), two dicts with v["d" + name] and s["d" + name] = zeros of the shape of parameters[name].
     """
+    check_mapping(parameters, "parameters")
     if not parameters:
         raise ValueError("parameters is empty: expected a dict like {'W1': ..., 'b1': ...}")
     v, s = {}, {}
@@ -285,7 +289,7 @@ def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float
 
     Inputs: learning_rate0 > 0, the initial rate; epoch_num >= 0; decay_rate >= 0. Returns: the rate, a float.
     """
-    learning_rate0 = _check_lr(learning_rate0)
+    learning_rate0 = _check_lr(learning_rate0, "learning_rate0")
     epoch_num = _check_epoch(epoch_num)
     decay_rate = check_range(decay_rate, "decay_rate", 0, None)
     ### BEGIN SOLUTION
@@ -302,7 +306,7 @@ def schedule_lr_decay(learning_rate0: float, epoch_num: int, decay_rate: float,
     Inputs: learning_rate0 > 0; epoch_num >= 0; decay_rate >= 0; time_interval >= 1 epochs.
     Returns: the rate, a float.
     """
-    learning_rate0 = _check_lr(learning_rate0)
+    learning_rate0 = _check_lr(learning_rate0, "learning_rate0")
     epoch_num = _check_epoch(epoch_num)
     decay_rate = check_range(decay_rate, "decay_rate", 0, None)
     time_interval = check_positive_int(time_interval, "time_interval")
@@ -321,6 +325,9 @@ def _check_epoch(epoch_num: int) -> int:
 DecayFn = Callable[[float, int, float], float]
 
 DECAYS: dict[str, DecayFn] = {"update_lr": update_lr, "schedule_lr_decay": schedule_lr_decay}
+
+#: The keys a run of ``model_runs`` may set; another one (a misspelt "learning_rte") is refused, not ignored.
+RUN_KEYS = ("optimizer", "learning_rate", "decay", "decay_rate", "beta", "beta1", "beta2")
 
 
 # --- the course's mini-batch trainer -------------------------------------------------------------------------
@@ -408,6 +415,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], optimizer: str, 
     record_every = check_positive_int(record_every, "record_every")
     if record not in ("epoch", "batch"):
         raise ValueError(f"record must be 'epoch' or 'batch', got {record!r}")
+    if decay is not None and not callable(decay):
+        raise ValueError(f"decay must be None or a decay function (update_lr, schedule_lr_decay), got {decay!r}")
     parameters = initialize_parameters_deep(dims, init="he", seed=3)
     state = initialize_optimizer(parameters, optimizer)
     lr, lr0, m, costs = learning_rate, learning_rate, X.shape[1], []
@@ -483,6 +492,11 @@ def model_runs(X: np.ndarray, Y: np.ndarray, layers_dims: list[int], runs: list[
     X, Y = _check_training_inputs(X, Y, dims)
     if not runs:
         raise ValueError("runs is empty: give a list of dicts like {'optimizer': 'adam'}")
+    for j, r in enumerate(runs):
+        check_keys(r, f"runs[{j}]", required=("optimizer",), allowed=RUN_KEYS)
+        if r.get("decay") is not None and not callable(r["decay"]):
+            raise ValueError(f"runs[{j}]['decay'] must be None or a decay function (update_lr, schedule_lr_decay), "
+                             f"got {r['decay']!r}")
     num_epochs = check_positive_int(num_epochs, "num_epochs")
     record_every = check_positive_int(record_every, "record_every")
     order = sorted(range(len(runs)), key=lambda j: OPTIMIZERS.index(_check_optimizer(runs[j]["optimizer"])))

@@ -26,7 +26,7 @@ from scipy.special import expit
 from utils.deep_nn import compute_cost, cost_from_logits, num_layers
 from utils.initialization import initialize
 from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
-                              check_same_columns)
+                              check_probabilities, check_same_columns)
 
 Parameters = dict[str, np.ndarray]
 Cache = tuple[np.ndarray, list, list, float]
@@ -73,6 +73,7 @@ def diagnose_bias_variance(train_error: float, dev_error: float, base_error: flo
     """
     for v, name in ((train_error, "train_error"), (dev_error, "dev_error"), (base_error, "base_error")):
         check_range(v, name, 0, 100)
+    tolerance = check_range(tolerance, "tolerance", 0, None)
     bias = train_error - base_error > tolerance
     variance = dev_error - train_error > tolerance
     if bias and variance:
@@ -85,6 +86,7 @@ def diagnose_bias_variance(train_error: float, dev_error: float, base_error: flo
 def l2_penalty(parameters: Parameters, lambd: float, m: int) -> float:
     """lambd / (2 m) * sum of the squared weights of every W (biases are not regularized)."""
     lambd = check_lambd(lambd)
+    m = check_positive_int(m, "m")
     L = num_layers(parameters)
     return lambd / (2 * m) * sum(float(np.sum(np.square(parameters[f"W{l}"]))) for l in range(1, L + 1))
 
@@ -97,6 +99,7 @@ def compute_cost_with_regularization(A3: np.ndarray, Y: np.ndarray, parameters: 
     Returns: cost, a float. Only the weights W1..WL are penalized, not the biases.
     """
     Y = check_binary_labels(Y, allow_1d=True)
+    check_probabilities(A3, "A3")
     lambd = check_lambd(lambd)
     L = num_layers(parameters)
     m = Y.shape[1]

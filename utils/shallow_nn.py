@@ -86,7 +86,7 @@ def forward_propagation(X: Any, parameters: Parameters, activation: str = "tanh"
     - activation: of the hidden layer (the course: "tanh").
     Returns: A2 of shape (n_y, m), and cache = {"Z1": (n_h, m), "A1": (n_h, m), "Z2": (n_y, m), "A2": (n_y, m)}.
     """
-    g = get_activation(activation)[0]  # the hidden activation: tanh for "tanh"
+    g = get_activation(activation, "activation")[0]  # the hidden activation: tanh for "tanh"
     p, X = _check_parameters(parameters, X)
     W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
     ### BEGIN SOLUTION
@@ -113,7 +113,7 @@ def backward_propagation(parameters: Parameters, cache: dict, X: Any, Y: Any,
     written from the cached A1 (``utils.activations.derivative_from_output``): for tanh, the course's
     dZ1 = W2^T dZ2 * (1 - A1^2).
     """
-    g_prime_of_a = derivative_from_output(activation)  # g' from the output a = g(z): tanh gives 1 - a ** 2
+    g_prime_of_a = derivative_from_output(activation, "activation")  # g'(z) from a = g(z): tanh: 1 - a ** 2
     p, X = _check_parameters(parameters, X)
     Y = check_binary_labels(Y)
     check_same_columns(X, Y)
@@ -181,7 +181,7 @@ def train_nn(X: Any, Y: Any, n_h: int, num_iterations: int = 10000, learning_rat
     num_iterations = check_positive_int(num_iterations, "num_iterations")
     record_every = check_positive_int(record_every, "record_every")
     learning_rate = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
-    get_activation(activation)
+    get_activation(activation, "activation")
     if initial_parameters is None:
         parameters = initialize_parameters(n_x, n_h, n_y, init=init, seed=seed)
     else:

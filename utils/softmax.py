@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from utils.deep_nn import linear_activation_backward, linear_activation_forward, linear_backward, num_layers
-from utils.validation import as_array, check_positive_int, check_same_columns
+from utils.validation import as_array, check_positive_int, check_probabilities, check_same_columns
 
 Parameters = dict[str, np.ndarray]
 
@@ -56,7 +56,7 @@ def softmax_cost(AL: Any, Y: Any) -> float:
 
     Inputs: AL, the softmax probabilities, and one-hot Y, both (C, m). Returns: cost, a float.
     """
-    AL = as_array(AL, "AL", ndim=2)
+    AL = check_probabilities(as_array(AL, "AL", ndim=2), "AL")
     Y = as_array(Y, "Y", shape=AL.shape)
     m = AL.shape[1]
     with np.errstate(divide="ignore"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -120,3 +120,85 @@ def check_same_keys(a: dict, b: dict, a_name: str, b_name: str, prefix: str = "d
     missing = [prefix + k for k in a if prefix + k not in b]
     if missing:
         raise ValueError(f"{b_name} is missing {missing} for the keys of {a_name} {sorted(a)}")
+
+
+def check_choice(value: Any, name: str, choices: Sequence[Any], what: str = "") -> Any:
+    """Check that ``value`` is one of ``choices`` (an activation, optimizer or mode name) and return it.
+
+    Raises ``ValueError`` naming ``name``, the choices and what came, so that an unknown name is never
+    silently treated as a default. ``what`` describes the choices in the message, e.g. "an activation".
+    """
+    try:
+        ok = value in choices
+    except TypeError:  # an unhashable value against a dict or set of names
+        ok = False
+    if not ok:
+        listed = sorted(choices) if all(isinstance(c, str) for c in choices) else list(choices)
+        raise ValueError(f"{name} must be {what + ', ' if what else ''}one of {listed}, got {value!r}")
+    return value
+
+
+def check_number(value: Any, name: str) -> float:
+    """Check that value is a finite real number (a Python or numpy scalar, or an array of one) and return it."""
+    return check_range(value, name)
+
+
+def check_mapping(value: Any, name: str) -> Mapping:
+    """Check that value is a dict-like mapping (parameters, grads, a cache, hparameters) and return it."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a dict, got {type(value).__name__}")
+    return value
+
+
+def check_keys(mapping: Any, name: str, required: Sequence[str] = (), allowed: Sequence[str] | None = None) -> Mapping:
+    """Check that a dict holds every ``required`` key and, when ``allowed`` is given, no other key.
+
+    An unknown key is refused rather than ignored (a misspelt "momentun" must not silently fall back to the
+    default momentum). Raises ``ValueError`` naming ``name`` and the keys.
+    """
+    check_mapping(mapping, name)
+    missing = [k for k in required if k not in mapping]
+    if missing:
+        raise ValueError(f"{name} is missing {missing}: expected keys {list(required)}, "
+                         f"got {sorted(map(str, mapping))}")
+    if allowed is not None:
+        unknown = [k for k in mapping if k not in allowed]
+        if unknown:
+            raise ValueError(f"{name} has unknown keys {unknown}: expected only {list(allowed)}")
+    return mapping
+
+
+def check_layer_parameters(parameters: Any, name: str = "parameters", weights: str = "W",
+                           biases: Sequence[str] = ("b",)) -> int:
+    """Check that ``parameters`` holds W1..WL and, for every layer, each bias-like key (b1..bL); return L.
+
+    ``biases`` lists the per-layer keys besides the weights (("b",) for a plain network). Raises
+    ``ValueError`` naming the first missing key, e.g. "parameters is missing 'b2'".
+    """
+    check_mapping(parameters, name)
+    L = 0
+    while f"{weights}{L + 1}" in parameters:
+        L += 1
+    if L == 0:
+        raise ValueError(f"{name} must hold {weights}1, b1, ..., got keys {sorted(map(str, parameters))}")
+    for l in range(1, L + 1):
+        for key in biases:
+            if f"{key}{l}" not in parameters:
+                raise ValueError(f"{name} is missing {key + str(l)!r}: every layer l = 1..{L} needs "
+                                 f"{weights}l and {' and '.join(k + 'l' for k in biases)}")
+    return L
+
+
+def check_probabilities(p: Any, name: str, open_interval: bool = False) -> np.ndarray:
+    """Return ``p`` as a float array, checking every entry is a probability: in [0, 1], or (0, 1) if open.
+
+    For the inputs of a log (a cross-entropy): a value outside [0, 1] is not a probability and its log is
+    NaN, so it is refused instead of giving a NaN cost. (Exactly 0 or 1 is allowed by default: the cost is
+    then inf for a confidently wrong example, which is the right answer.)
+    """
+    arr = as_array(p, name)
+    bad = ~np.isfinite(arr) | ((arr <= 0) | (arr >= 1) if open_interval else (arr < 0) | (arr > 1))
+    if bad.any():
+        interval = "(0, 1)" if open_interval else "[0, 1]"
+        raise ValueError(f"{name} must hold probabilities in {interval}, found {arr[bad][:5].tolist()}")
+    return arr

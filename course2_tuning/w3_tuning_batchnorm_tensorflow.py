@@ -39,6 +39,9 @@ from utils.plotting import plot_image_grid
 from utils.reproducibility import set_seed
 from utils.softmax import (class_accuracy, digits_dataset, one_hot, predict_classes, softmax, softmax_cost,
                            softmax_model_backward, softmax_model_forward)
+from utils.tuning import (LogGridObjective, plot_search_box, plot_search_trials, search_averages,
+                          search_with_random_twin)
+from utils.widgets import SliderPanel
 
 set_seed(1)  # TensorFlow and Keras are imported now: seed them too
 _ = threadpool_limits(1)  # tiny matrices: extra BLAS threads only add overhead (and thrash on a shared CPU)
@@ -111,9 +114,70 @@ ax2.legend()
 plt.show()
 
 # %% [markdown]
-# In practice: search coarse to fine (zoom into the region of the best points and sample again), and
-# either babysit one model ("panda") or train many in parallel ("caviar"), as here.
+# ### Coarse to fine
 #
+# The course's next step: search **coarse to fine**, zooming into the region of the best points and
+# sampling again there; and either babysit one model ("panda") or train many in parallel ("caviar"), as
+# here. To play with the search without training on every move, the whole box is trained once on a grid
+# of 17 learning rates x 9 values of 1 - beta (153 runs, the same network, data and epochs as above), and
+# `utils.tuning.LogGridObjective` scores any point by interpolating the dev accuracies between the grid
+# points, linearly in the exponents.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+lr_axis, one_minus_beta_axis = 10.0 ** np.linspace(-4, 0, 17), 10.0 ** np.linspace(-3, -1, 9)
+grid_runs = [dict(optimizer="momentum", learning_rate=lr, beta=1 - omb) for lr in lr_axis for omb in one_minus_beta_axis]
+grid_params, _ = model_runs(train_X, train_Y, [2, 5, 2, 1], grid_runs, num_epochs=300)
+grid_dev = np.array([accuracy(predict(dev_X, p), dev_Y) for p in grid_params]).reshape(17, 9)
+dev_objective = LogGridObjective([lr_axis, one_minus_beta_axis], grid_dev)
+good = grid_dev.max() - 2  # "good": within 2 points of the best run of the grid
+i, j = np.unravel_index(np.argmax(grid_dev), grid_dev.shape)
+print(f"best of the grid: {grid_dev[i, j]:.1f} % at lr = {lr_axis[i]:.2g}, beta = {1 - one_minus_beta_axis[j]:.3f}; "
+      f"{np.mean(grid_dev >= good):.0%} of the grid is good (>= {good:.1f} %)")
+
+# %% [markdown]
+# `coarse_to_fine(objective, box, n, zoom, rng)` draws `n` points on log scales over the whole box, then `n`
+# more in a box `zoom` times as wide (in every exponent) centred on the best coarse point (`zoom_box`);
+# `search_with_random_twin` also draws the plain random search with the same budget (the same coarse round,
+# then `n` more points anywhere). Move `trials` (per round) and `zoom`, and `draw` for another roll of the
+# dice. Look at where the second round lands (triangles in the dashed box): at zoom 0.25 about half of the
+# fine trials are good (within 2 points of the grid's best), against about one in ten random points (the
+# printed shares, averaged over 200 searches). Look also at what it does **not** buy on this landscape,
+# whose good region is broad: the best score is about that of random search with the same budget; and with
+# few coarse trials a tight zoom (`trials` 2, `zoom` 0.05) centres the second round on a poor coarse best and
+# stays there, several points below random search. At `zoom` 1 the second round is random search again.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_search(fig, trials, zoom, draw):
+    result = search_with_random_twin(dev_objective, dev_objective.box, trials, zoom, seed=draw)
+    ax_box, ax_runs = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    plot_search_box(dev_objective, result, ax_box, score="dev accuracy (%)")
+    plot_search_trials(result, ax_runs, good=good)
+    ax_runs.set(ylabel="dev accuracy (%)", ylim=(60, 100))
+    avg = search_averages(dev_objective, dev_objective.box, trials, zoom, good)
+    return (f"this draw: coarse best {result['coarse_scores'].max():.1f} %, after the fine round "
+            f"{result['scores'].max():.1f} %; random only ({2 * trials} trials) {result['random_all'].max():.1f} %\n"
+            f"over 200 draws: best {avg['best_fine']:.1f} % coarse to fine vs {avg['best_random']:.1f} % random only; "
+            f"good second-round trials {avg['good_fine']:.0%} vs {avg['good_random']:.0%}")
+
+
+search_panel = SliderPanel(draw_search, {"trials": (2, 32, 1, 8), "zoom": (0.05, 1.0, 0.05, 0.25), "draw": (0, 19, 1, 0)},
+                           figsize=(11, 4))
+assert not search_panel.message.value, search_panel.message.value
+search_panel
+
+# %% [markdown]
+# The same averages as numbers, for the default knobs (8 trials per round, zoom 0.25):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+avg = search_averages(dev_objective, dev_objective.box, 8, 0.25, good)
+assert avg["good_fine"] > 3 * avg["good_random"] and abs(avg["best_fine"] - avg["best_random"]) < 1.5
+print(f"good second-round trials: {avg['good_fine']:.0%} coarse to fine, {avg['good_random']:.0%} random; "
+      f"best dev accuracy {avg['best_fine']:.1f} % vs {avg['best_random']:.1f} %")
+
+# %% [markdown]
 # ## Batch normalization from scratch
 #
 # Courses 1-2 keep examples as **columns**: a layer's pre-activations Z have shape (n units, m examples).

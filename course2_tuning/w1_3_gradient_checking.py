@@ -162,7 +162,6 @@ plt.show()
 # (`numerical_gradients` for 61 epsilons from 1e-15 to 1); the panel only redoes one check per move.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 rng = np.random.RandomState(1)
 panel_params = {}
 for l, (n, n_prev) in enumerate(zip([5, 5, 1], [4, 5, 5]), start=1):
@@ -181,13 +180,38 @@ for bug, line in PLANTED_BUGS.items():
     print(f"{bug:26s} {line}")
 
 # %% [markdown]
+# What the panel shows, checked on the precomputed curves: the bottom of the V lies between 1e-8 and 1e-4;
+# at epsilon = 1e-7 every bug fails the check except the 1 % one, which is only suspicious; at epsilon = 1e-2
+# (past a ReLU kink) the correct backward fails too and scores the same as the 1 % bug; and below about 1e-16
+# the step is lost in rounding.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+at = lambda eps: int(np.argmin(np.abs(np.log10(sweep_eps / eps))))
+assert 1e-8 <= sweep_eps[best] <= 1e-4 and curves["none"][best] < 1e-9
+at_1e7 = {bug: curves[bug][at(1e-7)] for bug in PLANTED_BUGS}
+assert at_1e7["none"] < 2e-7 and 2e-7 < at_1e7["one entry 1 % off"] < 1e-3
+assert all(d > 1e-3 for bug, d in at_1e7.items() if bug not in ("none", "one entry 1 % off"))
+assert curves["none"][at(1e-3)] < 1e-5 < 1e-3 < curves["none"][at(1e-2)]  # the kink between 1e-3 and 1e-2
+assert abs(np.log10(curves["one entry 1 % off"][at(1e-2)] / curves["none"][at(1e-2)])) < 0.3
+check_step_resolves(panel_params, 2e-16)
+try:
+    check_step_resolves(panel_params, 1e-16)
+    raise AssertionError("epsilon = 1e-16 should be lost in rounding")
+except ValueError:
+    pass
+print("at epsilon = 1e-7: " + ", ".join(f"{bug} {verdict(d).split(' (')[0]}" for bug, d in at_1e7.items()))
+print(f"at epsilon = 1e-2: correct backward {verdict(curves['none'][at(1e-2)]).split(' (')[0]}, "
+      f"1 % bug {verdict(curves['one entry 1 % off'][at(1e-2)]).split(' (')[0]}: the same score within a factor 2")
+
+# %% [markdown]
 # Move `epsilon` from the default 1e-7 towards 1e-13 and watch the grey V of the correct backward climb its
 # left arm (round-off); then towards 1e-1 (truncation; past about 2e-3 a ReLU kink falls inside the step and
 # the difference jumps). Then pick a `bug`: its curve (red) sits far above the 1e-3 line at every sensible
 # epsilon and the printed difference jumps, while the bars on the right show which parameter is wrong. The
 # subtle one, `one entry 1 % off`, scores about 1e-4 (suspicious) and is visible only where the V of the
 # correct backward lies below it: at epsilon = 1e-2 the check cannot tell it from a correct backward. Below
-# about 2e-16, theta + epsilon rounds back to theta and the panel says so instead of checking.
+# about 1e-16, theta + epsilon rounds back to theta and the panel says so instead of checking.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -119,13 +119,19 @@ plt.show()
 # `first_layer_params` counts three first layers for an s x s image with `channels` channels: the
 # convolution (`n_filters` filters of f x f x channels), a fully connected layer producing the same output
 # volume ((s - f + 1) x (s - f + 1) x n_filters, as in the lecture's comparison), and one into 1,000 hidden
-# units. On the lecture's example it gives the counts above:
+# units. On the lecture's example it gives the counts above. Doubling the side leaves the conv's count alone,
+# multiplies that of the dense layer into 1,000 units by 4 (pixels in) and that of the dense layer with the
+# conv's output by 16 (pixels in times pixels out):
 
 # %%
 # NBVAL_CHECK_OUTPUT
 lecture = first_layer_params(32, channels=3, f=5, n_filters=6, hidden=hidden)
 assert lecture["conv"] == conv and lecture["dense, same output"] == fc
 print({name: f"{count:,}" for name, count in lecture.items()})
+growth = {name: first_layer_params(2048, f=3)[name] / first_layer_params(1024, f=3)[name] for name in lecture}
+assert growth["conv"] == 1 and 3.9 < growth["dense to hidden"] < 4.1 and 15.9 < growth["dense, same output"] < 16.1
+print("doubling the side from 1024 to 2048 multiplies the counts by: "
+      + ", ".join(f"{name} {g:.2f}" for name, g in growth.items()))
 
 # %% [markdown]
 # Move `side` and watch the two dense curves climb (to 1,000 units: with the number of pixels, s^2; to the

@@ -128,7 +128,8 @@ plt.show()
 # %%
 # NBVAL_CHECK_OUTPUT
 lr_axis, one_minus_beta_axis = 10.0 ** np.linspace(-4, 0, 17), 10.0 ** np.linspace(-3, -1, 9)
-grid_runs = [dict(optimizer="momentum", learning_rate=lr, beta=1 - omb) for lr in lr_axis for omb in one_minus_beta_axis]
+grid_runs = [dict(optimizer="momentum", learning_rate=lr, beta=1 - omb)
+             for lr in lr_axis for omb in one_minus_beta_axis]
 grid_params, _ = model_runs(train_X, train_Y, [2, 5, 2, 1], grid_runs, num_epochs=300)
 grid_dev = np.array([accuracy(predict(dev_X, p), dev_Y) for p in grid_params]).reshape(17, 9)
 dev_objective = LogGridObjective([lr_axis, one_minus_beta_axis], grid_dev)
@@ -164,8 +165,8 @@ def draw_search(fig, trials, zoom, draw):
             f"good second-round trials {avg['good_fine']:.0%} vs {avg['good_random']:.0%}")
 
 
-search_panel = SliderPanel(draw_search, {"trials": (2, 32, 1, 8), "zoom": (0.05, 1.0, 0.05, 0.25), "draw": (0, 19, 1, 0)},
-                           figsize=(11, 4))
+search_panel = SliderPanel(draw_search, {"trials": (2, 32, 1, 8), "zoom": (0.05, 1.0, 0.05, 0.25),
+                                          "draw": (0, 19, 1, 0)}, figsize=(11, 4))
 assert not search_panel.message.value, search_panel.message.value
 search_panel
 
@@ -181,7 +182,8 @@ print(f"good second-round trials: {avg['good_fine']:.0%} coarse to fine, {avg['g
       f"best dev accuracy {avg['best_fine']:.1f} % vs {avg['best_random']:.1f} %")
 tight = search_averages(dev_objective, dev_objective.box, 2, 0.05, good)
 assert tight["best_fine"] < tight["best_random"] - 2
-print(f"2 trials per round, zoom 0.05: best {tight['best_fine']:.1f} % coarse to fine vs {tight['best_random']:.1f} % random")
+print(f"2 trials per round, zoom 0.05: best {tight['best_fine']:.1f} % coarse to fine vs "
+      f"{tight['best_random']:.1f} % random")
 
 # %% [markdown]
 # ## Batch normalization from scratch
@@ -326,15 +328,15 @@ def draw_bn_noise(fig, batch_size, momentum):
     lag = true_mean[199] - stats["running_mean"][199]
     return (f"typical error (rms, steps 300-599) of the batch means: {rms['batch_mean']:.3f} (sigma / sqrt(m) = "
             f"{z_std / np.sqrt(batch_size):.3f}); of the running mean: {rms['running_mean']:.3f}\n"
-            f"momentum {momentum}: a window of about {1 / (1 - momentum):.0f} steps; at the end of the drift the running "
-            f"mean trails by {lag:.2f}, at step 599 it is off by {stats['running_mean'][-1] - 4:+.2f}")
+            f"momentum {momentum}: a window of about {1 / (1 - momentum):.0f} steps; at the end of the drift the "
+            f"running mean trails by {lag:.2f}, at step 599 it is off by {stats['running_mean'][-1] - 4:+.2f}")
 
 
 bn_panel = SliderPanel(draw_bn_noise, {
-    "batch_size": widgets.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256], value=32, description="batch_size",
-                                          continuous_update=False),
-    "momentum": widgets.SelectionSlider(options=[0.5, 0.8, 0.9, 0.95, 0.99, 0.999], value=0.9, description="momentum",
-                                        continuous_update=False)}, figsize=(11, 4))
+    "batch_size": widgets.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256], value=32,
+                                          description="batch_size", continuous_update=False),
+    "momentum": widgets.SelectionSlider(options=[0.5, 0.8, 0.9, 0.95, 0.99, 0.999], value=0.9,
+                                        description="momentum", continuous_update=False)}, figsize=(11, 4))
 assert not bn_panel.message.value, bn_panel.message.value
 bn_panel
 

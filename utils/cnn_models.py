@@ -8,7 +8,8 @@ other models (``inception_model``, ``feature_extractor``) in a float32 layer, so
 float32 when a GPU trains under mixed precision.
 
 Counting helpers (plain integers, no Keras): ``dense_params``, ``conv_params``, ``conv_multiplies``,
-``bottleneck_multiplies``, ``first_layer_params``, ``float32_size``, and ``PAPER_PARAMS``, the parameter counts the papers and the course quote.
+``bottleneck_multiplies``, ``first_layer_params``, ``float32_size``, and ``PAPER_PARAMS``, the parameter counts
+the papers and the course quote.
 """
 
 from __future__ import annotations

@@ -252,7 +252,8 @@ def backward_with_bug(AL: np.ndarray, Y: np.ndarray, caches: list, bug: str = "n
         square = [l for l in range(1, len(caches) + 1) if grads[f"dW{l}"].shape[0] == grads[f"dW{l}"].shape[1]]
         if not square:
             shapes = [grads[f"dW{l}"].shape for l in range(1, len(caches) + 1)]
-            raise ValueError(f"a swapped transpose needs a square W (it would change the shape otherwise), got {shapes}")
+            raise ValueError(f"a swapped transpose needs a square W (it would change the shape otherwise), "
+                             f"got {shapes}")
         grads[f"dW{square[0]}"] = grads[f"dW{square[0]}"].T.copy()
     return grads
 

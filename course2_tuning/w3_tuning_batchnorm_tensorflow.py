@@ -320,9 +320,10 @@ def draw_bn_noise(fig, batch_size, momentum):
              ylim=(-2, 7))
     ax_t.legend(loc="lower right", fontsize=8)
     steady = bn_steps >= 300
-    ax_h.hist(stats["batch_mean"][steady] - 4, bins=hist_bins, density=True, color="0.6", label="batch mean")
-    ax_h.hist(stats["running_mean"][steady] - 4, bins=hist_bins, density=True, color="C1", alpha=0.6,
-              label="running mean")
+    ax_h.hist(stats["batch_mean"][steady] - 4, bins=hist_bins, density=True, histtype="stepfilled", color="0.6",
+              label="batch mean")
+    ax_h.hist(stats["running_mean"][steady] - 4, bins=hist_bins, density=True, histtype="stepfilled", color="C1",
+              alpha=0.6, label="running mean")
     ax_h.set(title="Error once the drift stops (steps 300-599)", xlabel="estimate - true mean", ylabel="density")
     ax_h.legend(fontsize=8)
     lag = true_mean[199] - stats["running_mean"][199]

@@ -207,7 +207,7 @@ def test_verdict_reads_the_course_thresholds():
         verdict(float("nan"))
 
 
-def test_plot_errors_by_parameter_draws_one_bar_group_per_parameter(rng):
+def test_plot_errors_by_parameter_draws_one_bar_per_entry_coloured_by_parameter(rng):
     import matplotlib.pyplot as plt
 
     from utils.gradient_checking import plot_errors_by_parameter
@@ -216,8 +216,8 @@ def test_plot_errors_by_parameter_draws_one_bar_group_per_parameter(rng):
     _, names = dictionary_to_vector(params)
     fig, ax = plt.subplots()
     plot_errors_by_parameter(np.full(len(names), 1e-3), names, ax=ax)
-    assert [c.get_label() for c in ax.containers] == ["W1", "b1", "W2", "b2", "W3", "b3"]
-    assert sum(len(c) for c in ax.containers) == len(names) and ax.get_yscale() == "log"
+    assert [c.get_label() for c in ax.collections] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert sum(len(c.get_segments()) for c in ax.collections) == len(names) and ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="names has"):
         plot_errors_by_parameter(np.zeros(3), names, ax=ax)
     plt.close(fig)

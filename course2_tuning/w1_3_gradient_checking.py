@@ -34,10 +34,12 @@ import numpy as np
 from utils.deep_nn import L_model_backward, L_model_forward, compute_cost
 from utils.gradcheck import numerical_gradient
 from utils.exercises import show_solution
-from utils.gradient_checking import (backward_propagation, dictionary_to_vector, forward_propagation, gradient_check,
-                                     gradient_check_cost, gradient_check_n, gradients_to_vector,
-                                     vector_to_dictionary)
+from utils.gradient_checking import (PLANTED_BUGS, backward_propagation, backward_with_bug, check_step_resolves,
+                                     dictionary_to_vector, difference_curve, forward_propagation, gradient_check,
+                                     gradient_check_cost, gradient_check_n, gradients_to_vector, numerical_gradients,
+                                     plot_errors_by_parameter, verdict, vector_to_dictionary)
 from utils.regularization import backward_propagation_with_dropout, forward_propagation_with_dropout
+from utils.widgets import SliderPanel
 
 # %% [markdown]
 # ## One dimension
@@ -140,16 +142,112 @@ print(f"correct backward below 2e-7: {difference_ok < 2e-7}; buggy backward abov
 # %%
 cost_of_theta = lambda t: compute_cost(L_model_forward(X, vector_to_dictionary(t, parameters))[0], Y)
 gradapprox = numerical_gradient(cost_of_theta, theta, h=1e-7).ravel()
-error = np.abs(gradients_to_vector(buggy).ravel() - gradapprox)
-fig, ax = plt.subplots(figsize=(8, 3.2))
-for key in dict.fromkeys(names):
-    idx = [i for i, n in enumerate(names) if n == key]
-    ax.bar(idx, error[idx] + 1e-12, label=key)
-ax.set_yscale("log")
-ax.set(title="|backprop - numerical| per entry of theta (buggy backward)", xlabel="index in theta",
-       ylabel="absolute error (log)", ylim=(1e-13, 1e4))
-ax.legend(ncol=6, fontsize=8)
+error = gradients_to_vector(buggy).ravel() - gradapprox
+plot_errors_by_parameter(error, names, title="|backprop - numerical| per entry of theta (buggy backward)")
 plt.show()
+
+# %% [markdown]
+# ## Play: the choice of epsilon, and a bug to catch
+#
+# The two-sided difference has two errors that pull epsilon in opposite directions. **Truncation**: the
+# difference quotient is exact only in the limit; its error grows like epsilon^2 (the O(eps^2) above).
+# **Round-off**: J is computed in float64 with a relative error of about 1e-16, and dividing by 2 epsilon
+# magnifies it like 1e-16 / epsilon. Their sum, plotted against epsilon on log axes, is a **V**: the check is
+# only trustworthy near its bottom.
+#
+# The panel's network is [4, 5, 5, 1] with small random weights (standard deviation 0.5, so no sigmoid
+# saturates and every layer's gradient counts) on three examples; its W2 is square, so a transposed dW2 has
+# the right shape and no shape error gives it away. `backward_with_bug` plants one of these bugs in
+# `L_model_backward` (`PLANTED_BUGS`, printed below). The V of the correct backward is computed once here
+# (`numerical_gradients` for 61 epsilons from 1e-15 to 1); the panel only redoes one check per move.
+
+# %%
+rng = np.random.RandomState(1)
+panel_params = {}
+for l, (n, n_prev) in enumerate(zip([5, 5, 1], [4, 5, 5]), start=1):
+    panel_params[f"W{l}"] = 0.5 * rng.randn(n, n_prev)
+    panel_params[f"b{l}"] = 0.5 * rng.randn(n, 1)
+X_panel, Y_panel = rng.randn(4, 3), np.array([[1, 1, 0]])
+panel_cost = lambda p: compute_cost(L_model_forward(X_panel, p)[0], Y_panel)
+AL_panel, caches_panel = L_model_forward(X_panel, panel_params)
+bug_grads = {bug: backward_with_bug(AL_panel, Y_panel, caches_panel, bug) for bug in PLANTED_BUGS}
+sweep_eps = 10.0 ** np.arange(-15, 0.01, 0.25)
+sweep = numerical_gradients(panel_cost, panel_params, sweep_eps)
+curves = {bug: difference_curve(g, sweep) for bug, g in bug_grads.items()}
+best = int(np.argmin(curves["none"]))
+print(f"correct backward: smallest difference {curves['none'][best]:.0e} at epsilon = {sweep_eps[best]:.0e}")
+for bug, line in PLANTED_BUGS.items():
+    print(f"{bug:26s} {line}")
+
+# %% [markdown]
+# What the panel shows, checked on the precomputed curves: the bottom of the V lies between 1e-8 and 1e-4;
+# at epsilon = 1e-7 every bug fails the check except the 1 % one, which is only suspicious; at epsilon = 1e-2
+# (past a ReLU kink) the correct backward fails too and scores the same as the 1 % bug; and below about 1e-16
+# the step is lost in rounding.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+at = lambda eps: int(np.argmin(np.abs(np.log10(sweep_eps / eps))))
+assert 1e-8 <= sweep_eps[best] <= 1e-4 and curves["none"][best] < 1e-9
+at_1e7 = {bug: curves[bug][at(1e-7)] for bug in PLANTED_BUGS}
+assert at_1e7["none"] < 2e-7 and 2e-7 < at_1e7["one entry 1 % off"] < 1e-3
+assert all(d > 1e-3 for bug, d in at_1e7.items() if bug not in ("none", "one entry 1 % off"))
+assert curves["none"][at(1e-3)] < 1e-5 < 1e-3 < curves["none"][at(1e-2)]  # the kink between 1e-3 and 1e-2
+assert abs(np.log10(curves["one entry 1 % off"][at(1e-2)] / curves["none"][at(1e-2)])) < 0.3
+check_step_resolves(panel_params, 2e-16)
+try:
+    check_step_resolves(panel_params, 1e-16)
+    raise AssertionError("epsilon = 1e-16 should be lost in rounding")
+except ValueError:
+    pass
+print("at epsilon = 1e-7: " + ", ".join(f"{bug} {verdict(d).split(' (')[0]}" for bug, d in at_1e7.items()))
+print(f"at epsilon = 1e-2: correct backward {verdict(curves['none'][at(1e-2)]).split(' (')[0]}, "
+      f"1 % bug {verdict(curves['one entry 1 % off'][at(1e-2)]).split(' (')[0]}: the same score within a factor 2")
+
+# %% [markdown]
+# Move `epsilon` from the default 1e-7 towards 1e-13 and watch the grey V of the correct backward climb its
+# left arm (round-off); then towards 1e-1 (truncation; past about 2e-3 a ReLU kink falls inside the step and
+# the difference jumps). Then pick a `bug`: its curve (red) sits far above the 1e-3 line at every sensible
+# epsilon and the printed difference jumps, while the bars on the right show which parameter is wrong. The
+# subtle one, `one entry 1 % off`, scores about 1e-4 (suspicious) and is visible only where the V of the
+# correct backward lies below it: at epsilon = 1e-2 the check cannot tell it from a correct backward. Below
+# about 1e-16, theta + epsilon rounds back to theta and the panel says so instead of checking.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+panel_names = dictionary_to_vector(panel_params)[1]
+
+
+def draw_check(fig, epsilon, bug):
+    check_step_resolves(panel_params, epsilon)
+    gradapprox = numerical_gradients(panel_cost, panel_params, [epsilon])
+    difference = difference_curve(bug_grads[bug], gradapprox)[0]
+    difference_ok = difference_curve(bug_grads["none"], gradapprox)[0]
+    ax_v, ax_e = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+    ax_v.loglog(sweep_eps, curves["none"], color="0.5", lw=2, label="correct backward")
+    if bug != "none":
+        ax_v.loglog(sweep_eps, curves[bug], color="C3", label=f"bug: {bug}")
+    for level, text in ((2e-7, "2e-7: passes below"), (1e-3, "1e-3: fails above")):
+        ax_v.axhline(level, color="k", ls=":", lw=1)
+        ax_v.annotate(text, (1e-15, level * 1.6), fontsize=8)
+    ax_v.axvline(epsilon, color="C1", lw=1)
+    ax_v.scatter([epsilon], [difference], color="C1", zorder=3, label=f"epsilon = {epsilon:.0e}")
+    ax_v.annotate("round-off ~ 1e-16 / eps", (2e-15, 1e-10), fontsize=8, color="0.4")
+    ax_v.annotate("truncation ~ eps^2,\nthen a ReLU kink", (1e-4, 1e-11), fontsize=8, color="0.4")
+    ax_v.set(title="The V: difference against epsilon", xlabel="epsilon (log)", ylabel="difference (log)",
+             ylim=(1e-12, 3), xticks=10.0 ** np.arange(-15, 1, 3), yticks=10.0 ** np.arange(-12, 1, 3))
+    ax_v.minorticks_off()
+    ax_v.legend(loc="upper center", fontsize=8)
+    errors = gradients_to_vector(bug_grads[bug]).ravel() - gradapprox[0]
+    plot_errors_by_parameter(errors, panel_names, ax=ax_e, title=f"Per entry at epsilon = {epsilon:.0e}")
+    return (f"bug: {bug} ({PLANTED_BUGS[bug]})\nepsilon = {epsilon:.1e}: difference = {difference:.2e}, "
+            f"the check {verdict(difference)}.\nThe correct backward scores {difference_ok:.2e} here")
+
+
+check_panel = SliderPanel(draw_check, {"epsilon": ("log", 1e-17, 1.0, 1e-7), "bug": list(PLANTED_BUGS)},
+                          figsize=(11, 4))
+assert not check_panel.message.value, check_panel.message.value
+check_panel
 
 # %% [markdown]
 # ## Why not with dropout

@@ -23,13 +23,15 @@
 from utils.notebook import setup
 setup(seed=1)
 
+import ipywidgets as widgets
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
-from utils.batchnorm import batchnorm_backward, batchnorm_forward, bn_model_forward, init_bn_param, train_deep_net
+from utils.batchnorm import (batchnorm_backward, batchnorm_forward, bn_model_forward, init_bn_param, running_statistics,
+                             train_deep_net)
 from utils.data import load_moons
 from utils.deep_nn import accuracy, initialize_parameters_deep, predict
 from utils.exercises import show_solution
@@ -39,6 +41,9 @@ from utils.plotting import plot_image_grid
 from utils.reproducibility import set_seed
 from utils.softmax import (class_accuracy, digits_dataset, one_hot, predict_classes, softmax, softmax_cost,
                            softmax_model_backward, softmax_model_forward)
+from utils.tuning import (LogGridObjective, plot_search_box, plot_search_trials, search_averages,
+                          search_with_random_twin)
+from utils.widgets import SliderPanel
 
 set_seed(1)  # TensorFlow and Keras are imported now: seed them too
 _ = threadpool_limits(1)  # tiny matrices: extra BLAS threads only add overhead (and thrash on a shared CPU)
@@ -111,9 +116,76 @@ ax2.legend()
 plt.show()
 
 # %% [markdown]
-# In practice: search coarse to fine (zoom into the region of the best points and sample again), and
-# either babysit one model ("panda") or train many in parallel ("caviar"), as here.
+# ### Coarse to fine
 #
+# The course's next step: search **coarse to fine**, zooming into the region of the best points and
+# sampling again there; and either babysit one model ("panda") or train many in parallel ("caviar"), as
+# here. To play with the search without training on every move, the whole box is trained once on a grid
+# of 17 learning rates x 9 values of 1 - beta (153 runs, the same network, data and epochs as above), and
+# `utils.tuning.LogGridObjective` scores any point by interpolating the dev accuracies between the grid
+# points, linearly in the exponents.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+lr_axis, one_minus_beta_axis = 10.0 ** np.linspace(-4, 0, 17), 10.0 ** np.linspace(-3, -1, 9)
+grid_runs = [dict(optimizer="momentum", learning_rate=lr, beta=1 - omb)
+             for lr in lr_axis for omb in one_minus_beta_axis]
+grid_params, _ = model_runs(train_X, train_Y, [2, 5, 2, 1], grid_runs, num_epochs=300)
+grid_dev = np.array([accuracy(predict(dev_X, p), dev_Y) for p in grid_params]).reshape(17, 9)
+dev_objective = LogGridObjective([lr_axis, one_minus_beta_axis], grid_dev)
+good = grid_dev.max() - 2  # "good": within 2 points of the best run of the grid
+i, j = np.unravel_index(np.argmax(grid_dev), grid_dev.shape)
+print(f"best of the grid: {grid_dev[i, j]:.1f} % at lr = {lr_axis[i]:.2g}, beta = {1 - one_minus_beta_axis[j]:.3f}; "
+      f"{np.mean(grid_dev >= good):.0%} of the grid is good (>= {good:.1f} %)")
+
+# %% [markdown]
+# `coarse_to_fine(objective, box, n, zoom, rng)` draws `n` points on log scales over the whole box, then `n`
+# more in a box `zoom` times as wide (in every exponent) centred on the best coarse point (`zoom_box`);
+# `search_with_random_twin` also draws the plain random search with the same budget (the same coarse round,
+# then `n` more points anywhere). Move `trials` (per round) and `zoom`, and `draw` for another roll of the
+# dice. Look at where the second round lands (triangles in the dashed box): at zoom 0.25 about half of the
+# fine trials are good (within 2 points of the grid's best), against about one in ten random points (the
+# printed shares, averaged over 200 searches). Look also at what it does **not** buy on this landscape,
+# whose good region is broad: the best score is about that of random search with the same budget; and with
+# few coarse trials a tight zoom (`trials` 2, `zoom` 0.05) centres the second round on a poor coarse best and
+# stays there, several points below random search. At `zoom` 1 the second round is random search again.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def draw_search(fig, trials, zoom, draw):
+    result = search_with_random_twin(dev_objective, dev_objective.box, trials, zoom, seed=draw)
+    ax_box, ax_runs = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    plot_search_box(dev_objective, result, ax_box, score="dev accuracy (%)")
+    plot_search_trials(result, ax_runs, good=good)
+    ax_runs.set(ylabel="dev accuracy (%)", ylim=(60, 100))
+    avg = search_averages(dev_objective, dev_objective.box, trials, zoom, good)
+    return (f"this draw: coarse best {result['coarse_scores'].max():.1f} %, after the fine round "
+            f"{result['scores'].max():.1f} %; random only ({2 * trials} trials) {result['random_all'].max():.1f} %\n"
+            f"over 200 draws: best {avg['best_fine']:.1f} % coarse to fine vs {avg['best_random']:.1f} % random only; "
+            f"good second-round trials {avg['good_fine']:.0%} vs {avg['good_random']:.0%}")
+
+
+search_panel = SliderPanel(draw_search, {"trials": (2, 32, 1, 8), "zoom": (0.05, 1.0, 0.05, 0.25),
+                                          "draw": (0, 19, 1, 0)}, figsize=(11, 4))
+assert not search_panel.message.value, search_panel.message.value
+search_panel
+
+# %% [markdown]
+# The same averages as numbers, for the default knobs (8 trials per round, zoom 0.25), and for a tight zoom
+# after a tiny coarse round:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+avg = search_averages(dev_objective, dev_objective.box, 8, 0.25, good)
+assert avg["good_fine"] > 3 * avg["good_random"] and abs(avg["best_fine"] - avg["best_random"]) < 1.5
+print(f"good second-round trials: {avg['good_fine']:.0%} coarse to fine, {avg['good_random']:.0%} random; "
+      f"best dev accuracy {avg['best_fine']:.1f} % vs {avg['best_random']:.1f} %")
+tight = search_averages(dev_objective, dev_objective.box, 2, 0.05, good)
+assert tight["best_fine"] < tight["best_random"] - 2
+print(f"2 trials per round, zoom 0.05: best {tight['best_fine']:.1f} % coarse to fine vs "
+      f"{tight['best_random']:.1f} % random")
+
+# %% [markdown]
 # ## Batch normalization from scratch
 #
 # Courses 1-2 keep examples as **columns**: a layer's pre-activations Z have shape (n units, m examples).
@@ -203,6 +275,87 @@ print(f"running mean: {fmt(bn_param['running_mean'][:, 0])}   running std: {fmt(
 alone, _ = batchnorm_forward(Z[:, :1], gamma, beta, bn_param)
 in_batch, _ = batchnorm_forward(Z, gamma, beta, bn_param)
 print("one example alone == the same example in a batch:", np.allclose(alone, in_batch[:, :1]))
+
+# %% [markdown]
+# ### Play: batch size against the noise of the batch statistics, and the momentum of the running averages
+#
+# Batch norm's mean and variance are *estimates* from one mini-batch: the mean of m examples scatters around
+# the unit's true mean with a standard deviation sigma / sqrt(m) (a little noise that acts as a mild
+# regularizer). The running averages smooth that noise for test time, but an exponentially weighted average
+# of momentum beta remembers about 1 / (1 - beta) steps, so it also lags when the distribution moves, as it
+# does while the earlier layers train. Simulated here for one unit whose pre-activation has standard
+# deviation 2 and a mean that drifts from 0 to 4 over the first 200 steps, then stays (600 steps, each batch
+# through `batchnorm_forward`, recorded by `utils.batchnorm.running_statistics`).
+#
+# Move `batch_size`: the grey cloud of batch means (left) and its histogram (right) narrow like 1 / sqrt(m)
+# (measured and predicted errors printed). Then move `momentum`: at 0.5 the running mean (orange) keeps
+# about 60 % of their noise (an average with momentum beta of independent values keeps the share
+# (1 - beta) / (1 + beta) of their variance); at 0.99 it is smooth but trails the drift; at 0.999 (a window
+# of 1,000 steps) it never catches up in 600 steps, and test time would normalize with a wrong mean. Keras's
+# default is 0.99, which is why `utils.cnn_models` uses 0.9 for its short trainings. A batch of one example
+# gives a message: its variance is 0.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+bn_steps = np.arange(600)
+true_mean, z_std = 4.0 * np.minimum(bn_steps / 200, 1.0), 2.0
+hist_bins = np.linspace(-3, 3, 61)
+
+
+def bn_run(batch_size, momentum):
+    """The simulated unit's 600 batches through batch norm: (statistics, rms error of each estimate, steps 300-599)."""
+    batches = np.random.default_rng(batch_size).normal(true_mean[:, None], z_std, size=(bn_steps.size, batch_size))
+    stats = running_statistics(batches, momentum)
+    rms = {k: np.sqrt(np.mean((stats[k][300:] - 4) ** 2)) for k in ("batch_mean", "running_mean")}
+    return stats, rms
+
+
+def draw_bn_noise(fig, batch_size, momentum):
+    stats, rms = bn_run(batch_size, momentum)
+    ax_t, ax_h = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+    ax_t.scatter(bn_steps, stats["batch_mean"], s=3, color="0.6", label="batch mean")
+    ax_t.plot(bn_steps, true_mean, "k--", lw=1, label="true mean")
+    ax_t.plot(bn_steps, stats["running_mean"], color="C1", lw=2, label="running mean (test time)")
+    ax_t.set(title=f"Batch of {batch_size}, momentum {momentum}", xlabel="training step", ylabel="mean of the unit",
+             ylim=(-2, 7))
+    ax_t.legend(loc="lower right", fontsize=8)
+    steady = bn_steps >= 300
+    ax_h.hist(stats["batch_mean"][steady] - 4, bins=hist_bins, density=True, histtype="stepfilled", color="0.6",
+              label="batch mean")
+    ax_h.hist(stats["running_mean"][steady] - 4, bins=hist_bins, density=True, histtype="stepfilled", color="C1",
+              alpha=0.6, label="running mean")
+    ax_h.set(title="Error once the drift stops (steps 300-599)", xlabel="estimate - true mean", ylabel="density")
+    ax_h.legend(fontsize=8)
+    lag = true_mean[199] - stats["running_mean"][199]
+    return (f"typical error (rms, steps 300-599) of the batch means: {rms['batch_mean']:.3f} (sigma / sqrt(m) = "
+            f"{z_std / np.sqrt(batch_size):.3f}); of the running mean: {rms['running_mean']:.3f}\n"
+            f"momentum {momentum}: a window of about {1 / (1 - momentum):.0f} steps; at the end of the drift the "
+            f"running mean trails by {lag:.2f}, at step 599 it is off by {stats['running_mean'][-1] - 4:+.2f}")
+
+
+bn_panel = SliderPanel(draw_bn_noise, {
+    "batch_size": widgets.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64, 128, 256], value=32,
+                                          description="batch_size", continuous_update=False),
+    "momentum": widgets.SelectionSlider(options=[0.5, 0.8, 0.9, 0.95, 0.99, 0.999], value=0.9,
+                                        description="momentum", continuous_update=False)}, figsize=(11, 4))
+assert not bn_panel.message.value, bn_panel.message.value
+bn_panel
+
+# %% [markdown]
+# The panel's claims, checked: the batch means' error is sigma / sqrt(m); a momentum of 0.5 keeps about 60 %
+# of it; 0.99 trails the drift; 0.999 has not caught up after 600 steps.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for m in (4, 64):
+    assert abs(bn_run(m, 0.9)[1]["batch_mean"] / (z_std / np.sqrt(m)) - 1) < 0.15
+share = bn_run(2, 0.5)[1]["running_mean"] / bn_run(2, 0.5)[1]["batch_mean"]
+lag_99 = true_mean[199] - bn_run(32, 0.99)[0]["running_mean"][199]
+end_999 = bn_run(32, 0.999)[0]["running_mean"][-1]
+assert 0.45 < share < 0.7 and lag_99 > 1 and end_999 < 2
+print(f"batch means' error = sigma / sqrt(m) within 15 % (m = 4, 64); momentum 0.5 keeps {share:.0%} of it "
+      f"(sqrt(1/3) = 58 %); momentum 0.99 trails by {lag_99:.1f} at the end of the drift; "
+      f"momentum 0.999 ends at {end_999:.1f} instead of 4")
 
 # %% [markdown]
 # ### A deep network trains faster with batch norm

@@ -29,9 +29,10 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.cnn_models import conv_params, dense_params
+from utils.cnn_models import conv_params, dense_params, first_layer_params, float32_size
 from utils.device import describe_device
 from utils.exercises import show_solution
+from utils.widgets import SliderPanel
 
 # %% [markdown]
 # ## A fully connected first layer
@@ -111,6 +112,67 @@ ax.set_xscale("log")
 ax.set(title="First-layer parameters for an s x s x 3 image", xlabel="image side s (pixels)", ylabel="parameters")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# ## Play: image size, channels and filters against the bill
+#
+# `first_layer_params` counts three first layers for an s x s image with `channels` channels: the
+# convolution (`n_filters` filters of f x f x channels), a fully connected layer producing the same output
+# volume ((s - f + 1) x (s - f + 1) x n_filters, as in the lecture's comparison), and one into 1,000 hidden
+# units. On the lecture's example it gives the counts above. Doubling the side leaves the conv's count alone,
+# multiplies that of the dense layer into 1,000 units by 4 (pixels in) and that of the dense layer with the
+# conv's output by 16 (pixels in times pixels out):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+lecture = first_layer_params(32, channels=3, f=5, n_filters=6, hidden=hidden)
+assert lecture["conv"] == conv and lecture["dense, same output"] == fc
+print({name: f"{count:,}" for name, count in lecture.items()})
+growth = {name: first_layer_params(2048, f=3)[name] / first_layer_params(1024, f=3)[name] for name in lecture}
+assert growth["conv"] == 1 and 3.9 < growth["dense to hidden"] < 4.1 and 15.9 < growth["dense, same output"] < 16.1
+print("doubling the side from 1024 to 2048 multiplies the counts by: "
+      + ", ".join(f"{name} {g:.2f}" for name, g in growth.items()))
+
+# %% [markdown]
+# Move `side` and watch the two dense curves climb (to 1,000 units: with the number of pixels, s^2; to the
+# same output volume: with pixels in times pixels out, about s^4) while the conv line stays flat; the dots
+# are the current image, and the text under the figure prints the counts and their size in float32. Then
+# turn `channels`, `f` and `n_filters`: they move the conv line (f^2 x channels x n_filters), but no setting
+# brings it near the dense curves on a real photo. A filter larger than the image gives a message.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+curve_sides = np.unique(np.geomspace(4, 2048, 40).astype(int))
+LAYER_COLORS = {"conv": "C0", "dense, same output": "C3", "dense to hidden": "C1"}
+DECADES = 10.0 ** np.arange(0, 22, 3)
+
+
+def draw_counts(fig, side, channels, f, n_filters):
+    counts = first_layer_params(side, channels, f, n_filters, hidden)  # a ValueError when f > side
+    ax_curve, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    sides = curve_sides[curve_sides >= f]
+    curves = [first_layer_params(int(s), channels, f, n_filters, hidden) for s in sides]
+    for name, color in LAYER_COLORS.items():
+        ax_curve.plot(sides, [c[name] for c in curves], color=color, label=name)
+        ax_curve.scatter([side], [counts[name]], color=color, zorder=3)
+    ax_curve.axvline(side, color="0.5", lw=1)
+    ax_curve.set(xscale="log", yscale="log", title=f"First layer on an s x s x {channels} image",
+                 xlabel="image side s (pixels, log)", ylabel="parameters (log)", ylim=(1, 1e21),
+                 yticks=DECADES, xticks=[4, 16, 64, 256, 1024], xticklabels=["4", "16", "64", "256", "1024"])
+    ax_curve.legend(fontsize=8)
+    ax_bar.barh(list(LAYER_COLORS), [counts[n] for n in LAYER_COLORS], color=list(LAYER_COLORS.values()))
+    ax_bar.set(xscale="log", xlim=(1, 1e21), xticks=DECADES, title=f"At s = {side}", xlabel="parameters (log)")
+    ax_bar.invert_yaxis()
+    for ax in (ax_curve, ax_bar):
+        ax.minorticks_off()  # few tick labels: the panel redraws them on every move
+    return "\n".join(f"{name:18s}: {counts[name]:>26,} parameters, {float32_size(counts[name])} in float32"
+                      for name in LAYER_COLORS)
+
+
+count_panel = SliderPanel(draw_counts, {"side": (4, 2048, 4, 64), "channels": (1, 16, 1, 3), "f": (1, 11, 1, 3),
+                                        "n_filters": (1, 512, 1, 10)}, figsize=(11, 4), columns=4)
+assert not count_panel.message.value, count_panel.message.value
+count_panel
 
 # %% [markdown]
 # ## What a GPU changes here

@@ -138,3 +138,36 @@ def test_batchnorm_trains_a_deep_net_faster_than_the_same_net_without_it():
     _, bn_params, with_bn = train_deep_net(X, Y, dims, batchnorm=True, learning_rate=0.2, num_epochs=2)
     assert np.mean(with_bn[-10:]) < 0.7 * np.mean(plain[-10:])
     assert all(p["mode"] == "test" for p in bn_params)
+
+
+def test_running_statistics_follow_the_batch_statistics_and_the_ewa_rule(rng):
+    from utils.batchnorm import running_statistics
+
+    batches = rng.normal(3.0, 2.0, size=(50, 16))
+    stats = running_statistics(batches, momentum=0.8)
+    np.testing.assert_allclose(stats["batch_mean"], batches.mean(axis=1))
+    np.testing.assert_allclose(stats["batch_var"], batches.var(axis=1))
+    running_mean, running_var = 0.0, 1.0  # init_bn_param's starting values
+    for t in range(50):
+        running_mean = 0.8 * running_mean + 0.2 * batches[t].mean()
+        running_var = 0.8 * running_var + 0.2 * batches[t].var()
+        assert stats["running_mean"][t] == pytest.approx(running_mean)
+        assert stats["running_var"][t] == pytest.approx(running_var)
+
+
+def test_running_mean_is_less_noisy_than_batch_means_and_batch_noise_shrinks_with_batch_size(rng):
+    from utils.batchnorm import running_statistics
+
+    small = running_statistics(rng.normal(0.0, 1.0, size=(3000, 8)), momentum=0.9)
+    large = running_statistics(rng.normal(0.0, 1.0, size=(3000, 128)), momentum=0.9)
+    assert np.std(small["batch_mean"]) == pytest.approx(1 / np.sqrt(8), rel=0.1)  # sigma / sqrt(m)
+    assert np.std(large["batch_mean"]) == pytest.approx(1 / np.sqrt(128), rel=0.1)
+    # an EWA of independent values has (1 - momentum) / (1 + momentum) of their variance
+    assert np.std(small["running_mean"][100:]) == pytest.approx(np.sqrt(0.1 / 1.9 / 8), rel=0.15)
+
+
+def test_running_statistics_refuses_batches_of_one_example(rng):
+    from utils.batchnorm import running_statistics
+
+    with pytest.raises(ValueError, match="a batch of 1 example has variance 0"):
+        running_statistics(rng.normal(size=(10, 1)))

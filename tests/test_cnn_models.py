@@ -49,6 +49,37 @@ def test_counting_helpers_reject_non_positive_sizes():
         cm.dense_params(10, -1)
 
 
+
+def test_first_layer_params_gives_the_lectures_32x32x3_to_28x28x6_counts():
+    counts = cm.first_layer_params(32, channels=3, f=5, n_filters=6, hidden=1000)
+    assert counts["conv"] == 456 == cm.conv_params(5, 3, 6)
+    assert counts["dense, same output"] == 3072 * 4704 + 4704 == 14_455_392
+    assert counts["dense to hidden"] == 3072 * 1000 + 1000
+
+
+def test_first_layer_params_conv_count_ignores_the_image_size_and_dense_grows_with_it():
+    small, large = cm.first_layer_params(64), cm.first_layer_params(1000)
+    assert small["conv"] == large["conv"] == 280
+    assert large["dense to hidden"] == 3_000_001_000  # the course's 1000x1000x3 photo into 1,000 units
+    assert large["dense, same output"] > 1e4 * small["dense, same output"]
+
+
+def test_first_layer_params_refuses_a_filter_larger_than_the_image():
+    with pytest.raises(ValueError, match="a 7 x 7 filter does not fit in a 5 x 5 image"):
+        cm.first_layer_params(5, f=7)
+    assert cm.first_layer_params(5, f=5)["dense, same output"] == (25 * 3 + 1) * 10  # a 1 x 1 x 10 output
+    with pytest.raises(ValueError, match="channels must be a positive integer"):
+        cm.first_layer_params(32, channels=0)
+
+
+def test_float32_size_uses_four_bytes_a_parameter_and_a_readable_unit():
+    assert cm.float32_size(0) == "0 bytes" and cm.float32_size(100) == "400 bytes"
+    assert cm.float32_size(280) == "1.1 KB"
+    assert cm.float32_size(3_000_001_000) == "12 GB"
+    assert cm.float32_size(250_000_000_000_000) == "1 PB"
+    with pytest.raises(ValueError, match=">= 0"):
+        cm.float32_size(-1)
+
 # --- classic networks: exact counts ---------------------------------------------------------------------
 
 def test_lenet5_has_61706_parameters_near_the_papers_60k():

@@ -45,9 +45,6 @@ def test_notebook_follows_the_conventions(path):
 #: Notebooks that do not have a SliderPanel yet (issue 19), each with what its panel should turn. This list
 #: may only shrink: a notebook added to the workbook, or one that gets a panel, must not appear here.
 NO_PANEL_YET = {
-    "course2_tuning/w1_3_gradient_checking.ipynb": "epsilon on a log axis; a planted bug in the backward pass",
-    "course2_tuning/w3_tuning_batchnorm_tensorflow.ipynb": "log-scale random search; batch size vs batch norm noise",
-    "course4_cnn/w1_1_why_convolutions.ipynb": "image size vs dense and conv parameter counts",
     "course4_cnn/w1_3_first_cnn_keras.ipynb": "learned filters and feature maps of any test image",
     "course4_cnn/w2_1_classic_networks.ipynb": "input size and depth vs parameters and multiply-adds per layer",
     "course4_cnn/w2_2_resnets.ipynb": "depth with and without skip connections vs training curves",

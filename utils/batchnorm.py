@@ -116,6 +116,28 @@ def batchnorm_backward(dout: np.ndarray, cache: BNCache | None) -> tuple[np.ndar
     return dx, dgamma, dbeta
 
 
+
+def running_statistics(batches: np.ndarray, momentum: float = 0.9, eps: float = 1e-5) -> dict[str, np.ndarray]:
+    """Feed one unit's pre-activations, batch after batch, through ``batchnorm_forward`` in train mode.
+
+    Inputs: batches (steps, m), row t the unit's values on the m examples of step t; momentum and eps of the
+    layer (``init_bn_param``: the running mean starts at 0, the running variance at 1).
+    Returns: dict of arrays (steps,): "batch_mean" and "batch_var" (the statistics that normalize step t's
+    batch) and "running_mean" and "running_var" (the averages after step t, what test mode would use).
+    """
+    batches = as_array(batches, "batches", ndim=2)
+    if batches.shape[1] < 2:
+        raise ValueError(f"a batch of {batches.shape[1]} example has variance 0: every normalized value would be 0 "
+                         f"(x - mu = 0); batch norm needs at least 2 examples per batch")
+    bn_param = init_bn_param(1, eps=eps, momentum=momentum)
+    one, zero = np.ones((1, 1)), np.zeros((1, 1))
+    out = {k: np.empty(batches.shape[0]) for k in ("batch_mean", "batch_var", "running_mean", "running_var")}
+    for t, row in enumerate(batches):
+        batchnorm_forward(row[None, :], one, zero, bn_param)  # train mode: updates the running averages
+        out["batch_mean"][t], out["batch_var"][t] = row.mean(), row.var()  # what normalized this batch
+        out["running_mean"][t], out["running_var"][t] = bn_param["running_mean"][0, 0], bn_param["running_var"][0, 0]
+    return out
+
 # --- a deep softmax network with batch norm in every hidden layer ---------------------------------------------
 
 def initialize_bn_network(layers_dims: list[int], batchnorm: bool = True, seed: int = 3) -> dict[str, np.ndarray]:

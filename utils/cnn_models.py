@@ -8,7 +8,8 @@ other models (``inception_model``, ``feature_extractor``) in a float32 layer, so
 float32 when a GPU trains under mixed precision.
 
 Counting helpers (plain integers, no Keras): ``dense_params``, ``conv_params``, ``conv_multiplies``,
-``bottleneck_multiplies``, and ``PAPER_PARAMS``, the parameter counts the papers and the course quote.
+``bottleneck_multiplies``, ``first_layer_params``, ``float32_size``, and ``PAPER_PARAMS``, the parameter counts
+the papers and the course quote.
 """
 
 from __future__ import annotations
@@ -78,6 +79,43 @@ def bottleneck_multiplies(n_H: int, n_W: int, n_C_in: int, f: int, n_C_out: int,
     second = conv_multiplies(n_H, n_W, n_C_bottleneck, f, n_C_out)
     return {"direct": direct, "bottleneck_1x1": first, "bottleneck_fxf": second, "bottleneck_total": first + second}
 
+
+
+def first_layer_params(side: int, channels: int = 3, f: int = 3, n_filters: int = 10,
+                       hidden: int = 1000) -> dict[str, int]:
+    """Parameters of three first layers for a side x side x channels image: why convolutions.
+
+    - "conv": n_filters filters of f x f x channels (``conv_params``), whatever the image size;
+    - "dense, same output": a fully connected layer producing the conv's output volume, (side - f + 1)^2 x
+      n_filters (a "valid" convolution, stride 1), from all side^2 x channels inputs (the lecture's 32x32x3 ->
+      28x28x6 comparison);
+    - "dense to hidden": a fully connected layer from the pixels to ``hidden`` units (the course's 1,000).
+    Raises ValueError when the filter does not fit in the image (f > side).
+    """
+    side, channels = check_positive_int(side, "side"), check_positive_int(channels, "channels")
+    f, n_filters = check_positive_int(f, "f"), check_positive_int(n_filters, "n_filters")
+    hidden = check_positive_int(hidden, "hidden")
+    if f > side:
+        raise ValueError(f"a {f} x {f} filter does not fit in a {side} x {side} image: a valid convolution's output "
+                         f"side is side - f + 1 = {side - f + 1}; take a larger image or a smaller filter")
+    n_x, out_side = side * side * channels, side - f + 1
+    return {"conv": conv_params(f, channels, n_filters),
+            "dense, same output": dense_params(n_x, out_side * out_side * n_filters),
+            "dense to hidden": dense_params(n_x, hidden)}
+
+
+def float32_size(n_params: int) -> str:
+    """The memory n_params float32 numbers take (4 bytes each), in the largest unit under which it is >= 1:
+    ``float32_size(280) == "1.1 KB"``, ``float32_size(3_000_001_000) == "12 GB"`` (units of 1000)."""
+    n_params = int(n_params)
+    if n_params < 0:
+        raise ValueError(f"n_params must be >= 0, got {n_params}")
+    size, unit = 4.0 * n_params, "bytes"
+    for next_unit in ("KB", "MB", "GB", "TB", "PB", "EB"):
+        if size < 1000:
+            break
+        size, unit = size / 1000, next_unit
+    return f"{size:.0f} {unit}" if unit == "bytes" or size >= 100 else f"{size:.2g} {unit}"
 
 # --- classic networks ------------------------------------------------------------------------------------
 

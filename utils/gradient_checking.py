@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.gradcheck import numerical_gradient, relative_difference
@@ -195,8 +196,127 @@ def gradient_check_n(parameters: Mapping[str, np.ndarray], gradients: Mapping[st
     return float(difference)
 
 
+def verdict(difference: float) -> str:
+    """The course's reading of a difference: "passes" below 2e-7, "fails" above 1e-3, else "suspicious"."""
+    difference = float(difference)
+    if not np.isfinite(difference) or difference < 0:
+        raise ValueError(f"a difference is a number >= 0, got {difference}")
+    if difference < 2e-7:
+        return "passes (below 2e-7)"
+    if difference > 1e-3:
+        return "fails (above 1e-3): almost surely a bug"
+    return "suspicious (between 2e-7 and 1e-3): look closer"
+
+
 def _report(difference: float) -> None:
     if difference > 2e-7:
         print(f"\033[93mThere is a mistake in the backward propagation! difference = {difference:.3g}\033[0m")
     else:
         print(f"\033[92mYour backward propagation works perfectly fine! difference = {difference:.3g}\033[0m")
+
+
+# --- the choice of epsilon and a planted bug (the notebook's panel) -----------------------------------------
+
+#: Bugs a backward pass can have and still return gradients of the right shapes: name -> the buggy line.
+PLANTED_BUGS: dict[str, str] = {
+    "none": "the correct backward pass (utils.deep_nn.L_model_backward)",
+    "wrong sign": "dW1 = -dZ1 A0^T / m: a minus sign lost in layer 1",
+    "missing factor": "db2 = sum(dZ2): the 1/m forgotten",
+    "swapped transpose": "dW = A_prev dZ^T / m in the first layer with a square W: the transpose of the right dW",
+    "ReLU derivative forgotten": "dZ = dA in every hidden layer, as if the activation were linear",
+    "one entry 1 % off": "dW1[0, 0] 1 % too large: a bug small enough to hide under a bad epsilon",
+}
+
+
+def backward_with_bug(AL: np.ndarray, Y: np.ndarray, caches: list, bug: str = "none") -> Parameters:
+    """``utils.deep_nn.L_model_backward`` with one of ``PLANTED_BUGS`` planted in it.
+
+    Inputs: AL (1, m) and caches from ``L_model_forward`` (ReLU hidden layers), Y (1, m), bug: a key of
+    ``PLANTED_BUGS``. Returns: grads dW1, db1, ... of the right shapes (and dA0, ...), wrong as the bug says.
+    "swapped transpose" needs a layer whose W is square (else the shapes would give the bug away).
+    """
+    from utils.deep_nn import L_model_backward
+
+    if bug not in PLANTED_BUGS:
+        raise ValueError(f"unknown bug {bug!r}; choose one of {list(PLANTED_BUGS)}")
+    if bug == "ReLU derivative forgotten":
+        return L_model_backward(AL, Y, caches, hidden_activation="linear")
+    grads = L_model_backward(AL, Y, caches)
+    m = np.shape(AL)[-1]
+    if bug == "wrong sign":
+        grads["dW1"] = -grads["dW1"]
+    elif bug == "missing factor":
+        grads["db2"] = m * grads["db2"]
+    elif bug == "one entry 1 % off":
+        grads["dW1"] = grads["dW1"].copy()
+        grads["dW1"][0, 0] *= 1.01
+    elif bug == "swapped transpose":
+        square = [l for l in range(1, len(caches) + 1) if grads[f"dW{l}"].shape[0] == grads[f"dW{l}"].shape[1]]
+        if not square:
+            shapes = [grads[f"dW{l}"].shape for l in range(1, len(caches) + 1)]
+            raise ValueError(f"a swapped transpose needs a square W (it would change the shape otherwise), "
+                             f"got {shapes}")
+        grads[f"dW{square[0]}"] = grads[f"dW{square[0]}"].T.copy()
+    return grads
+
+
+def numerical_gradients(cost: Callable[[Parameters], float], parameters: Mapping[str, np.ndarray],
+                        epsilons: np.ndarray) -> np.ndarray:
+    """The two-sided numerical gradient of ``cost`` for each step in ``epsilons``.
+
+    Inputs: cost, called with a parameters dict; parameters W1, b1, ...; epsilons (k,) all > 0.
+    Returns: gradapprox of shape (k, n), row i taken with step epsilons[i], entries in the order of
+    ``dictionary_to_vector``.
+    """
+    epsilons = np.atleast_1d(as_array(epsilons, "epsilons"))
+    if epsilons.ndim != 1 or np.any(~(epsilons > 0)):
+        raise ValueError(f"epsilons must be a 1-D array of positive steps, got {epsilons}")
+    theta, _ = dictionary_to_vector(parameters)
+    f = lambda t: cost(vector_to_dictionary(t, parameters))
+    return np.stack([numerical_gradient(f, theta, h=float(eps)).ravel() for eps in epsilons])
+
+
+def difference_curve(gradients: Mapping[str, np.ndarray], gradapproxes: np.ndarray) -> np.ndarray:
+    """The course's relative difference of ``gradients`` (dW1, db1, ...) against each row of ``gradapproxes``.
+
+    Inputs: gradients; gradapproxes (k, n) from ``numerical_gradients``. Returns: differences (k,).
+    """
+    grad = gradients_to_vector(gradients).ravel()
+    gradapproxes = np.atleast_2d(as_array(gradapproxes, "gradapproxes"))
+    if gradapproxes.shape[1] != grad.size:
+        raise ValueError(f"gradapproxes has {gradapproxes.shape[1]} entries per row but the gradients have {grad.size}")
+    return np.array([relative_difference(grad, row) for row in gradapproxes])
+
+
+def check_step_resolves(parameters: Mapping[str, np.ndarray], epsilon: float) -> None:
+    """Raise ``ValueError`` when theta + epsilon rounds back to theta for some entry (float64), so the
+    two-sided difference of that entry measures nothing (0 / (2 epsilon))."""
+    theta, _ = dictionary_to_vector(parameters)
+    lost = (theta + epsilon == theta).ravel()
+    if lost.any():
+        worst = float(np.abs(theta).max())
+        raise ValueError(f"epsilon = {epsilon:.1e} is below float64's resolution: theta + epsilon == theta for "
+                         f"{int(lost.sum())} of {lost.size} parameters (the spacing of floats near {worst:.2g} is "
+                         f"{np.spacing(worst):.1e}), so their numerical gradient is 0: take a larger epsilon")
+
+
+def plot_errors_by_parameter(errors: np.ndarray, names: list[str], ax: plt.Axes | None = None,
+                             title: str = "") -> plt.Axes:
+    """Bars (thick lines) of |backprop - numerical| per entry of theta, one colour per parameter, on a log axis.
+
+    Inputs: errors (n,); names (n,) from ``dictionary_to_vector``; ax to draw on (a new figure if None).
+    """
+    errors = np.abs(as_array(errors, "errors")).ravel()
+    if errors.size != len(names):
+        raise ValueError(f"errors has {errors.size} entries but names has {len(names)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.2))
+    ax.set_yscale("log")
+    for k, key in enumerate(dict.fromkeys(names)):  # one thick line per entry, one collection per parameter: fast
+        idx = [i for i, n in enumerate(names) if n == key]
+        ax.vlines(idx, 1e-13, errors[idx] + 1e-12, colors=f"C{k}", linewidth=5, label=key)
+    ax.set(title=title or "|backprop - numerical| per entry of theta", xlabel="index in theta",
+           ylabel="absolute error (log)", ylim=(1e-13, 1e4), yticks=10.0 ** np.arange(-12, 4, 3))
+    ax.minorticks_off()  # few tick labels: a panel redraws this axis on every move
+    ax.legend(ncol=6, fontsize=8)
+    return ax

@@ -155,13 +155,14 @@ show_solution(predict)
 #
 # `nn_model` runs 10,000 iterations of gradient descent with the course's learning rate 1.2. The course
 # prints an accuracy of 90.75 % for this run; our data, initialization and loop are the course's, so we
-# compare:
+# compare (the cost to four decimals: after 10,000 float64 steps its sixth decimal depends on the CPU's BLAS
+# kernels, 0.218560 on one machine and 0.218554 on another):
 
 # %%
 # NBVAL_CHECK_OUTPUT
 parameters, costs = train_nn(X, Y, n_h=4, num_iterations=10000, learning_rate=1.2)
 acc_nn = accuracy(predict(parameters, X), Y)
-print(f"cost after iteration 9000: {costs[-1]:.6f}")
+print(f"cost after iteration 9000: {costs[-1]:.4f}")
 print(f"accuracy with 4 hidden units: {acc_nn:.2f} % (the course prints 90.75 %)")
 print(f"logistic regression: {acc_logistic:.0f} %")
 assert acc_nn >= 90

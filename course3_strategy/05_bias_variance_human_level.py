@@ -151,7 +151,6 @@ plt.show()
 # that curve, diagnosed, with what the course would do next:
 
 # %%
-# NBVAL_CHECK_OUTPUT
 cases = {"tiny network (h = 1)": (1, 1e-4), "big network, no regularization (h = 64)": (64, 1e-4),
          "big network, L2 alpha = 1 (h = 64)": (64, 1.0)}
 focus = {}
@@ -160,6 +159,15 @@ for name, (h, alpha) in cases.items():
     d = diagnose_bias_variance(human_error=human["team of experts"], train_error=tr, dev_error=dv, tolerance=0.03)
     focus[name] = d.focus
     print(f"== {name}\n{d}\n")
+
+# %% [markdown]
+# The errors above move by a point or so from one CPU to another (lbfgs on a big network amplifies the last
+# bits of the BLAS kernels); the diagnoses do not:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name, f in focus.items():
+    print(f"{name}: {'both gaps within the tolerance' if f == 'none' else f}")
 assert focus["tiny network (h = 1)"] == "avoidable bias"
 assert focus["big network, no regularization (h = 64)"] == "variance"
 assert focus["big network, L2 alpha = 1 (h = 64)"] == "none"

@@ -513,13 +513,15 @@ def feature_maps(model, x, layer_names: Sequence[str]) -> dict:
     Returns: {name: numpy array (m, *layer output shape)}.
     """
     import keras
+    import numpy as np
 
     names = list(layer_names)
     known = [layer.name for layer in model.layers]
     missing = [n for n in names if n not in known]
     if missing:
         raise ValueError(f"the model has no layer {missing}; its layers are {known}")
-    probe = keras.Model(model.inputs, [model.get_layer(n).output for n in names])
-    outs = probe.predict(x, verbose=0)
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    probe = keras.Model(inputs, [model.get_layer(n).output for n in names])
+    outs = probe(np.asarray(x, dtype=np.float32), training=False)  # a direct call: no tf.function to retrace
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
-    return dict(zip(names, outs))
+    return {name: np.asarray(out) for name, out in zip(names, outs)}

@@ -48,7 +48,6 @@ NO_PANEL_YET = {
     "course2_tuning/w1_3_gradient_checking.ipynb": "epsilon on a log axis; a planted bug in the backward pass",
     "course2_tuning/w3_tuning_batchnorm_tensorflow.ipynb": "log-scale random search; batch size vs batch norm noise",
     "course4_cnn/w1_1_why_convolutions.ipynb": "image size vs dense and conv parameter counts",
-    "course4_cnn/w2_2_resnets.ipynb": "depth with and without skip connections vs training curves",
     "pytorch_blitz/01_tensors.ipynb": "a tensor's shape and strides vs view / permute / broadcasting",
     "pytorch_blitz/02_autograd.ipynb": "a small graph's inputs and the gradients backward() recomputes",
     "pytorch_blitz/03_neural_networks.ipynb": "a layer's size vs parameter count and output shapes",

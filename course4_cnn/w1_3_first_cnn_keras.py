@@ -26,11 +26,12 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.cnn_models import conv_params, dense_params, first_cnn, plot_filters
+from utils.cnn_models import conv_params, dense_params, feature_maps, first_cnn, plot_filters
 from utils.data import load_faces
 from utils.exercises import show_solution
-from utils.plotting import plot_history, plot_image_grid
+from utils.plotting import plot_history, plot_image_grid, tile_images
 from utils.training import fit_model, scale_for_device
+from utils.widgets import SliderPanel
 
 # %% [markdown]
 # ## The data
@@ -131,11 +132,73 @@ plt.show()
 
 # %%
 face = X_test[np.flatnonzero(Y_test == 1)[0]][None]
-feature_maps = keras.Model(cnn.inputs, conv1.output).predict(face, verbose=0)[0]
-_ = plot_image_grid([face[0, :, :, 0]] + list(np.moveaxis(feature_maps, -1, 0)),
-                    titles=["input face"] + [f"map {i}" for i in range(feature_maps.shape[-1])],
+face_maps = feature_maps(cnn, face, [conv1.name])[conv1.name][0]  # the output of conv1 (CONV + ReLU)
+_ = plot_image_grid([face[0, :, :, 0]] + list(np.moveaxis(face_maps, -1, 0)),
+                    titles=["input face"] + [f"map {i}" for i in range(face_maps.shape[-1])],
                     ncols=9, title="First-layer feature maps of a test face", size=1.3)
 plt.show()
+
+# %% [markdown]
+# ### Any test image, either layer
+#
+# The cell below runs the 50 test images through the network once and keeps the outputs of both CONV + ReLU
+# layers (`utils.cnn_models.feature_maps`, one forward pass) and the predicted probabilities; the panel only
+# picks from them. Each layer's filters are drawn averaged over their input channels (conv2's have 8), on one
+# red-blue scale; each feature map is stretched to its own range (an all-black map is zero everywhere: the
+# ReLU cut it off).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+conv_names = [layer.name for layer in cnn.layers if isinstance(layer, keras.layers.Conv2D)]
+maps = feature_maps(cnn, X_test, conv_names)
+filters = {name: cnn.get_layer(name).get_weights()[0] for name in conv_names}
+p_face = np.asarray(cnn(X_test.astype("float32"), training=False))[:, 1]
+for name in conv_names:
+    print(f"{name}: filters {filters[name].shape}, feature maps of the test set {maps[name].shape}")
+assert np.allclose(maps[conv1.name][np.flatnonzero(Y_test == 1)[0]], face_maps, atol=1e-5)  # the face shown above
+
+
+# %% [markdown]
+# **Try:**
+# - move **test_image** through the set (faces and non-faces alternate at random): in conv1 the filters that
+#   look like light-dark edges light up along the eyes, nose and face outline of a face, and along whatever
+#   edges a non-face has;
+# - switch **layer** to conv2: its maps are 12x12 (after a 2x2 pool) and each combines all eight conv1 maps,
+#   so they are harder to read as edges; count how many are all black for a face against a non-face;
+# - find the images the network gets wrong (the title says the probability and whether it is right).
+
+# %%
+def draw_feature_maps(fig, test_image, layer):
+    W = filters[layer]
+    fmaps = np.moveaxis(maps[layer][test_image], -1, 0)  # (n_C, n_H, n_W)
+    ax_img, ax_w, ax_maps = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.3]})
+    truth, p = classes[Y_test[test_image]], p_face[test_image]
+    right = (p > 0.5) == (Y_test[test_image] == 1)
+    ax_img.imshow(X_test[test_image, :, :, 0], cmap="gray", vmin=0, vmax=1)
+    ax_img.set_title(f"test image {test_image}: {truth}\nP(face) = {p:.2f} ({'right' if right else 'wrong'})")
+    lim = np.abs(W).max()
+    cmap_w = plt.get_cmap("RdBu_r").copy()
+    cmap_w.set_bad("white")
+    ax_w.imshow(tile_images(np.moveaxis(W.mean(axis=2), -1, 0), ncols=4, normalize=False), cmap=cmap_w,
+                vmin=-lim, vmax=lim)
+    ax_w.set_title(f"{layer}: {W.shape[3]} filters {W.shape[0]}x{W.shape[1]}"
+                   + (f"\n(mean over {W.shape[2]} input channels)" if W.shape[2] > 1 else "\n(red > 0 > blue)"))
+    cmap_m = plt.get_cmap("viridis").copy()
+    cmap_m.set_bad("white")
+    ax_maps.imshow(tile_images(fmaps, ncols=4), cmap=cmap_m, vmin=0, vmax=1)
+    ax_maps.set_title(f"its {len(fmaps)} feature maps ({fmaps.shape[1]}x{fmaps.shape[2]})")
+    for ax in (ax_img, ax_w, ax_maps):
+        ax.set(xticks=[], yticks=[])
+    dead = int((fmaps.max(axis=(1, 2)) == 0).sum())
+    strongest = int(fmaps.mean(axis=(1, 2)).argmax())
+    return (f"test image {test_image} ({truth}, P(face) = {p:.2f}); {layer}: {dead} of {len(fmaps)} maps are zero "
+            f"everywhere, the strongest on average is map {strongest} (mean {fmaps[strongest].mean():.3f})")
+
+
+panel = SliderPanel(draw_feature_maps, {"test_image": (0, len(X_test) - 1, 1, int(np.flatnonzero(Y_test == 1)[0])),
+                                        "layer": conv_names}, figsize=(10, 3.8))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## A fully connected network for comparison

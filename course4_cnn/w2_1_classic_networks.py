@@ -30,13 +30,16 @@ import time
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 from skimage.transform import resize
 
+from utils.cnn_costs import NETWORKS, layer_costs, smallest_side, totals
 from utils.cnn_models import PAPER_PARAMS, VGG16_STAGES, alexnet, describe_layers, layer_table, lenet5, vgg16
 from utils.data import load_digits
 from utils.exercises import show_solution
 from utils.plotting import plot_history
 from utils.training import fit_model, scale_for_device
+from utils.widgets import SliderPanel
 
 counts = {}
 
@@ -174,6 +177,71 @@ for name, rows in (("AlexNet", alex_rows), ("VGG-16", [r for r in vgg_rows if r[
     fc = sum(n for layer, _, n in rows if layer.startswith(("fc", "predictions")))
     total = sum(n for _, _, n in rows)
     print(f"{name}: fully connected layers hold {100 * fc / total:.0f} % of the parameters")
+
+# %% [markdown]
+# ## Input size and depth against the cost of every layer
+#
+# Parameters are one cost; the other is the work per image, the **multiply-adds**: a conv layer does
+# f x f x n_C_in of them for each of its n_H x n_W x n_C outputs, a dense layer n_in per unit.
+# `utils.cnn_costs.layer_costs` walks an input through each network's layer list and counts both, layer by layer,
+# with the formulas above (it matches the Keras models' shapes and counts exactly, which its tests check), so
+# the counts below need no model at all. First the split at the papers' input sizes:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name in ("LeNet-5", "AlexNet", "VGG-16"):
+    t = totals(layer_costs(name, NETWORKS[name][1]))
+    print(f"{name:8s}: {t['params']:>12,d} parameters ({100 * t['conv_params'] / t['params']:3.0f} % in convs), "
+          f"{t['macs']:>15,d} multiply-adds ({100 * t['conv_macs'] / t['macs']:3.0f} % in convs)")
+vgg_224 = totals(layer_costs("VGG-16", 224))
+assert vgg_224["params"] == counts["VGG-16"]  # the same count as the Keras model above
+assert vgg_224["conv_params"] < 0.15 * vgg_224["params"] and vgg_224["conv_macs"] > 0.99 * vgg_224["macs"]
+
+# %% [markdown]
+# So the fully connected layers hold the weights, and the convolutions do the work. The panel below draws
+# both per layer, on log axes (blue: conv layers, red: fully connected).
+#
+# **Try:**
+# - slide the **input side** from 224 down to 112: every conv layer's multiply-adds drop by four (the area),
+#   while its parameters do not move at all (parameter sharing); only the first dense layer's weights shrink,
+#   because it sees a smaller flattened volume;
+# - keep going down: below the smallest input a network can take (VGG: 32, AlexNet: 67, printed above the panel) its pooling leaves
+#   nothing, and the panel says so;
+# - switch the **network** from VGG-11 to VGG-19: depth adds 3x3 conv layers, whose multiply-adds grow a lot
+#   faster than the parameter count; LeNet-5 at 224 shows how a network without much pooling puts millions
+#   of weights into its first dense layer.
+
+# %%
+def draw_costs(fig, input_side, network):
+    rows = [r for r in layer_costs(network, input_side) if r.kind != "pool"]
+    t = totals(rows)
+    labels = [r.name.replace("block", "").replace("_conv", ".").replace("predictions", "out") for r in rows]
+    colors = ["#1f77b4" if r.kind == "conv" else "#d62728" for r in rows]
+    x = np.arange(len(rows))
+    fig.set_layout_engine("none")  # fixed margins: the automatic layout would double the redraw time
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.2, top=0.9, wspace=0.22)
+    for ax, key, what in zip(fig.subplots(1, 2), ("params", "macs"), ("parameters", "multiply-adds per image")):
+        ax.bar(x, [getattr(r, key) for r in rows], color=colors)
+        ax.set_yscale("log")
+        ax.set_ylim(1e2, 1e11)
+        ax.yaxis.set_major_locator(FixedLocator(10.0 ** np.arange(2, 12)))
+        ax.yaxis.set_major_formatter(FixedFormatter([f"1e{k}" for k in range(2, 12)]))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_xticks(x, labels, rotation=90, fontsize=7)
+        ax.set(title=f"{network} at {input_side}x{input_side}: {what}", xlabel="weight layer",
+               ylabel=f"{what} (log scale)")
+    last_conv = [r for r in rows if r.kind == "conv"][-1]
+    return (f"{network}, input {input_side}x{input_side}x{NETWORKS[network][0]}: {t['params']:,} parameters "
+            f"({100 * t['fc_params'] / t['params']:.0f} % in the dense layers), {t['macs'] / 1e9:.3f} G multiply-adds "
+            f"per image ({100 * t['conv_macs'] / t['macs']:.1f} % in the convs); last conv output {last_conv.output_shape}")
+
+
+print("smallest input side:", {name: smallest_side(name) for name in NETWORKS})
+panel = SliderPanel(draw_costs, {"input_side": (8, 512, 8, 224), "network": ["VGG-16", "VGG-11", "VGG-13", "VGG-19",
+                                                                            "AlexNet", "LeNet-5"]},
+                    figsize=(11, 4.2))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## What a GPU changes

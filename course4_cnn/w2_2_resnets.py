@@ -27,16 +27,17 @@
 from utils.notebook import setup
 setup(seed=1)
 
+import ipywidgets as W
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 
 from utils.cnn_models import convolutional_block, deep_net, describe_layers, identity_block, small_resnet
 from utils.data import load_digits
 from utils.exercises import show_solution
 from utils.plotting import plot_costs, plot_history
-from utils.training import fit_model, scale_for_device
+from utils.training import GradientNormHistory, fit_model, kernel_gradient_norms, scale_for_device
+from utils.widgets import SliderPanel
 
 rng = np.random.default_rng(1)
 
@@ -129,16 +130,10 @@ assert n_params[deep_names[0]] == n_params[deep_names[1]]
 # one batch. In the plain network the signal already fades in the forward pass (each ReLU layer with this
 # initialization shrinks the activations), so the output barely depends on the weights and every layer's
 # gradient is tiny. The skip connections carry the input forward and the gradient back, so every layer of the
-# residual network gets a usable gradient. (The colours match the training curves below.)
+# residual network gets a usable gradient. (`utils.training.kernel_gradient_norms` computes them with a
+# `tf.GradientTape`; the colours match the training curves below.)
 
 # %%
-def kernel_gradient_norms(model, x, y):
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
-    kernels = [w for w in model.trainable_weights if len(w.shape) == 4]
-    return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)]
-
-
 keras.utils.set_random_seed(1)
 norms = {name: kernel_gradient_norms(builders[name](), X_train[:128].astype("float32"), Y_train[:128])
          for name in deep_names}
@@ -163,20 +158,49 @@ assert ratio > 10
 # %% [markdown]
 # ### Training both
 #
-# The same optimizer, data, seed and epochs for the three networks (the number of epochs is chosen for this
-# machine by `scale_for_device`). Look at the **training** loss: a deeper plain network fits its own training
-# set worse than the shallow one; the residual network of the same depth does not have that problem.
+# The same optimizer, data, seed and epochs for every network (the number of epochs is chosen for this
+# machine by `scale_for_device`), over a small grid: 6, 12 and 22 layers, each plain and residual. A
+# `GradientNormHistory` callback records the gradient norm of every conv layer on a fixed batch before training
+# and after each epoch, for the panel further down. First the three networks above. Look at the **training**
+# loss: a deeper plain network fits its own training set worse than the shallow one; the residual network of the
+# same depth does not have that problem.
 
 # %%
 scale = scale_for_device(cpu_epochs=10, gpu_epochs=30, batch_size=64)
 print(scale)
 compile_kwargs = {"optimizer": lambda: keras.optimizers.Adam(1e-3), "loss": "sparse_categorical_crossentropy",
                   "metrics": ["accuracy"]}
-runs = {}
-for name, build in builders.items():
-    runs[name] = fit_model(build, compile_kwargs, (X_train, Y_train), (X_test, Y_test), epochs=scale.epochs,
-                           batch_size=scale.batch_size, seed=1)
-    print(f"{name:22s}: {runs[name].summary()}")
+DEPTHS = (2, 5, DEEP_BLOCKS)  # blocks; a network has 2 * blocks + 2 weight layers
+grid, grad_norms = {}, {}
+for n_blocks in DEPTHS:
+    for residual in (False, True):
+        recorder = GradientNormHistory(X_train[:128], Y_train[:128])
+        grid[n_blocks, residual] = fit_model(
+            lambda: deep_net((8, 8, 1), 10, n_blocks, CHANNELS, residual=residual), compile_kwargs,
+            (X_train, Y_train), (X_test, Y_test), epochs=scale.epochs, batch_size=scale.batch_size, seed=1,
+            callbacks=[recorder])
+        grad_norms[n_blocks, residual] = np.array(recorder.norms)  # (epochs + 1, conv layers)
+        print(f"{'residual' if residual else 'plain':8s} {2 * n_blocks + 2:2d} layers: {grid[n_blocks, residual].summary()}")
+runs = {"plain, 6 layers": grid[2, False], deep_names[0]: grid[DEEP_BLOCKS, False],
+        deep_names[1]: grid[DEEP_BLOCKS, True]}
+assert list(runs) == list(builders)
+
+# %% [markdown]
+# What the panel below shows, checked on the grid: the deep plain network's loss never leaves ln 10 (a uniform
+# guess over ten digits), its first conv layer gets a far smaller gradient than the residual one's before and
+# after training, and the gap in final training loss between plain and residual grows with the depth.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+plain_loss = np.array(grid[DEEP_BLOCKS, False].history["loss"])
+first_layer = {residual: grad_norms[DEEP_BLOCKS, residual][[0, -1], 0] for residual in (False, True)}
+gaps = [grid[b, False].history["loss"][-1] - grid[b, True].history["loss"][-1] for b in DEPTHS]
+print(f"22 layers, plain: the loss stays within 0.05 of ln 10 at every epoch: {np.abs(plain_loss - np.log(10)).max() < 0.05}")
+print(f"22 layers: first conv layer's gradient, residual > 100 x plain, at init and after training: "
+      f"{bool((first_layer[True] > 100 * first_layer[False]).all())}")
+print(f"final loss gap plain - residual grows with depth (6 < 12 < 22 layers): {gaps[0] < gaps[1] < gaps[2]}")
+assert np.abs(plain_loss - np.log(10)).max() < 0.05 and (first_layer[True] > 100 * first_layer[False]).all()
+assert gaps[0] < gaps[1] < gaps[2]
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -198,6 +222,65 @@ assert plain > shallow and residual < plain - 0.3
 # Without batch normalization the deep plain network hardly moves from its initial loss at this depth; with
 # batch normalization (as in the ResNet paper) plain networks do train, and the same degradation appears only
 # at larger depths and longer training (the paper's 34-layer plain net against its 18-layer one, on ImageNet).
+
+# %% [markdown]
+# ### Depth and skip connections, epoch by epoch
+#
+# The panel picks one network of the grid trained above (nothing is trained on a move): its training loss among
+# all six (bold; dashed lines are plain networks) and, at the chosen epoch, the gradient norm of each of its conv
+# layers next to the same network with the skip connections switched the other way (thin). A gradient of exactly
+# zero (every ReLU of a layer switched off) is drawn at the bottom of the axis.
+#
+# **Try:**
+# - depth 22, skip connections off, epoch 0 to 10: the plain network's gradients start tiny near the input and
+#   stay tiny, and its loss never leaves ln 10 = 2.30 (the loss of a uniform guess over ten digits);
+# - tick **skip** on: the same layers get gradients orders of magnitude larger, and the loss falls;
+# - depth 6 and 12: the gap between plain and residual opens as the network gets deeper.
+
+# %%
+loss_range = (min(min(r.history["loss"]) for r in grid.values()), max(max(r.history["loss"]) for r in grid.values()))
+positive = np.concatenate([g[g > 0] for g in grad_norms.values()])
+GRAD_FLOOR, GRAD_TOP = positive.min() / 3, positive.max() * 3
+
+
+def draw_depth(fig, depth, skip, epoch):
+    fig.set_layout_engine("none")  # fixed margins: the automatic layout would add a third to the redraw time
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.13, top=0.91, wspace=0.2)
+    ax1, ax2 = fig.subplots(1, 2)
+    for i, n_blocks in enumerate(DEPTHS):
+        for residual in (False, True):
+            chosen = (n_blocks, residual) == (depth, skip)
+            loss = grid[n_blocks, residual].history["loss"]
+            ax1.plot(np.arange(1, len(loss) + 1), loss, color=f"C{i}", ls="-" if residual else "--",
+                     lw=3 if chosen else 1, alpha=1 if chosen else 0.45,
+                     label=f"{2 * n_blocks + 2} layers, {'residual' if residual else 'plain'}")
+    ax1.axvline(max(epoch, 0.5), color="0.4", lw=0.8)
+    ax1.set(title="Training loss (bold: the chosen network)", xlabel="epoch", ylabel="cross-entropy",
+            ylim=(0.95 * loss_range[0], 1.05 * loss_range[1]))
+    ax1.legend(fontsize=7, ncol=2, loc="lower left")
+    for residual, lw in ((skip, 2.5), (not skip, 1)):
+        norms = grad_norms[depth, residual][epoch]
+        ax2.plot(np.arange(1, len(norms) + 1), np.maximum(norms, GRAD_FLOOR), marker="o", ms=3 if lw > 1 else 2,
+                 lw=lw, color=f"C{DEPTHS.index(depth)}", ls="-" if residual else "--",
+                 label=f"{'residual' if residual else 'plain'}")
+    ax2.set_yscale("log")
+    ax2.set(title=f"{2 * depth + 2} layers, epoch {epoch}: gradient norm per conv layer", ylim=(GRAD_FLOOR / 2, GRAD_TOP),
+            xlabel="conv layer (1 = next to the input)", ylabel="||dJ/dW|| (log scale)")
+    ax2.legend(fontsize=8)
+    norms = grad_norms[depth, skip][epoch]
+    run = grid[depth, skip]
+    return (f"{2 * depth + 2} layers, {'with' if skip else 'without'} skip connections: training loss "
+            f"{run.history['loss'][-1]:.2f} after {len(run.history['loss'])} epochs, test accuracy "
+            f"{100 * run.history['val_accuracy'][-1]:.0f} %; epoch {epoch}: first conv layer's gradient {norms[0]:.2g}, "
+            f"{int((norms == 0).sum())} of {len(norms)} layers with a zero gradient")
+
+
+depth_control = W.SelectionSlider(options=[(f"{2 * b + 2} layers", b) for b in DEPTHS], value=DEEP_BLOCKS,
+                                  description="depth", continuous_update=False)
+panel = SliderPanel(draw_depth, {"depth": depth_control, "skip": False, "epoch": (0, scale.epochs, 1, 0)},
+                    figsize=(11, 4))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## A small ResNet on real data

@@ -29,14 +29,15 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.cnn_models import (INCEPTION_3A, bottleneck_multiplies, conv_multiplies, conv_params, describe_layers,
-                              feature_extractor, inception_module, with_head)
+from utils.cnn_models import (INCEPTION_3A, bottleneck_multiplies, bottleneck_net, conv_multiplies, conv_params,
+                              describe_layers, feature_extractor, inception_module, with_head)
 from utils.conv import conv_forward
 from utils.data import load_digits
 from utils.exercises import show_solution
 from utils.gradcheck import rel_error
 from utils.plotting import plot_costs, plot_image_grid
 from utils.training import fit_model, scale_for_device
+from utils.widgets import SliderPanel
 
 rng = np.random.default_rng(1)
 
@@ -143,6 +144,103 @@ without = (conv_multiplies(28, 28, 192, 1, f["1x1"]) + conv_multiplies(28, 28, 1
            + conv_multiplies(28, 28, 192, 5, f["5x5"]) + conv_multiplies(28, 28, 192, 1, f["pool_proj"]))
 print(f"inception 3a with bottlenecks   : {with_bottlenecks / 1e6:6.1f} million multiplications")
 print(f"the same branches without them  : {without / 1e6:6.1f} million multiplications")
+
+# %% [markdown]
+# ## How narrow can the bottleneck be?
+#
+# The narrower the 1x1 bottleneck, the fewer multiplications, but at some width it must throw away what the
+# next layer needs. A small experiment measures where: `utils.cnn_models.bottleneck_net` puts one 5x5 conv
+# (32 -> 16 channels) between a 3x3 stem and a softmax over the ten digits, with a 1x1 bottleneck of width
+# 1, 2, 4, 8, 16 or 32 in front of it, or none; each is trained the same way (same seed, data and epochs) on
+# scikit-learn's 8x8 digits, 1,400 for training, and tested on the other 397.
+
+# %%
+digit_images, digit_labels = load_digits()
+order = np.random.RandomState(0).permutation(len(digit_images))
+X_dig, Y_dig = (digit_images[order] / 16.0)[..., None], digit_labels[order]
+STEM, OUT, WIDTHS = 32, 16, (1, 2, 4, 8, 16, 32)
+width_scale = scale_for_device(cpu_epochs=12, gpu_epochs=30, batch_size=64)
+print(width_scale)
+width_acc = {}
+for width in (*WIDTHS, None):
+    run = fit_model(lambda: bottleneck_net((8, 8, 1), 10, stem=STEM, width=width, f=5, filters=OUT),
+                    {"optimizer": lambda: keras.optimizers.Adam(3e-3), "loss": "sparse_categorical_crossentropy",
+                     "metrics": ["accuracy"]}, (X_dig[:1400], Y_dig[:1400]), (X_dig[1400:], Y_dig[1400:]),
+                    epochs=width_scale.epochs, batch_size=width_scale.batch_size, seed=1)
+    width_acc[width] = run.final("val_accuracy")
+    print(f"bottleneck width {str(width or 'none'):>4s}: test accuracy {100 * width_acc[width]:.0f} % "
+          f"({run.seconds:.1f} s)")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("width 1 loses more than 20 points against width 16:", width_acc[1] < width_acc[16] - 0.20)
+print("width 16 is within 5 points of no bottleneck (or better):", width_acc[16] > width_acc[None] - 0.05)
+assert width_acc[1] < width_acc[16] - 0.20 and width_acc[16] > width_acc[None] - 0.05
+
+# %% [markdown]
+# The multiplications are instant to count, for any width (`bottleneck_multiplies`). The cost of the 1x1 layer
+# plus the 5x5 layer grows linearly with the width; at some width it passes the cost of the 5x5 layer alone:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def cost_ratio(n_H, n_C_in, n_C_out, width):
+    """Multiplies of [1x1 to width -> 5x5] over those of the 5x5 conv alone, and the counts."""
+    cost = bottleneck_multiplies(n_H, n_H, n_C_in, f=5, n_C_out=n_C_out, n_C_bottleneck=width)
+    return cost["bottleneck_total"] / cost["direct"], cost
+
+
+layers = {f"this experiment (8x8x{STEM} -> {OUT})": (8, STEM, OUT), "the course's 28x28x192 -> 32": (28, 192, 32)}
+break_even = {name: next(w for w in range(1, 1000) if cost_ratio(*shape, w)[0] >= 1) for name, shape in layers.items()}
+for name, w in break_even.items():
+    print(f"{name}: the bottleneck costs more than no bottleneck from width {w}")
+assert list(break_even.values()) == [30, 155]
+width_grid = np.arange(1, 65)
+ratio_curves = {name: np.array([cost_ratio(*shape, int(w))[0] for w in width_grid]) for name, shape in layers.items()}
+
+# %% [markdown]
+# The panel draws that cost ratio against the width, beside the accuracy measured above (which exists only at
+# the measured widths, so the panel marks the nearest one).
+#
+# **Try:**
+# - slide the **width** down from 16 to 1: the multiplications fall in proportion, the accuracy falls slowly down to
+#   a few channels and then collapses at width 1: one channel cannot carry what the 5x5 layer needs;
+# - slide it up to 30 and beyond: the 1x1 layer plus the 5x5 layer now cost *more* than the 5x5 layer alone
+#   (shaded red), and the accuracy gains nothing: a bottleneck only pays when it is much narrower than its input;
+# - compare with the course's 28x28x192 layer (dashed): with 192 input channels it pays up to a width of 154.
+
+# %%
+def draw_width(fig, width):
+    ratio, cost = cost_ratio(8, STEM, OUT, width)
+    ax1, ax2 = fig.subplots(1, 2)
+    ours = next(iter(ratio_curves.values()))  # this experiment's curve
+    for (name, curve), ls in zip(ratio_curves.items(), ("-", "--")):
+        ax1.plot(width_grid, curve, color="C0" if ls == "-" else "C1", ls=ls, label=name)
+    ax1.axhline(1, color="k", lw=1, label="no bottleneck")
+    ax1.fill_between(width_grid, 1, np.maximum(ours, 1), color="C3", alpha=0.15)
+    ax1.plot([width], [ratio], "o", color="C0", ms=9)
+    ax1.set(title="Multiplies with a bottleneck / without (5x5 conv)", xlabel="bottleneck width (1x1 channels)",
+            ylabel="cost ratio", ylim=(0, 2.5))
+    ax1.legend(fontsize=8, loc="upper left")
+    nearest = min(WIDTHS, key=lambda w: abs(np.log(w) - np.log(width)))
+    ax2.plot(WIDTHS, [100 * width_acc[w] for w in WIDTHS], marker="o", color="C0", label="with a bottleneck")
+    ax2.axhline(100 * width_acc[None], color="k", lw=1, label="no bottleneck")
+    ax2.plot([nearest], [100 * width_acc[nearest]], "o", color="C3", ms=10, label=f"nearest measured: {nearest}")
+    ax2.set_xscale("log", base=2)
+    ax2.set_xticks(WIDTHS, [str(w) for w in WIDTHS])
+    ax2.set(title="Test accuracy, digits (measured above)", xlabel="bottleneck width", ylabel="accuracy (%)",
+            ylim=(0, 100))
+    ax2.legend(fontsize=8, loc="lower right")
+    course_ratio = cost_ratio(28, 192, 32, width)[0]
+    verdict = f"{1 / ratio:.1f} times fewer" if ratio < 1 else f"{ratio:.2f} times MORE: no saving"
+    return (f"width {width}: {cost['bottleneck_total']:,} multiplies per image against {cost['direct']:,} "
+            f"without the bottleneck ({verdict}); accuracy at width {nearest}: {100 * width_acc[nearest]:.0f} % "
+            f"(no bottleneck: {100 * width_acc[None]:.0f} %)\n"
+            f"the course's 28x28x192 -> 32 layer with this width: {course_ratio:.3f} of the direct cost")
+
+
+panel = SliderPanel(draw_width, {"width": (1, 64, 1, 16)}, figsize=(11, 4))
+assert not panel.message.value, panel.message.value
+panel
 
 # %% [markdown]
 # ## Transfer learning, offline

@@ -282,3 +282,29 @@ def test_keras_summary_folds_activation_layers_and_ignores_random_initialization
     d = keras_summary(cm.first_cnn((6, 6, 1), 2, (4,)))
     assert d["layer details"][0].startswith("Conv2D(4 filters, kernel 3x3, strides (1, 1), padding 'same', "
                                             "activation 'relu') -> output (6, 6, 4)")
+
+
+def test_bottleneck_net_counts_and_the_bottleneck_layer():
+    with_b = cm.bottleneck_net((8, 8, 1), 10, stem=32, width=4, f=5, filters=16)
+    direct = cm.bottleneck_net((8, 8, 1), 10, stem=32, width=None, f=5, filters=16)
+    stem, head = cm.conv_params(3, 1, 32), cm.dense_params(16, 10)
+    assert _count(with_b) == stem + cm.conv_params(1, 32, 4) + cm.conv_params(5, 4, 16) + head
+    assert _count(direct) == stem + cm.conv_params(5, 32, 16) + head
+    assert with_b.get_layer("bottleneck").output.shape[1:] == (8, 8, 4)
+    assert "bottleneck" not in [layer.name for layer in direct.layers]
+    assert with_b(np.zeros((2, 8, 8, 1), "float32")).shape == (2, 10)
+    with pytest.raises(ValueError):
+        cm.bottleneck_net(width=0)
+
+
+def test_feature_maps_returns_the_named_layers_outputs_in_one_pass():
+    keras.utils.set_random_seed(0)
+    model = cm.first_cnn((25, 25, 1), filters=(8, 16), kernel_size=5)
+    x = np.random.default_rng(0).random((3, 25, 25, 1)).astype("float32")
+    maps = cm.feature_maps(model, x, ["conv1", "conv2"])
+    assert maps["conv1"].shape == (3, 25, 25, 8) and maps["conv2"].shape == (3, 12, 12, 16)
+    conv1 = model.get_layer("conv1")
+    np.testing.assert_allclose(maps["conv1"], conv1(x).numpy(), atol=1e-6)  # conv + ReLU, as the layer computes
+    assert (maps["conv1"] >= 0).all()
+    with pytest.raises(ValueError, match="no layer"):
+        cm.feature_maps(model, x, ["conv9"])

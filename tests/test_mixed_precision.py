@@ -23,6 +23,7 @@ CASES = {
     "deep_net": ("cm.deep_net((8, 8, 1), 2, n_blocks=2, channels=4, batch_norm=True)", (8, 8, 1), "sparse"),
     "inception_model": ("cm.inception_model((8, 8, 16), {k: 4 for k in cm.INCEPTION_3A})", (8, 8, 16), "mse"),
     "feature_extractor": ("cm.feature_extractor((8, 8, 1), (4, 8))", (8, 8, 1), "mse"),
+    "bottleneck_net": ("cm.bottleneck_net((8, 8, 1), 2, stem=8, width=2, filters=4)", (8, 8, 1), "sparse"),
     "with_head": ("cm.with_head(cm.feature_extractor((8, 8, 1), (4, 8)), 2)", (8, 8, 1), "sparse"),
     "build_yolo_model": ("det.build_yolo_model(16, 4, 2, 3, width=4)", (16, 16, 3), "yolo"),
     "build_face_classifier": ("fd.build_face_classifier(width=4)", (25, 25, 1), "logit"),
@@ -30,7 +31,8 @@ CASES = {
 }
 # the public functions of utils.cnn_models that are not model builders
 NOT_BUILDERS = {"dense_params", "conv_params", "conv_multiplies", "bottleneck_multiplies", "identity_block",
-                "convolutional_block", "inception_module", "layer_table", "describe_layers", "plot_filters"}
+                "convolutional_block", "inception_module", "layer_table", "describe_layers", "plot_filters",
+                "feature_maps"}
 
 SNIPPET = """
 import keras

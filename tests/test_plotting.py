@@ -3,7 +3,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils.plotting import STYLE, plot_classes, plot_costs, plot_decision_boundary, plot_history, plot_image_grid, use_style
+from utils.plotting import (STYLE, plot_classes, plot_costs, plot_decision_boundary, plot_history, plot_image_grid,
+                            tile_images, use_style)
 
 
 def test_use_style_sets_the_workbook_rcparams():
@@ -78,3 +79,23 @@ def test_plot_constrained_choice_rings_the_chosen_model_and_checks_its_inputs():
     with pytest.raises(ValueError, match="lack"):
         plot_constrained_choice({"A": {"accuracy": 0.9}}, "accuracy", "time_ms", 100)
     plt.close("all")
+
+
+def test_tile_images_lays_out_rows_with_nan_padding_and_normalizes_each_image(rng):
+    imgs = rng.random((5, 3, 4)) * np.arange(1, 6)[:, None, None]
+    mosaic = tile_images(imgs, ncols=3, pad=1)
+    assert mosaic.shape == (2 * 4 - 1, 3 * 5 - 1)
+    assert np.isnan(mosaic[3]).all() and np.isnan(mosaic[:, 4]).all()  # the padding row and column
+    assert np.isnan(mosaic[4:, 10:]).all()  # the sixth cell is unused
+    first = mosaic[:3, :4]
+    assert first.min() == 0 and first.max() == 1
+    np.testing.assert_allclose(first, (imgs[0] - imgs[0].min()) / np.ptp(imgs[0]))
+    np.testing.assert_array_equal(tile_images(imgs, ncols=8, pad=0, normalize=False), np.hstack(list(imgs)))
+
+
+def test_tile_images_turns_a_constant_image_into_zeros_and_rejects_bad_input():
+    assert (tile_images(np.full((1, 2, 2), 7.0)) == 0).all()
+    with pytest.raises(ValueError, match=r"\(k, H, W\)"):
+        tile_images(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="ncols"):
+        tile_images(np.zeros((2, 3, 3)), ncols=0)

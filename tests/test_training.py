@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from utils.device import DeviceInfo
-from utils.training import FitResult, build_model, fit_model, make_dataset, scale_for_device
+from utils.training import (FitResult, GradientNormHistory, build_model, fit_model, kernel_gradient_norms, make_dataset,
+                            scale_for_device)
 from utils.validation import DivergenceError
 
 CPU = DeviceInfo(cpu="test CPU", cpu_count=2)
@@ -153,3 +154,30 @@ def test_fit_model_rejects_bad_arguments(rng):
         fit_model(_tiny_cnn, COMPILE, (x, y), epochs=0, batch_size=4)
     with pytest.raises(ValueError, match="train must be a pair"):
         fit_model(_tiny_cnn, COMPILE, x, epochs=1, batch_size=4)
+
+
+def test_kernel_gradient_norms_equal_the_norms_of_a_hand_taped_gradient(rng):
+    x, y = _bars(rng, 16)
+    keras.utils.set_random_seed(0)
+    model = _tiny_cnn()
+    norms = kernel_gradient_norms(model, x, y)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x.astype("float32"), training=True)))
+    (g,) = tape.gradient(loss, [model.layers[0].kernel])
+    assert len(norms) == 1 and np.isclose(norms[0], float(tf.norm(g)), rtol=1e-6)
+
+
+def test_kernel_gradient_norms_refuses_a_model_without_conv_kernels():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    with pytest.raises(ValueError, match="no conv kernels"):
+        kernel_gradient_norms(model, np.zeros((2, 4)), np.zeros(2, dtype=int))
+
+
+def test_gradient_norm_history_records_initialization_and_every_epoch(rng):
+    x, y = _bars(rng)
+    recorder = GradientNormHistory(x[:16], y[:16])
+    fit_model(_tiny_cnn, COMPILE, (x, y), epochs=3, batch_size=16, seed=0, callbacks=[recorder])
+    assert len(recorder.norms) == 4 and all(len(n) == 1 for n in recorder.norms)
+    keras.utils.set_random_seed(0)
+    assert np.isclose(recorder.norms[0][0], kernel_gradient_norms(_tiny_cnn(), x[:16], y[:16])[0], rtol=1e-5)
+    assert recorder.norms[1] != recorder.norms[0]  # the weights moved

@@ -18,7 +18,8 @@ Course 2: ``initialization``, ``regularization``, ``gradient_checking``, ``optim
 ``batchnorm``, ``softmax``.
 Course 3: ``metrics``, ``strategy``.
 Course 4 (examples first, channels last, (m, n_H, n_W, n_C)): ``conv`` (numpy convolution and pooling),
-``training`` (the device-aware Keras training helper), ``cnn_models``, ``detection``, ``scenes``,
+``training`` (the device-aware Keras training helper, gradient norms per layer), ``cnn_models``,
+``cnn_costs`` (per-layer parameters and multiply-adds of LeNet-5 / AlexNet / VGG), ``detection``, ``scenes``,
 ``face_verification``.
 PyTorch blitz: ``cifar`` (CIFAR-10 binary reader, offline stand-in), ``torch_nets``.
 Capstone: ``faceapp``.

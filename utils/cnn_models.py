@@ -3,7 +3,8 @@
 Builders return uncompiled ``keras.Model`` objects (compile and train them with ``utils.training``):
 ``first_cnn``, ``lenet5``, ``alexnet``, ``vgg16``, ``identity_block`` / ``convolutional_block`` (the
 ResNet blocks, as functions on Keras tensors), ``small_resnet`` and ``plain_net`` (the same depth with
-or without skip connections), ``inception_module``. Each classifier ends in a float32 softmax, and the
+or without skip connections), ``inception_module``, ``bottleneck_net`` (one fxf conv with or without a
+1x1 bottleneck); ``feature_maps`` reads the outputs of named layers. Each classifier ends in a float32 softmax, and the
 other models (``inception_model``, ``feature_extractor``) in a float32 layer, so that every output stays
 float32 when a GPU trains under mixed precision.
 
@@ -418,6 +419,29 @@ def inception_model(input_shape: Sequence[int] = (28, 28, 192), filters: dict[st
     return keras.Model(inputs, output, name="inception_module")
 
 
+def bottleneck_net(input_shape: Sequence[int] = (8, 8, 1), n_classes: int = 10, stem: int = 64,
+                   width: int | None = 16, f: int = 5, filters: int = 32, name: str | None = None):
+    """A small classifier around one expensive conv, with or without a 1x1 bottleneck in front of it:
+    CONV 3x3 same (stem) -> ReLU -> [CONV 1x1 (width) -> ReLU] -> CONV fxf same (filters) -> ReLU ->
+    global average pooling -> softmax.
+
+    width=None leaves the bottleneck out (the direct fxf conv on the stem's channels). The multiplies of the
+    part the bottleneck changes are ``bottleneck_multiplies(n_H, n_W, stem, f, filters, width)``.
+    Returns: an uncompiled keras.Model mapping (m, *input_shape) to (m, n_classes).
+    """
+    import keras
+
+    L = keras.layers
+    stem, f, filters = check_positive_int(stem, "stem"), check_positive_int(f, "f"), check_positive_int(filters, "filters")
+    inputs = keras.Input(tuple(input_shape))
+    X = L.Conv2D(stem, 3, padding="same", activation="relu", name="stem")(inputs)
+    if width is not None:
+        X = L.Conv2D(check_positive_int(width, "width"), 1, activation="relu", name="bottleneck")(X)
+    X = L.Conv2D(filters, f, padding="same", activation="relu", name=f"conv{f}x{f}")(X)
+    X = L.GlobalAveragePooling2D()(X)
+    return keras.Model(inputs, _softmax_head(X, n_classes), name=name or f"bottleneck_{width or 'none'}")
+
+
 # --- transfer learning -----------------------------------------------------------------------------------
 
 def feature_extractor(input_shape: Sequence[int] = (16, 16, 1), filters: Sequence[int] = (16, 32),
@@ -518,3 +542,24 @@ def plot_filters(W, title: str = "Filters", channel: int | None = None, ncols: i
         ax.set_title(f"filter {i}", fontsize=8, fontweight="normal")
     fig.suptitle(title, fontweight="bold")
     return fig
+
+
+def feature_maps(model, x, layer_names: Sequence[str]) -> dict:
+    """The outputs of the named layers of ``model`` on the batch ``x``, in one forward pass.
+
+    Inputs: model, a built keras.Model; x, a batch (m, *input_shape); layer_names, names of its layers.
+    Returns: {name: numpy array (m, *layer output shape)}.
+    """
+    import keras
+    import numpy as np
+
+    names = list(layer_names)
+    known = [layer.name for layer in model.layers]
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ValueError(f"the model has no layer {missing}; its layers are {known}")
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    probe = keras.Model(inputs, [model.get_layer(n).output for n in names])
+    outs = probe(np.asarray(x, dtype=np.float32), training=False)  # a direct call: no tf.function to retrace
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    return {name: np.asarray(out) for name, out in zip(names, outs)}

@@ -205,3 +205,30 @@ def plot_constrained_choice(candidates: Mapping[str, Mapping[str, float]], optim
     ax.set(title=title, xlabel=xlabel or cost, ylabel=ylabel or optimize, xlim=(lo, max(xs.max(), budget) * 1.3))
     ax.legend(fontsize=8, loc="lower right")
     return ax
+
+
+def tile_images(images: np.ndarray | Sequence[np.ndarray], ncols: int = 8, pad: int = 1,
+                normalize: bool = True) -> np.ndarray:
+    """Tile k same-sized 2-D images (k, H, W) into one mosaic, to draw many feature maps with one ``imshow``.
+
+    Inputs: ncols, images per row; pad, pixels of NaN between images (drawn as the background);
+    normalize: stretch each image to [0, 1] on its own (a constant image becomes all zeros).
+    Returns: an array of shape (rows * (H + pad) - pad, ncols * (W + pad) - pad), rows = ceil(k / ncols);
+    unused cells are NaN.
+    """
+    imgs = np.asarray(images, dtype=np.float64)
+    if imgs.ndim != 3 or imgs.shape[0] == 0:
+        raise ValueError(f"images must have shape (k, H, W) with k >= 1, got {imgs.shape}")
+    if ncols < 1 or pad < 0:
+        raise ValueError(f"ncols must be >= 1 and pad >= 0, got ncols={ncols}, pad={pad}")
+    k, H, W = imgs.shape
+    ncols = min(ncols, k)
+    nrows = int(np.ceil(k / ncols))
+    out = np.full((nrows * (H + pad) - pad, ncols * (W + pad) - pad), np.nan)
+    for i, img in enumerate(imgs):
+        if normalize:
+            lo, hi = img.min(), img.max()
+            img = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+        r, c = divmod(i, ncols)
+        out[r * (H + pad):r * (H + pad) + H, c * (W + pad):c * (W + pad) + W] = img
+    return out

@@ -305,3 +305,48 @@ def fit_model(build_fn: Callable[[], Any], compile_kwargs: Mapping[str, Any], tr
                      epochs=len(monitor.epoch_seconds), batch_size=batch_size, n_train=n_train,
                      replicas=int(strategy.num_replicas_in_sync), policy=keras.mixed_precision.global_policy().name,
                      device=describe_device())
+
+
+# --- inspecting training --------------------------------------------------------------------------------
+
+def kernel_gradient_norms(model, x: np.ndarray, y: np.ndarray) -> list[float]:
+    """||dJ/dW|| (L2 norm) for every conv kernel of ``model`` (4-D weights, in layer order), on one batch.
+
+    J is the mean sparse categorical cross-entropy of model(x, training=True) against the labels y (m,).
+    Returns: one float per conv kernel, the first next to the input.
+    """
+    import keras
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True)))
+    kernels = [w for w in model.trainable_weights if len(w.shape) == 4]
+    if not kernels:
+        raise ValueError(f"model {model.name!r} has no conv kernels (4-D weights)")
+    return [float(tf.norm(tf.cast(g, tf.float32))) for g in tape.gradient(loss, kernels)]
+
+
+class GradientNormHistory:
+    """Keras callback: ``kernel_gradient_norms`` on a fixed batch before training and after every epoch.
+
+    ``GradientNormHistory(x, y)``; after ``fit``, ``.norms`` is a list of epochs + 1 lists (index 0: at
+    initialization), each with one norm per conv kernel. Built lazily, like the epoch monitor, so this module
+    imports without Keras.
+    """
+
+    def __new__(cls, x: np.ndarray, y: np.ndarray):
+        import keras
+
+        class Recorder(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.norms: list[list[float]] = []
+
+            def on_train_begin(self, logs=None):
+                self.norms = [kernel_gradient_norms(self.model, x, y)]
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.norms.append(kernel_gradient_norms(self.model, x, y))
+
+        return Recorder()

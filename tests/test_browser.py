@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_driver import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, LabPage, LabServer, chromium_missing_reason
+from lab_driver import VIEWPORT, LabPage, LabServer, chromium_missing_reason
 from utils.exercises import exercises_for, get_exercise, notebooks_with_exercises
 from utils.exercises.generate import write_exercises
 from utils.notebook import KERNEL, ROOT, notebook_paths
@@ -31,16 +31,6 @@ pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
 def lab():
     with LabServer(ROOT) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def faceapp_upload_steps(page: LabPage, tmp: Path) -> list[str]:
@@ -200,6 +190,16 @@ def test_a_learner_writes_an_exercise_and_the_progress_table_updates(browser, la
         lab.shutdown_kernels()
 
 
+def write_test_notebook(name: str, source: str) -> Path:
+    """A one-cell notebook under test-artifacts/broken/ (the workbook's kernel), for the checks of the check."""
+    folder = ARTIFACTS / "broken"
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(textwrap.dedent(source))])
+    nb.metadata["kernelspec"] = dict(KERNEL)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder / f"{name}.ipynb"
+
+
 BROKEN = '''
 from utils.notebook import setup
 setup()
@@ -220,11 +220,7 @@ display(SliderPanel(crashing, {"a": (1, 5, 1, 2)}))
 
 def test_the_browser_check_catches_broken_widgets(browser, lab):
     """Break two panels on purpose: the same check that passes the workbook must flag both."""
-    folder = ARTIFACTS / "broken"
-    folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(textwrap.dedent(BROKEN))])
-    nb.metadata["kernelspec"] = dict(KERNEL)
-    nbformat.write(nb, folder / "broken_widgets.ipynb")
+    write_test_notebook("broken_widgets", BROKEN)
     problems, _ = exercise_notebook(browser, lab, "test-artifacts/broken/broken_widgets.ipynb",
                                     ARTIFACTS / "broken" / "broken_widgets.png",
                                     slider_timeout_s=10)  # its figure never changes: don't wait a minute a press
@@ -250,11 +246,7 @@ display(SliderPanel(fragile, {"a": (1, 5, 1, 2)}))
 
 def test_a_panel_pushed_too_far_shows_its_message_over_the_dimmed_last_figure(browser, lab):
     """The message replaces no figure: the last good one stays, dimmed in the page (not only in Python)."""
-    folder = ARTIFACTS / "broken"
-    folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(textwrap.dedent(PUSHED_TOO_FAR))])
-    nb.metadata["kernelspec"] = dict(KERNEL)
-    nbformat.write(nb, folder / "pushed_too_far.ipynb")
+    folder = write_test_notebook("pushed_too_far", PUSHED_TOO_FAR).parent
     page = LabPage(browser, lab, "test-artifacts/broken/pushed_too_far.ipynb")
     try:
         assert page.run_all() == []

@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lab_driver import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, PanelPage, _free_port, chromium_missing_reason
+from lab_driver import VIEWPORT, PanelPage, _free_port, chromium_missing_reason
 from utils.notebook import ROOT
 
 SHOTS = ROOT / "test-artifacts" / "browser"
@@ -117,16 +117,6 @@ def app(tmp_path_factory):
     served = App(tmp_path_factory.mktemp("faceapp-app"))
     yield served
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def refused(status: int, location: str) -> bool:

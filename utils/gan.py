@@ -308,11 +308,13 @@ def gan_dir(version: str = GAN_VERSION) -> Path:
 def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim: int = LATENT_DIM,
                       g_width: int = 64, d_width: int = 64, batch_size: int = 64, seed: int = 0,
                       sample_z: Any = None, sample_every: int = 1, version: str = GAN_VERSION,
-                      use_cache: bool = True, progress: bool = True) -> tuple[Any, GanTraining]:
-    """``build_dcgan`` + ``train_gan``, or the weights and history saved by an earlier run with the same
-    settings (a folder of ``gan_dir(version)`` named after them). Returns (gan, GanTraining)."""
-    gan = build_dcgan(size, latent_dim, g_width, d_width, seed)
+                      use_cache: bool = True, progress: bool = True,
+                      lr: float = LEARNING_RATE) -> tuple[Any, GanTraining]:
+    """``build_dcgan`` (both Adams at ``lr``) + ``train_gan``, or the weights and history saved by an earlier
+    run with the same settings (a folder of ``gan_dir(version)`` named after them). Returns (gan, GanTraining)."""
+    gan = build_dcgan(size, latent_dim, g_width, d_width, seed, lr, lr)
     key = f"{name}-s{size}-z{latent_dim}-g{g_width}-d{d_width}-e{epochs}-b{batch_size}-n{len(images)}-seed{seed}"
+    key += "" if lr == LEARNING_RATE else f"-lr{lr:g}"
     folder = gan_dir(version) / key
     if use_cache and (folder / "meta.json").exists():
         try:
@@ -322,7 +324,7 @@ def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim
             samples = dict(np.load(folder / "samples.npz"))
             return gan, GanTraining(meta["history"], {int(k): v for k, v in samples.items()}, meta["seconds"], True)
         except Exception:  # noqa: BLE001 - a damaged cache is retrained (it is a cache, not data)
-            gan = build_dcgan(size, latent_dim, g_width, d_width, seed)
+            gan = build_dcgan(size, latent_dim, g_width, d_width, seed, lr, lr)
     training = train_gan(gan, images, epochs, batch_size, seed, sample_z, sample_every, progress)
     if use_cache:
         folder.mkdir(parents=True, exist_ok=True)

@@ -144,6 +144,13 @@ def test_baselines_have_the_requested_shapes_and_range():
         assert x.shape == (7, 6, 6) and x.min() >= 0 and x.max() <= 1
 
 
+def test_sample_diversity_is_zero_for_copies_and_the_mean_pairwise_distance_otherwise():
+    assert G.sample_diversity(np.ones((4, 3, 3))) == 0
+    x = np.zeros((3, 1, 2))
+    x[1, 0, 0], x[2, 0, 1] = 3.0, 4.0  # pairwise distances 3, 4, 5
+    np.testing.assert_allclose(G.sample_diversity(x), 4.0)
+
+
 def test_interpolation_starts_and_ends_at_the_two_codes():
     z0, z1 = G.sample_z(2, 6, seed=3)
     for spherical in (True, False):

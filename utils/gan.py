@@ -309,12 +309,15 @@ def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim
                       g_width: int = 64, d_width: int = 64, batch_size: int = 64, seed: int = 0,
                       sample_z: Any = None, sample_every: int = 1, version: str = GAN_VERSION,
                       use_cache: bool = True, progress: bool = True,
-                      lr: float = LEARNING_RATE) -> tuple[Any, GanTraining]:
-    """``build_dcgan`` (both Adams at ``lr``) + ``train_gan``, or the weights and history saved by an earlier
-    run with the same settings (a folder of ``gan_dir(version)`` named after them). Returns (gan, GanTraining)."""
-    gan = build_dcgan(size, latent_dim, g_width, d_width, seed, lr, lr)
+                      lr: float = LEARNING_RATE, d_lr: float | None = None) -> tuple[Any, GanTraining]:
+    """``build_dcgan`` (G's Adam at ``lr``, D's at ``d_lr``, default ``lr``) + ``train_gan``, or the weights and
+    history saved by an earlier run with the same settings (a folder of ``gan_dir(version)`` named after them).
+    Returns (gan, GanTraining)."""
+    d_lr = lr if d_lr is None else d_lr
+    gan = build_dcgan(size, latent_dim, g_width, d_width, seed, d_lr, lr)
     key = f"{name}-s{size}-z{latent_dim}-g{g_width}-d{d_width}-e{epochs}-b{batch_size}-n{len(images)}-seed{seed}"
     key += "" if lr == LEARNING_RATE else f"-lr{lr:g}"
+    key += "" if d_lr == lr else f"-dlr{d_lr:g}"
     folder = gan_dir(version) / key
     if use_cache and (folder / "meta.json").exists():
         try:
@@ -324,7 +327,7 @@ def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim
             samples = dict(np.load(folder / "samples.npz"))
             return gan, GanTraining(meta["history"], {int(k): v for k, v in samples.items()}, meta["seconds"], True)
         except Exception:  # noqa: BLE001 - a damaged cache is retrained (it is a cache, not data)
-            gan = build_dcgan(size, latent_dim, g_width, d_width, seed, lr, lr)
+            gan = build_dcgan(size, latent_dim, g_width, d_width, seed, d_lr, lr)
     training = train_gan(gan, images, epochs, batch_size, seed, sample_z, sample_every, progress)
     if use_cache:
         folder.mkdir(parents=True, exist_ok=True)
@@ -333,6 +336,17 @@ def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim
         np.savez(folder / "samples.npz", **{str(k): v for k, v in training.samples.items()})
         (folder / "meta.json").write_text(json.dumps({"history": training.history, "seconds": training.seconds}))
     return gan, training
+
+
+def sample_diversity(images: Any) -> float:
+    """Mean pairwise Euclidean distance between images (k, H, W): near 0 when a generator makes one image
+    for every z (mode collapse)."""
+    X = np.asarray(images, np.float64).reshape(len(images), -1)
+    if len(X) < 2:
+        raise ValueError("need at least 2 images to measure their diversity")
+    d2 = (X ** 2).sum(1)[:, None] - 2 * X @ X.T + (X ** 2).sum(1)[None, :]
+    iu = np.triu_indices(len(X), 1)
+    return float(np.sqrt(np.maximum(d2[iu], 0)).mean())
 
 
 def discriminator_scores(discriminator: Any, images: Any) -> np.ndarray:

@@ -40,11 +40,11 @@ from utils.exercises import show_solution
 from utils.face_detector import augmented_faces, face_probability, lfw_split
 from utils.face_verification import encode
 from utils.faceapp import load_models
-from utils.gan import (digit_images, discriminator_loss, face_images,
-                       frechet_distance, gaussian_noise_images, generate, generator_loss, held_out_faces,
+from utils.gan import (digit_images, discriminator_loss, face_images, frechet_distance, gaussian_noise_images,
+                       generate, generator_loss, held_out_faces,
                        image_grid, interpolate, latent_arithmetic, load_or_train_gan, nearest_neighbours,
-                       pca_samples, principal_directions, project, resize_images, sample_z, to_encoder_input,
-                       train_faces)
+                       pca_samples, principal_directions, project, resize_images, sample_diversity, sample_z,
+                       to_encoder_input, to_unit, train_faces)
 from utils.widgets import SliderPanel
 
 notebook_start = time.perf_counter()
@@ -183,6 +183,38 @@ plt.show()
 late = {k: float(np.mean(v[-100:])) for k, v in h.items()}
 print("last 100 steps: " + ", ".join(f"{k} {v:.2f}" for k, v in late.items()))
 assert 0.3 < late["real_acc"] < 0.99 and 0.3 < late["fake_acc"] < 0.99, "D neither lost nor won outright"
+
+# %% [markdown]
+# ### A failure, shown: the discriminator wins
+#
+# Give D a learning rate 10 times G's (2e-3) for 20 epochs, twice: once with the original minimax generator
+# loss log(1 - D(G(z))) (`minimax=True`), once with the non-saturating one. D soon rejects every fake in both
+# runs; with the minimax loss G's loss goes to 0 together with its gradient, and G stops learning. (Mode collapse,
+# the other classic failure, needs more: in trials with a wider D and learning rates up to 1e-2 this small
+# generator's samples stayed varied; `sample_diversity` below measures that.)
+
+# %%
+strong_d = dict(epochs=20, size=24, latent_dim=LATENT, g_width=32, d_width=32, sample_z=fixed_z, sample_every=20,
+                d_lr=2e-3)
+runs = {"minimax loss": load_or_train_gan("faces-dwins-minimax", faces, minimax=True, **strong_d),
+        "non-saturating loss": load_or_train_gan("faces-dwins", faces, **strong_d)}
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), gridspec_kw={"width_ratios": (1.3, 1, 1)})
+for name, (gan_, run) in runs.items():
+    axes[0].plot(smooth(run.history["fake_acc"]), label=f"{name}: D accuracy on fake")
+axes[0].set(xlabel="step", ylabel="accuracy", ylim=(0, 1.05), title="D 10x faster than G")
+axes[0].legend(fontsize=8)
+for ax, (name, (gan_, run)) in zip(axes[1:], runs.items()):
+    ax.imshow(image_grid(run.samples[20], 4), cmap="gray", vmin=0, vmax=1)
+    ax.set(title=f"{name}, epoch 20", xticks=[], yticks=[])
+    ax.grid(False)
+plt.show()
+diversity = {"real faces": sample_diversity(to_unit(faces[:300]))}
+diversity |= {name: sample_diversity(generate(g.generator, sample_z(300, LATENT, seed=1))) for name, (g, _) in runs.items()}
+diversity["balanced run (above)"] = sample_diversity(generate(face_gan.generator, sample_z(300, LATENT, seed=1)))
+late_g = {name: float(np.mean(run.history["g_loss"][-50:])) for name, (_, run) in runs.items()}
+print("G loss over the last 50 steps: " + ", ".join(f"{k} {v:.3f}" for k, v in late_g.items()))
+print("sample diversity (mean pairwise pixel distance): " + ", ".join(f"{k} {v:.2f}" for k, v in diversity.items()))
+assert abs(late_g["minimax loss"]) < 0.05 < late_g["non-saturating loss"]
 
 # %% [markdown]
 # ## 4. Memorization check

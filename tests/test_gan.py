@@ -57,6 +57,11 @@ def test_generator_loss_is_the_non_saturating_one():
     np.testing.assert_allclose(float(G.generator_loss(fake)), -np.mean(np.log(_sigmoid(fake))), rtol=1e-5)
 
 
+def test_minimax_generator_loss_is_log_one_minus_d():
+    fake = np.array([[-3.0], [0.0], [2.0]], np.float32)
+    np.testing.assert_allclose(float(G.generator_loss_minimax(fake)), np.mean(np.log(1 - _sigmoid(fake))), rtol=1e-5)
+
+
 def test_losses_stay_finite_for_confident_logits():
     big = np.full((4, 1), 80.0, np.float32)
     assert np.isfinite(float(G.discriminator_loss(-big, big))) and np.isfinite(float(G.generator_loss(-big)))

@@ -172,6 +172,14 @@ def generator_loss(fake_logits: Any) -> Any:
     ### END SOLUTION
 
 
+def generator_loss_minimax(fake_logits: Any) -> Any:
+    """The original (saturating) generator loss, to be minimized: mean(log(1 - sigmoid(fake))) =
+    -mean(softplus(fake)). Its slope vanishes while D rejects the fakes; shown for comparison only."""
+    from keras import ops
+
+    return -ops.mean(ops.softplus(fake_logits))
+
+
 # --- the model with its own train_step ----------------------------------------------------------------------
 
 def _dcgan_class() -> type:
@@ -183,14 +191,16 @@ def _dcgan_class() -> type:
         """Generator + discriminator, trained in alternation by ``train_step``.
 
         Inputs: generator (z (m, d) -> (m, H, W, 1)), discriminator ((m, H, W, 1) -> logits (m, 1)), latent_dim d,
-        seed (the noise z drawn in each step). ``train_step(real (m, H, W, 1))``: one Adam step on D's loss
+        seed (the noise z drawn in each step), g_loss (G's loss of D's logits on fakes; default the
+        non-saturating ``generator_loss``). ``train_step(real (m, H, W, 1))``: one Adam step on D's loss
         (real vs fresh fakes), then one on G's non-saturating loss; returns d_loss, g_loss and D's accuracy on the
         real (``real_acc``) and on the fake (``fake_acc``) images of the step.
         """
 
         def __init__(self, generator: Any, discriminator: Any, latent_dim: int = LATENT_DIM, seed: int = 0,
-                     **kwargs: Any):
+                     g_loss: Callable[[Any], Any] = generator_loss, **kwargs: Any):
             super().__init__(**kwargs)
+            self.g_loss_fn = g_loss
             self.generator = generator
             self.discriminator = discriminator
             self.latent_dim = int(latent_dim)
@@ -218,7 +228,7 @@ def _dcgan_class() -> type:
             self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
             z = keras.random.normal((m, self.latent_dim), seed=self.noise)
             with tf.GradientTape() as tape:
-                g_loss = generator_loss(self.discriminator(self.generator(z, training=True), training=True))
+                g_loss = self.g_loss_fn(self.discriminator(self.generator(z, training=True), training=True))
             g_vars = self.generator.trainable_weights
             self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
             return {"d_loss": d_loss, "g_loss": g_loss,
@@ -229,13 +239,15 @@ def _dcgan_class() -> type:
 
 
 def build_dcgan(size: int = 28, latent_dim: int = LATENT_DIM, g_width: int = 64, d_width: int = 64,
-                seed: int = 0, d_lr: float = LEARNING_RATE, g_lr: float = LEARNING_RATE) -> Any:
-    """A compiled DCGAN (seeded: same seed, same initial weights and noise) for images (m, size, size, 1)."""
+                seed: int = 0, d_lr: float = LEARNING_RATE, g_lr: float = LEARNING_RATE,
+                minimax: bool = False) -> Any:
+    """A compiled DCGAN (seeded: same seed, same initial weights and noise) for images (m, size, size, 1);
+    ``minimax=True`` trains G on the saturating ``generator_loss_minimax`` instead (to see it fail)."""
     import keras
 
     keras.utils.set_random_seed(seed)
     gan = _dcgan_class()(build_generator(size, latent_dim, g_width), build_discriminator(size, d_width),
-                         latent_dim, seed=seed)
+                         latent_dim, seed=seed, g_loss=generator_loss_minimax if minimax else generator_loss)
     gan.compile(keras.optimizers.Adam(d_lr, beta_1=BETA_1), keras.optimizers.Adam(g_lr, beta_1=BETA_1))
     return gan
 
@@ -309,15 +321,16 @@ def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim
                       g_width: int = 64, d_width: int = 64, batch_size: int = 64, seed: int = 0,
                       sample_z: Any = None, sample_every: int = 1, version: str = GAN_VERSION,
                       use_cache: bool = True, progress: bool = True,
-                      lr: float = LEARNING_RATE, d_lr: float | None = None) -> tuple[Any, GanTraining]:
+                      lr: float = LEARNING_RATE, d_lr: float | None = None,
+                      minimax: bool = False) -> tuple[Any, GanTraining]:
     """``build_dcgan`` (G's Adam at ``lr``, D's at ``d_lr``, default ``lr``) + ``train_gan``, or the weights and
     history saved by an earlier run with the same settings (a folder of ``gan_dir(version)`` named after them).
-    Returns (gan, GanTraining)."""
+    ``minimax``: G trained on the saturating loss. Returns (gan, GanTraining)."""
     d_lr = lr if d_lr is None else d_lr
-    gan = build_dcgan(size, latent_dim, g_width, d_width, seed, d_lr, lr)
+    gan = build_dcgan(size, latent_dim, g_width, d_width, seed, d_lr, lr, minimax)
     key = f"{name}-s{size}-z{latent_dim}-g{g_width}-d{d_width}-e{epochs}-b{batch_size}-n{len(images)}-seed{seed}"
     key += "" if lr == LEARNING_RATE else f"-lr{lr:g}"
-    key += "" if d_lr == lr else f"-dlr{d_lr:g}"
+    key += ("" if d_lr == lr else f"-dlr{d_lr:g}") + ("-minimax" if minimax else "")
     folder = gan_dir(version) / key
     if use_cache and (folder / "meta.json").exists():
         try:
@@ -327,7 +340,7 @@ def load_or_train_gan(name: str, images: Any, epochs: int, size: int, latent_dim
             samples = dict(np.load(folder / "samples.npz"))
             return gan, GanTraining(meta["history"], {int(k): v for k, v in samples.items()}, meta["seconds"], True)
         except Exception:  # noqa: BLE001 - a damaged cache is retrained (it is a cache, not data)
-            gan = build_dcgan(size, latent_dim, g_width, d_width, seed, d_lr, lr)
+            gan = build_dcgan(size, latent_dim, g_width, d_width, seed, d_lr, lr, minimax)
     training = train_gan(gan, images, epochs, batch_size, seed, sample_z, sample_every, progress)
     if use_cache:
         folder.mkdir(parents=True, exist_ok=True)

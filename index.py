@@ -69,4 +69,5 @@
 # ## Capstone: the DIY FaceApp
 #
 # 1. [The DIY FaceApp](faceapp/01_diy_faceapp.ipynb): The capstone: a face app in JupyterLab built only from the workbook's parts: find faces with our own sliding-window CNN (beside the LBP cascade), encode them with the triplet-loss encoder, enroll people in a saved database, recognize them at a threshold you move, and swap faces for fun. ([write it yourself](exercises/faceapp/01_diy_faceapp.ipynb))
+# 1. [Face generation with a DCGAN](faceapp/02_face_generation.ipynb): The capstone's second part: a DCGAN (Keras 3, its own train_step) trained on digits, then on the LFW subset's faces; what to watch while it trains, a memorization check, an encoder-Fréchet distance against two baselines, latent interpolation and arithmetic, and FaceApp's morph between two projected faces on a slider. ([write it yourself](exercises/faceapp/02_face_generation.ipynb))
 #

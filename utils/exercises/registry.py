@@ -27,7 +27,7 @@ def anchor_name(source: str) -> str | None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_MODULES = ("course1", "course2", "course3", "course4", "course4_detection", "blitz", "faceapp")
+SPEC_MODULES = ("course1", "course2", "course3", "course4", "course4_detection", "blitz", "faceapp", "gan")
 
 
 @lru_cache(maxsize=None)

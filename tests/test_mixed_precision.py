@@ -32,7 +32,7 @@ CASES = {
 # the public functions of utils.cnn_models that are not model builders
 NOT_BUILDERS = {"dense_params", "conv_params", "conv_multiplies", "bottleneck_multiplies", "identity_block",
                 "convolutional_block", "inception_module", "layer_table", "describe_layers", "plot_filters",
-                "feature_maps"}
+                "feature_maps", "first_layer_params", "float32_size"}
 
 SNIPPET = """
 import keras

@@ -70,6 +70,18 @@ def test_fixtures_are_valid():
 
 
 CASES = [
+    # added with the panels of issue 19
+    (batchnorm.running_statistics, lambda: batchnorm.running_statistics(np.ones((3, 1))), "batches"),
+    (gradient_checking.backward_with_bug, lambda: gradient_checking.backward_with_bug(AL, Y, CACHES, bug="typo"),
+     "bug"),
+    (gradient_checking.check_step_resolves, lambda: gradient_checking.check_step_resolves(DEEP, 1e-30), "epsilon"),
+    (gradient_checking.difference_curve, lambda: gradient_checking.difference_curve(GRADS, np.ones((1, 3))),
+     "gradapproxes"),
+    (gradient_checking.numerical_gradients,
+     lambda: gradient_checking.numerical_gradients(lambda p: 0.0, DEEP, np.array([-1.0])), "epsilons"),
+    (gradient_checking.plot_errors_by_parameter,
+     lambda: gradient_checking.plot_errors_by_parameter(np.ones(3), ["W1"]), "errors"),
+    (gradient_checking.verdict, lambda: gradient_checking.verdict(-1.0), "difference"),
     # activations
     (activations.derivative_from_output, lambda: activations.derivative_from_output("softplus"), "name"),
     (activations.get_activation, lambda: activations.get_activation("softplus"), "name"),

@@ -127,8 +127,9 @@ def running_statistics(batches: np.ndarray, momentum: float = 0.9, eps: float = 
     """
     batches = as_array(batches, "batches", ndim=2)
     if batches.shape[1] < 2:
-        raise ValueError(f"a batch of {batches.shape[1]} example has variance 0: every normalized value would be 0 "
-                         f"(x - mu = 0); batch norm needs at least 2 examples per batch")
+        raise ValueError(f"batches must have at least 2 examples per batch (shape (steps, m >= 2)), got "
+                         f"{batches.shape}: a batch of {batches.shape[1]} example has variance 0, every normalized "
+                         f"value would be 0 (x - mu = 0)")
     bn_param = init_bn_param(1, eps=eps, momentum=momentum)
     one, zero = np.ones((1, 1)), np.zeros((1, 1))
     out = {k: np.empty(batches.shape[0]) for k in ("batch_mean", "batch_var", "running_mean", "running_var")}

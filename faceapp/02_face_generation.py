@@ -43,7 +43,7 @@ from utils.faceapp import find_faces, load_models, load_offline_photo
 from utils.gan import (digit_images, discriminator_loss, face_images, frechet_distance, gaussian_noise_images,
                        generate, generator_loss, held_out_faces,
                        image_grid, interpolate, latent_arithmetic, load_or_train_gan, nearest_neighbours,
-                       pca_samples, principal_directions, project, resize_images, sample_diversity, sample_z,
+                       pca_samples, plot_sample_grids, principal_directions, project, resize_images, sample_diversity, sample_z,
                        to_encoder_input, to_unit, train_faces)
 from utils.widgets import SliderPanel
 
@@ -109,13 +109,7 @@ print(f"{len(digits)} digits, {len(digit_run.history['d_loss'])} steps of 64, "
       + ("loaded from the cache" if digit_run.from_cache else f"trained now in {digit_run.seconds:.0f} s"))
 
 # %%
-epochs = [e for e in sorted(digit_run.samples) if e in (4, 8, 12, 20)]
-fig, axes = plt.subplots(1, len(epochs), figsize=(2.3 * len(epochs), 2.6))
-for ax, e in zip(axes, epochs):
-    ax.imshow(image_grid(digit_run.samples[e], 4), cmap="gray", vmin=0, vmax=1)
-    ax.set(title=f"epoch {e}", xticks=[], yticks=[])
-    ax.grid(False)
-fig.suptitle("Digits from the same 16 codes z during training", fontweight="bold")
+plot_sample_grids(digit_run.samples, (4, 8, 12, 20), "Digits from the same 16 codes z during training")
 plt.show()
 
 # %% [markdown]
@@ -137,13 +131,7 @@ print("loaded from the cache" if face_run.from_cache else f"trained now in {face
 print(f"(first trained in {face_run.seconds:.0f} s: {len(face_run.history['d_loss'])} steps of 64)")
 
 # %%
-epochs = [e for e in sorted(face_run.samples) if e in (10, 30, 70, 150)]
-fig, axes = plt.subplots(1, len(epochs), figsize=(2.3 * len(epochs), 2.6))
-for ax, e in zip(axes, epochs):
-    ax.imshow(image_grid(face_run.samples[e], 4), cmap="gray", vmin=0, vmax=1)
-    ax.set(title=f"epoch {e}", xticks=[], yticks=[])
-    ax.grid(False)
-fig.suptitle("Faces from the same 16 codes z during training", fontweight="bold")
+plot_sample_grids(face_run.samples, (10, 30, 70, 150), "Faces from the same 16 codes z during training")
 plt.show()
 
 # %% [markdown]

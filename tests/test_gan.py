@@ -188,3 +188,16 @@ def test_projection_recovers_an_image_the_generator_can_make():
 def test_image_grid_tiles_with_gaps():
     grid = G.image_grid(np.zeros((5, 2, 3)), ncols=3, gap=1)
     assert grid.shape == (2 * 3 - 1, 3 * 4 - 1) and grid[0, 3] == 1 and grid[0, 0] == 0
+
+
+def test_plot_sample_grids_draws_one_panel_per_sampled_epoch_and_refuses_none():
+    import matplotlib.pyplot as plt
+
+    from utils.gan import plot_sample_grids
+
+    samples = {e: np.zeros((16, 8, 8)) for e in (1, 2, 3)}
+    fig = plot_sample_grids(samples, (1, 3, 9), "t")
+    assert [a.get_title() for a in fig.axes] == ["epoch 1", "epoch 3"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="epochs"):
+        plot_sample_grids(samples, (7,), "t")

@@ -529,3 +529,20 @@ def image_grid(images: Sequence[np.ndarray] | np.ndarray, ncols: int, gap: int =
         r, c = divmod(i, ncols)
         out[r * (H + gap):r * (H + gap) + H, c * (W + gap):c * (W + gap) + W] = img
     return out
+
+
+def plot_sample_grids(samples: dict[int, np.ndarray], epochs: Sequence[int], title: str) -> Any:
+    """One panel per epoch of the fixed-z samples ``train_gan`` kept (epoch -> (16, s, s) in [0, 1]), 4 x 4 grids;
+    epochs not in ``samples`` are skipped. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    shown = [e for e in sorted(samples) if e in set(epochs)]
+    if not shown:
+        raise ValueError(f"epochs {list(epochs)} has none of the sampled epochs {sorted(samples)}")
+    fig, axes = plt.subplots(1, len(shown), figsize=(2.3 * len(shown), 2.6), squeeze=False)
+    for ax, e in zip(axes[0], shown):
+        ax.imshow(image_grid(samples[e], 4), cmap="gray", vmin=0, vmax=1)
+        ax.set(title=f"epoch {e}", xticks=[], yticks=[])
+        ax.grid(False)
+    fig.suptitle(title, fontweight="bold")
+    return fig

@@ -20,13 +20,14 @@
 from utils.notebook import setup
 
 setup(seed=0)
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from utils.deep_nn import L_model_backward, L_model_forward, compute_cost, initialize_parameters_deep
 from utils.exercises import show_solution
 from utils.gradcheck import numerical_gradient, rel_error
-from utils.torch_figures import draw_autograd_graph, small_graph
+from utils.torch_figures import draw_autograd_curve, draw_autograd_graph, small_graph
 from utils.torch_nets import chain_rule_example, chain_rule_example_gradient
 from utils.widgets import SliderPanel
 
@@ -155,6 +156,20 @@ err_hand, err_num = rel_error(theta.grad.numpy(), by_hand), rel_error(theta.grad
 print(f"autograd vs by hand: relative error < 1e-12: {err_hand < 1e-12}")
 print(f"autograd vs numerical gradient: relative error < 1e-7: {err_num < 1e-7}")
 assert err_hand < 1e-12 and err_num < 1e-7
+
+# %% [markdown]
+# The same agreement over a whole range of $\theta$, as a picture. One `backward()` of the sum fills the derivative
+# at all 201 points at once: each $f(\theta_i)$ depends on $\theta_i$ alone, so $\partial (\sum_j f(\theta_j)) /
+# \partial \theta_i = f'(\theta_i)$. Autograd's curve (thick) and the one by hand (dashed) lie on each other.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+fig = plt.figure(figsize=(10, 3.4))
+summary = draw_autograd_curve(fig, lambda t: t * torch.tanh(t ** 2), chain_rule_example_gradient)
+plt.show()
+largest = float(summary.rsplit(" ", 1)[1])
+print(f"autograd and the derivative by hand agree to 1e-12 at every point: {largest < 1e-12}")
+assert largest < 1e-12
 
 # %% [markdown]
 # ## Vector-Jacobian products

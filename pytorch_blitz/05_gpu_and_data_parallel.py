@@ -153,6 +153,16 @@ for bs, ips in throughput.items():
     print(f"batch {bs:4d}: {ips:8,.0f} images/s")
 
 # %% [markdown]
+# A batch of 128 over 4 devices, drawn once: left, which device gets which example (32 each, in order, as
+# `torch.chunk` splits it); right, the measured throughput of one device, and where each device's shard of 32
+# sits on it. Four devices at best train four times what one device trains *at a batch of 32*, not at 128.
+
+# %%
+fig = plt.figure(figsize=(10, 3.8))
+print(draw_data_parallel(fig, 128, 4, throughput))
+plt.show()
+
+# %% [markdown]
 # Move the batch size and the number of devices. What to look for:
 #
 # - one device's throughput (blue) grows with the batch size and then flattens: a small batch leaves the device

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from utils.torch_figures import (LAYOUT_OPS, SMALL_GRAPH, apply_layout_op, draw_autograd_graph, draw_data_parallel,
+from utils.torch_figures import (LAYOUT_OPS, SMALL_GRAPH, apply_layout_op, autograd_curve, draw_autograd_curve,
+                                 draw_autograd_graph, draw_data_parallel,
                                  draw_layers, draw_memory_layout, draw_top3, layer_summary, make_blitz_net,
                                  small_graph, split_batch, storage_offsets)
 from utils.torch_nets import Net, count_parameters
@@ -78,6 +79,24 @@ def test_draw_autograd_graph_says_when_tanh_saturates(fig):
     assert "saturated" not in draw_autograd_graph(fig, small_graph(0.5, 0.5, 0.0))
     fig.clf()
     assert "saturated" in draw_autograd_graph(fig, small_graph(3.0, 3.0, 3.0))
+
+
+def test_autograd_curve_is_the_derivative_of_an_elementwise_function():
+    t, values, grad = autograd_curve(lambda x: x ** 3, -1.0, 2.0, 31)
+    assert t.shape == values.shape == grad.shape == (31,)
+    np.testing.assert_allclose(values, t ** 3)
+    np.testing.assert_allclose(grad, 3 * t ** 2, rtol=1e-12)
+    with pytest.raises(ValueError, match="hi must be greater than lo"):
+        autograd_curve(torch.sin, 1.0, 1.0)
+
+
+def test_draw_autograd_curve_reports_agreement_and_a_wrong_derivative(fig):
+    f = lambda x: x * torch.tanh(x ** 2)  # noqa: E731
+    right = lambda x: np.tanh(x ** 2) + 2 * x ** 2 * (1 - np.tanh(x ** 2) ** 2)  # noqa: E731
+    msg = draw_autograd_curve(fig, f, right)
+    assert float(msg.rsplit(" ", 1)[1]) < 1e-12
+    fig.clf()
+    assert float(draw_autograd_curve(fig, f, lambda x: np.tanh(x ** 2)).rsplit(" ", 1)[1]) > 0.1
 
 
 def test_make_blitz_net_defaults_have_the_blitz_nets_62006_parameters_and_shapes():

@@ -212,6 +212,37 @@ def draw_autograd_graph(fig: plt.Figure, nodes: Mapping[str, Mapping[str, Any]],
             f"dL/db = {nodes['b']['grad']:+.4f}{note}")
 
 
+def autograd_curve(f: Any, lo: float = -2.0, hi: float = 2.0, n: int = 201) -> tuple[np.ndarray, np.ndarray,
+                                                                                     np.ndarray]:
+    """f on n points of [lo, hi] and its derivative by autograd: one ``backward()`` of ``f(t).sum()`` fills
+    every point's df/dt, since each f(t_i) depends on t_i alone. ``f`` maps a float64 tensor elementwise.
+    Returns (t (n,), f(t) (n,), df/dt (n,)) as numpy arrays."""
+    n = check_positive_int(n, "n")
+    if not hi > lo:
+        raise ValueError(f"hi must be greater than lo, got lo={lo}, hi={hi}")
+    t = torch.linspace(lo, hi, n, dtype=torch.float64, requires_grad=True)
+    values = f(t)
+    values.sum().backward()
+    return t.detach().numpy(), values.detach().numpy(), t.grad.numpy()
+
+
+def draw_autograd_curve(fig: plt.Figure, f: Any, by_hand: Any, lo: float = -2.0, hi: float = 2.0,
+                        label: str = "f") -> str:
+    """Left: f on [lo, hi]. Right: its derivative by autograd (``autograd_curve``) with the derivative by hand
+    (``by_hand``: numpy array -> array) dashed over it. Returns a summary ending in the largest difference."""
+    t, values, grad = autograd_curve(f, lo, hi)
+    hand = np.asarray(by_hand(t), float)
+    ax_f, ax_g = fig.subplots(1, 2)
+    ax_f.plot(t, values, color="C0")
+    ax_f.set(xlabel="theta", ylabel=label, title=f"{label}(theta)")
+    ax_g.plot(t, grad, color="C1", lw=3, alpha=0.6, label="autograd: one backward()")
+    ax_g.plot(t, hand, "k--", lw=1, label="by hand: product and chain rule")
+    ax_g.set(xlabel="theta", ylabel=f"d{label}/dtheta", title="The derivative, two ways")
+    ax_g.legend(fontsize=8)
+    diff = float(np.max(np.abs(grad - hand)))
+    return f"largest |autograd - by hand| over {len(t)} points: {diff:.1e}"
+
+
 # --- 03: the blitz network's layers -----------------------------------------------------------------------------
 
 def make_blitz_net(conv1: int = 6, conv2: int = 16, fc1: int = 120, fc2: int = 84, kernel: int = 5,

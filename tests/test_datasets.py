@@ -222,6 +222,32 @@ def test_a_download_that_stops_mid_file_is_never_used_and_the_next_run_succeeds(
     assert cifar.load_blitz_data().is_cifar10 and datasets.is_present("lfw")
 
 
+def test_an_lfw_unpacking_that_broke_off_is_not_used_and_is_unpacked_again(cache, mirror, server, monkeypatch):
+    from sklearn.datasets import _lfw
+
+    monkeypatch.setenv(datasets.MIRROR_ENV, server.url)
+    home = cache / datasets.LFW_FOLDER
+    (home / "lfw_funneled" / "Ada_Lovelace").mkdir(parents=True)  # as a killed tar.extractall leaves it
+    (home / "lfw_funneled" / "Ada_Lovelace" / "Ada_Lovelace_0001.jpg").write_bytes(b"half a photo")
+    for t in _lfw.TARGETS:
+        (home / t.filename).write_bytes((mirror / t.filename).read_bytes())
+    assert not datasets.is_present("lfw")
+    assert datasets.main(["fetch", "lfw"]) == 0
+    assert datasets.is_present("lfw") and (home / datasets.LFW_COMPLETE).is_file()
+    photos = sorted(p.relative_to(home).as_posix() for p in home.rglob("*.jpg"))
+    assert len(photos) == 41 and (home / photos[0]).read_bytes() != b"half a photo"
+
+
+def test_an_lfw_folder_unpacked_elsewhere_counts_only_with_all_its_photos(tmp_path, monkeypatch):
+    home = tmp_path / "lfw_home"
+    (home / "lfw_funneled" / "A").mkdir(parents=True)
+    for i in range(3):
+        (home / "lfw_funneled" / "A" / f"A_{i:04d}.jpg").write_bytes(b"x")
+    assert not datasets.lfw_unpacked_whole(home)
+    monkeypatch.setattr(datasets, "LFW_FUNNELED_PHOTOS", 3)
+    assert datasets.lfw_unpacked_whole(home)
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

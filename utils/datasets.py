@@ -34,6 +34,11 @@ MIRROR_ENV = "FACEAPP_DATA_MIRROR"
 NAMES = ("cifar10", "lfw")
 EXIT_USAGE, EXIT_OFFLINE, EXIT_REFUSED = 2, 3, 4
 LFW_FOLDER = "lfw_home"  # scikit-learn's folder under data_home
+#: Written by ``fetch_lfw`` once scikit-learn's fetchers returned: an unpacking that broke off leaves none, and
+#: scikit-learn itself would take the half-filled photo folder as done.
+LFW_COMPLETE = ".complete"
+#: Photos in LFW's funneled archive: a folder unpacked elsewhere (by scikit-learn alone) counts when it has all.
+LFW_FUNNELED_PHOTOS = 13233
 
 
 def mirror_url() -> str:
@@ -51,8 +56,18 @@ def is_present(name: str) -> bool:
         from sklearn.datasets import _lfw
 
         home = cache_dir() / LFW_FOLDER
-        return (home / "lfw_funneled").is_dir() and all((home / t.filename).is_file() for t in _lfw.TARGETS)
+        return (home / "lfw_funneled").is_dir() and all((home / t.filename).is_file() for t in _lfw.TARGETS) \
+            and lfw_unpacked_whole(home)
     raise ValueError(f"unknown dataset {name!r}; choose one of {NAMES} (or 'all')")
+
+
+def lfw_unpacked_whole(home: Path) -> bool:
+    """Whether ``home``'s ``lfw_funneled`` folder was unpacked to the end: ``fetch_lfw``'s marker, or (for a folder
+    scikit-learn unpacked without it) all ``LFW_FUNNELED_PHOTOS`` photos there."""
+    if (home / LFW_COMPLETE).is_file():
+        return True
+    folder = home / "lfw_funneled"
+    return folder.is_dir() and sum(1 for _ in folder.glob("*/*.jpg")) == LFW_FUNNELED_PHOTOS
 
 
 @contextlib.contextmanager
@@ -106,10 +121,16 @@ def fetch_lfw(mirror: str = "", progress: bool = True) -> str:
 
     from utils.face_verification import load_lfw_identities
 
+    import shutil
+
     home = str(cache_dir())
+    partial = cache_dir() / LFW_FOLDER / "lfw_funneled"
+    if partial.is_dir() and not lfw_unpacked_whole(partial.parent):
+        shutil.rmtree(partial)  # an unpacking that broke off: scikit-learn would use it as it is
     with sklearn_lfw_download(mirror, progress):
         people = fetch_lfw_people(data_home=home, min_faces_per_person=1, resize=0.4, download_if_missing=True)
         pairs = fetch_lfw_pairs(subset="train", data_home=home, download_if_missing=True)
+    (cache_dir() / LFW_FOLDER / LFW_COMPLETE).write_text("unpacked by utils.datasets.fetch_lfw\n")
     load_lfw_identities()
     return (f"LFW: {len(people.target)} photos of {len(people.target_names)} people, {len(pairs.target)} training "
             f"pairs, in {cache_dir() / LFW_FOLDER}")

@@ -146,7 +146,9 @@ class SliderPanel:
             self._show_message(f"{type(exc).__name__}: {exc}")
             return
         buf = io.BytesIO()
-        self.fig.savefig(buf, format="png")
+        # zlib level 1: a few percent larger PNG, about 30 ms less per redraw (the panel's image never leaves
+        # the machine the browser runs on, or a local network)
+        self.fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
         self.image.value = buf.getvalue()
         self.text.value = f"<pre style='margin:0'>{html.escape(summary)}</pre>" if summary else ""
         self.message.value = ""

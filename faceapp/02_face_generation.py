@@ -43,9 +43,8 @@ from utils.faceapp import find_faces, load_models, load_offline_photo
 from utils.gan import (digit_images, discriminator_loss, face_images, frechet_distance, gaussian_noise_images,
                        generate, generator_loss, held_out_faces,
                        image_grid, interpolate, latent_arithmetic, load_or_train_gan, nearest_neighbours,
-                       pca_samples, plot_sample_grids, principal_directions, project, resize_images, sample_diversity, sample_z,
+                       MorphPanel, pca_samples, plot_sample_grids, principal_directions, project, resize_images, sample_diversity, sample_z,
                        to_encoder_input, to_unit, train_faces)
-from utils.widgets import SliderPanel
 
 notebook_start = time.perf_counter()
 LATENT = 64
@@ -365,32 +364,50 @@ assert (err < 0.25).all()
 # stay faces; pushed to +-4 they wash out, because z has left the shell of radius about sqrt(d) where
 # N(0, I) codes (the only ones G was trained on) live; the text under the figure says when that happens.
 # Each move only runs the generator once (milliseconds).
+#
+# **Your own photo.** The upload button above the panel takes a JPEG or PNG: the FaceApp's detector finds its
+# best face, the app crops it, `project` finds its code, and it becomes face 1 (a few seconds). A file that is
+# not a photo, or a photo in which the detector finds no face, leaves the two faces as they were, and the
+# message line says why. (`utils.gan.MorphPanel` holds the panel, the upload and the draw function.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-def draw_morph(fig, morph, pc1, pc2):
-    z = interpolate(z_real[0], z_real[1], 11)[int(round(morph * 10))]
-    z = z + (pc1 * directions[0] + pc2 * directions[1]) * np.sqrt(LATENT) / 4
-    img = generate(face_gan.generator, z[None])[0]
-    axes = fig.subplots(1, 3)
-    for ax, im, title in zip(axes, (targets[0], img, targets[1]), ("held-out face", f"morph {morph:.1f}", "astronaut")):
-        ax.imshow(im, cmap="gray", vmin=0, vmax=1)
-        ax.set(title=title, xticks=[], yticks=[])
-        ax.grid(False)
-    norm = np.linalg.norm(z) / np.sqrt(LATENT)
-    text = f"|z| / sqrt(d) = {norm:.2f} (N(0, I) codes: about 1)"
-    if norm > 1.3:
-        text += ": far outside the codes G was trained on, expect broken faces"
-    return text
+def app_face(photo):
+    """The face the FaceApp would use: its detector's best box, cropped as the app crops it (or None)."""
+    faces, _ = find_faces(photo, models, max_faces=1, use_cascade=False)
+    return faces[0].crop if faces else None
 
 
-panel = SliderPanel(draw_morph, {"morph": (0.0, 1.0, 0.1, 0.0), "pc1": (-4.0, 4.0, 0.5, 0.0),
-                                 "pc2": (-4.0, 4.0, 0.5, 0.0)}, figsize=(7, 2.8))
+morph = MorphPanel(face_gan.generator, targets, z_real, directions, app_face, names=("held-out face", "astronaut"))
+panel = morph.panel
 assert not panel.message.value, panel.message.value
 panel.set(pc1=4.0)
 assert "far outside" in panel.text.value, panel.text.value  # the extreme is flagged, not a traceback
 panel.set(pc1=0.0)
-panel
+morph.widget
+
+# %% [markdown]
+# The upload's path, run here on files a learner might pick: a text file is refused before anything else
+# happens, and the astronaut's photo as PNG bytes goes through detection, cropping and projection as an
+# upload would (it is the face already there, so the panel looks the same).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import io
+
+from PIL import Image
+
+from utils.faceapp import PhotoError
+
+try:
+    morph.use_photo(b"my notes", "notes.txt")
+except PhotoError as exc:
+    print("notes.txt:", exc)
+buf = io.BytesIO()
+Image.fromarray(load_offline_photo("astronaut")).save(buf, format="PNG")
+upload_err = morph.use_photo(buf.getvalue(), "astronaut.png")
+print(f"astronaut.png became face 1, projected with a pixel error below 0.25: {upload_err < 0.25}")
+assert upload_err < 0.25 and morph.names[1] == "astronaut.png"
 
 # %% [markdown]
 # ## Conclusion

@@ -1,5 +1,7 @@
 """utils.gan: the DCGAN's shapes, losses and train step, the Fréchet distance, and the latent-space helpers."""
 
+from datetime import datetime, timezone
+
 import numpy as np
 import pytest
 
@@ -201,3 +203,62 @@ def test_plot_sample_grids_draws_one_panel_per_sampled_epoch_and_refuses_none():
     plt.close(fig)
     with pytest.raises(ValueError, match="epochs"):
         plot_sample_grids(samples, (7,), "t")
+
+
+# --- FaceApp's morph panel ----------------------------------------------------------------------------------
+
+def _png(rng, side=64) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _morph_panel(find_face):
+    gan = tiny_gan()
+    z = G.sample_z(2, LATENT, seed=3)
+    targets = G.generate(gan.generator, z)
+    directions = G.principal_directions(gan.generator, LATENT, n=64, k=2)
+    return G.MorphPanel(gan.generator, targets, z, directions, find_face, names=("a", "b"), steps=20, restarts=1)
+
+
+def test_morph_panel_codes_run_from_face_0_to_face_1_and_flag_far_codes():
+    m = _morph_panel(lambda photo: None)
+    np.testing.assert_allclose(m.code(0.0), m.z[0], atol=1e-6)
+    np.testing.assert_allclose(m.code(1.0), m.z[1], atol=1e-6)
+    assert not m.panel.message.value
+    m.panel.set(pc1=4.0, pc2=4.0)
+    assert "far outside" in m.panel.text.value and not m.panel.message.value
+
+
+def test_an_uploaded_face_becomes_face_1_and_a_photo_without_one_changes_nothing():
+    rng = np.random.default_rng(0)
+    m = _morph_panel(lambda photo: photo[:40, :40].mean(axis=2) / 255.0)  # "finds" a 40 x 40 crop
+    before = m.targets.copy()
+    err = m.use_photo(_png(rng), "upload.png")
+    assert np.isfinite(err) and m.names[1] == "upload.png"
+    np.testing.assert_array_equal(m.targets[0], before[0])
+    assert not np.allclose(m.targets[1], before[1]) and m.targets[1].shape == (SIZE, SIZE)
+
+    m.find_face = lambda photo: None
+    kept = m.targets.copy(), m.z.copy()
+    m.upload.value = ({"name": "cat.png", "type": "image/png", "size": 1, "content": _png(rng),
+                       "last_modified": datetime.now(timezone.utc)},)
+    assert "no face found in cat.png" in m.panel.message.value
+    np.testing.assert_array_equal(m.targets, kept[0])
+    np.testing.assert_array_equal(m.z, kept[1])
+    m.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 5, "content": b"hello",
+                       "last_modified": datetime.now(timezone.utc)},)
+    assert "JPEG or PNG" in m.panel.message.value
+
+
+def test_morph_panel_refuses_other_than_two_faces_and_mismatched_directions():
+    gan = tiny_gan()
+    z = G.sample_z(3, LATENT, seed=3)
+    with pytest.raises(ValueError, match="two faces"):
+        G.MorphPanel(gan.generator, G.generate(gan.generator, z), z, np.eye(2, LATENT), lambda p: None)
+    with pytest.raises(ValueError, match="directions must be"):
+        G.MorphPanel(gan.generator, G.generate(gan.generator, z[:2]), z[:2], np.eye(2, LATENT + 1), lambda p: None)

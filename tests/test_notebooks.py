@@ -52,7 +52,7 @@ def test_notebook_has_a_slider_panel_unless_allowed(path):
     nb = nbformat.read(path, as_version=4)
     rel = path.relative_to(ROOT).as_posix()
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    has_panel = re.search(r"\b(SliderPanel|FaceAppUI)\(", code) is not None  # FaceAppUI builds a SliderPanel
+    has_panel = re.search(r"\b(SliderPanel|FaceAppUI|MorphPanel)\(", code) is not None  # both build a SliderPanel
     if rel in NO_PANEL_YET:
         assert not has_panel, f"{rel} has a SliderPanel now: remove it from NO_PANEL_YET"
     else:

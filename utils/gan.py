@@ -546,3 +546,92 @@ def plot_sample_grids(samples: dict[int, np.ndarray], epochs: Sequence[int], tit
         ax.grid(False)
     fig.suptitle(title, fontweight="bold")
     return fig
+
+
+# --- FaceApp's morph ----------------------------------------------------------------------------------------
+
+class MorphPanel:
+    """FaceApp's morph as a panel: a ``SliderPanel`` (``morph`` from face 0 to face 1, ``pc1`` / ``pc2`` along
+    ``directions``) and a ``FileUpload`` whose photo, once ``find_face`` finds a face in it, is projected into z
+    (``project``) and becomes face 1.
+
+    Inputs: generator; targets (2, H, W) in [0, 1] and their codes z (2, d) from ``project``; directions (k >= 2,
+    d) from ``principal_directions``; find_face: photo (H, W, 3) uint8 -> the face cropped (h, w) in [0, 1], or
+    None when there is none (the notebook passes the FaceApp's detector); names of the two faces.
+    Attributes: panel, upload, widget (both, for display), targets, z, names.
+    An upload that is not a photo, or holds no face, leaves the faces as they were and says why in the
+    panel's message line.
+    """
+
+    def __init__(self, generator: Any, targets: Any, z: Any, directions: Any,
+                 find_face: Callable[[np.ndarray], np.ndarray | None],
+                 names: Sequence[str] = ("face 0", "face 1"), steps: int = 200, restarts: int = 4,
+                 figsize: tuple[float, float] = (7, 2.8)):
+        import ipywidgets as W
+
+        from utils.widgets import SliderPanel
+
+        self.generator, self.find_face = generator, find_face
+        self.targets = as_array(targets, "targets", ndim=3).astype(np.float32)
+        self.z = as_array(z, "z", ndim=2).astype(np.float32)
+        self.directions = as_array(directions, "directions", ndim=2)
+        if len(self.targets) != 2 or len(self.z) != 2:
+            raise ValueError(f"targets and z must hold two faces each, got {len(self.targets)} and {len(self.z)}")
+        if self.directions.shape[0] < 2 or self.directions.shape[1] != self.z.shape[1]:
+            raise ValueError(f"directions must be (k >= 2, {self.z.shape[1]}), got {self.directions.shape}")
+        self.names = list(names)
+        self.steps, self.restarts = steps, restarts
+        self.panel = SliderPanel(self.draw, {"morph": (0.0, 1.0, 0.1, 0.0), "pc1": (-4.0, 4.0, 0.5, 0.0),
+                                             "pc2": (-4.0, 4.0, 0.5, 0.0)}, figsize=figsize)
+        self.upload = W.FileUpload(accept=".jpg,.jpeg,.png,image/jpeg,image/png", multiple=False,
+                                   description="your photo as face 1")
+        self.upload.observe(self._on_upload, names="value")
+        self.widget = W.VBox([self.upload, self.panel.widget])
+
+    def code(self, morph: float, pc1: float = 0.0, pc2: float = 0.0) -> np.ndarray:
+        """z at ``morph`` (0: face 0, 1: face 1, on the great circle between them; 11 stops) moved by ``pc1`` and
+        ``pc2`` quarter radii along the two directions: (d,)."""
+        d = self.z.shape[1]
+        z = interpolate(self.z[0], self.z[1], 11)[int(round(float(morph) * 10))]
+        return z + (pc1 * self.directions[0] + pc2 * self.directions[1]) * np.sqrt(d) / 4
+
+    def draw(self, fig: Any, morph: float, pc1: float, pc2: float) -> str:
+        """Face 0, G(code), face 1 side by side; returns |z| / sqrt(d), flagged when far from N(0, I)'s shell."""
+        z = self.code(morph, pc1, pc2)
+        img = generate(self.generator, z[None])[0]
+        for ax, im, title in zip(fig.subplots(1, 3), (self.targets[0], img, self.targets[1]),
+                                 (self.names[0], f"morph {morph:.1f}", self.names[1])):
+            ax.imshow(im, cmap="gray", vmin=0, vmax=1)
+            ax.set(title=title, xticks=[], yticks=[])
+            ax.grid(False)
+        norm = np.linalg.norm(z) / np.sqrt(len(z))
+        text = f"|z| / sqrt(d) = {norm:.2f} (N(0, I) codes: about 1)"
+        if norm > 1.3:
+            text += ": far outside the codes G was trained on, expect broken faces"
+        return text
+
+    def use_photo(self, data: bytes, name: str = "your photo") -> float:
+        """Make the face in an uploaded photo (JPEG or PNG bytes) face 1: find it, project it, redraw.
+        Returns the projection's mean squared error. Raises ``PhotoError`` (the photo unread, or no face)."""
+        from utils.faceapp import PhotoError, read_upload
+
+        face = self.find_face(read_upload(data))
+        if face is None:
+            raise PhotoError(f"no face found in {name}: try a photo with a frontal face, at least 25 pixels tall")
+        size = self.targets.shape[1]
+        target = resize_images(np.asarray(face, np.float64)[None], size).astype(np.float32)
+        z, err = project(self.generator, target, steps=self.steps, restarts=self.restarts, seed=0)
+        self.targets[1], self.z[1], self.names[1] = target[0], z[0], name
+        self.panel.redraw()
+        return float(err[0])
+
+    def _on_upload(self, change: dict) -> None:
+        from utils.faceapp import PhotoError, upload_bytes
+
+        got = upload_bytes(change["new"])
+        if got is None:
+            return
+        try:
+            self.use_photo(got[1], got[0])
+        except PhotoError as exc:
+            self.panel.show_message(str(exc), stale=False)

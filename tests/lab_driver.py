@@ -217,8 +217,20 @@ class PanelPage:
             return None
         return img.evaluate(JS_FIGURE_HASH)
 
+    #: What counts as a panel's control: a slider's handle (a range slider has two) or a dropdown.
+    CONTROLS = ".noUi-handle, select"
+
+    def control_count(self, index: int) -> int:
+        """How many controls (``CONTROLS``) panel ``index`` has."""
+        return self.page.locator(".faceapp-panel").nth(index).locator(self.CONTROLS).count()
+
     def move_first_control(self, index: int, max_presses: int = 6, timeout_s: float = 60) -> SliderResult:
-        """Move the first slider of panel ``index`` one step (keyboard), or pick the next dropdown option.
+        """``move_control(index, 0, ...)``: the panel's first control."""
+        return self.move_control(index, 0, max_presses, timeout_s)
+
+    def move_control(self, index: int, k: int = 0, max_presses: int = 6, timeout_s: float = 60) -> SliderResult:
+        """Move control ``k`` (page order) of panel ``index``: a slider one step (keyboard, back from its top),
+        a dropdown to its next option.
 
         Waits for the figure bytes to change; presses again (up to ``max_presses``) until the printed text
         changes too. The latency is that of the first press.
@@ -228,32 +240,33 @@ class PanelPage:
         text = panel.locator(".faceapp-text")
         text_before = text.inner_text().strip() if text.count() else ""
         before = self.figure_hash(panel)
-        handle = panel.locator(".noUi-handle").first
-        select = panel.locator("select").first
-        if handle.count():
-            name = panel.locator(".widget-slider .widget-label, .widget-hslider .widget-label").first
-            control = name.inner_text().strip() if name.count() else "slider"
-            now = float(handle.get_attribute("aria-valuenow") or 0)
-            top = float(handle.get_attribute("aria-valuemax") or 1)
+        controls = panel.locator(self.CONTROLS)
+        if controls.count() <= k:
+            return SliderResult(index, "none", None, False, False, text_before, text_before,
+                                f"the panel has {controls.count()} slider(s) or dropdown(s), not {k + 1}")
+        widget = controls.nth(k)
+        label = widget.locator("xpath=ancestor::div[contains(@class, 'widget-inline-hbox')][1]//label")
+        name = label.first.inner_text().strip() if label.count() else ""
+        if widget.evaluate("e => e.tagName") != "SELECT":
+            control = name or "slider"
+            now = float(widget.get_attribute("aria-valuenow") or 0)
+            top = float(widget.get_attribute("aria-valuemax") or 1)
             key = "ArrowLeft" if now >= top else "ArrowRight"
 
             def press() -> None:
-                handle.focus()
-                handle.press(key)
-        elif select.count():
-            control = "dropdown"
-            options = select.locator("option").all_inner_texts()
+                widget.focus()
+                widget.press(key)
+        else:
+            control = name or "dropdown"
+            options = widget.locator("option").all_inner_texts()
 
             def press() -> None:
-                current = select.input_value()
-                values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
-                select.select_option(values[(values.index(current) + 1) % len(values)])
+                current = widget.input_value()
+                values = widget.locator("option").evaluate_all("os => os.map(o => o.value)")
+                widget.select_option(values[(values.index(current) + 1) % len(values)])
             if len(options) < 2:
                 return SliderResult(index, control, None, False, False, text_before, text_before,
-                                    "the panel's only dropdown has a single option")
-        else:
-            return SliderResult(index, "none", None, False, False, text_before, text_before,
-                                "the panel has no slider or dropdown")
+                                    "the dropdown has a single option")
         latency = None
         changed = False
         first_change: str | None = None  # the figure right after the first change (later presses may cycle back)

@@ -1,8 +1,8 @@
 """End to end in a real browser: JupyterLab in headless Chromium, as a learner uses the workbook.
 
 For every notebook with a ``SliderPanel``: run all cells, check that no cell errs and every widget
-rendered, move each panel's first control, and check that its figure (PNG bytes) and printed values
-changed. Latencies go to ``test-artifacts/widget_latency/`` (the benchmark reports them), screenshots
+rendered, move every control of every panel (each slider one step, each dropdown to its next option), and
+check that the figure (PNG bytes) changed each time and that the first control changed the printed values. Latencies go to ``test-artifacts/widget_latency/`` (the benchmark reports them), screenshots
 to ``test-artifacts/browser/``. Skipped, with the reason, only where Chromium or playwright is missing.
 """
 
@@ -22,7 +22,7 @@ from utils.exercises.generate import write_exercises
 from utils.notebook import KERNEL, ROOT, notebook_paths
 
 ARTIFACTS = ROOT / "test-artifacts"
-WIDGET_NOTEBOOKS = [p for p in notebook_paths() if re.search(r"SliderPanel\(|FileUpload\(|FaceAppUI\(", p.read_text())]
+WIDGET_NOTEBOOKS = [p for p in notebook_paths() if re.search(r"SliderPanel\(|FileUpload\(|FaceAppUI\(|MorphPanel\(", p.read_text())]
 reason = chromium_missing_reason()
 pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
 
@@ -80,7 +80,7 @@ EXTRA_STEPS = {"faceapp/01_diy_faceapp.ipynb": faceapp_upload_steps}
 
 def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path,
                       slider_timeout_s: float = 60) -> tuple[list[str], list[dict]]:
-    """Open, run all, check widgets, move every panel's first control (waiting up to ``slider_timeout_s`` per
+    """Open, run all, check widgets, move every control of every panel (waiting up to ``slider_timeout_s`` per
     press for the figure to change). Returns (problems, slider records)."""
     page = LabPage(browser, lab, rel)
     problems, records = [], []
@@ -91,14 +91,15 @@ def exercise_notebook(browser, lab: LabServer, rel: str, shot: Path,
         if n_panels == 0:
             problems.append("no SliderPanel rendered")
         for i in range(n_panels):
-            result = page.move_first_control(i, timeout_s=slider_timeout_s)
-            records.append(result.__dict__)
-            if not result.figure_changed:
-                problems.append(f"panel {i}: moving '{result.control}' did not change the figure"
-                                + (f" (message: {result.message})" if result.message else ""))
-            elif result.text_before and not result.text_changed:
-                problems.append(f"panel {i}: moving '{result.control}' did not change the printed values "
-                                f"({result.text_before!r})")
+            for k in range(max(page.control_count(i), 1)):
+                result = page.move_control(i, k, timeout_s=slider_timeout_s)
+                records.append(result.__dict__ | {"control_index": k})
+                if not result.figure_changed:
+                    problems.append(f"panel {i}: moving '{result.control}' did not change the figure"
+                                    + (f" (message: {result.message})" if result.message else ""))
+                elif k == 0 and result.text_before and not result.text_changed:
+                    problems.append(f"panel {i}: moving '{result.control}' did not change the printed values "
+                                    f"({result.text_before!r})")
         if rel in EXTRA_STEPS:
             problems += EXTRA_STEPS[rel](page, shot.parent)
         page.screenshot(shot)

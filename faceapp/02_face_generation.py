@@ -40,11 +40,12 @@ from utils.exercises import show_solution
 from utils.face_detector import augmented_faces, face_probability, lfw_split
 from utils.face_verification import encode
 from utils.faceapp import find_faces, load_models, load_offline_photo
-from utils.gan import (digit_images, discriminator_loss, face_images, frechet_distance, gaussian_noise_images,
-                       generate, generator_loss, held_out_faces,
-                       image_grid, interpolate, latent_arithmetic, load_or_train_gan, nearest_neighbours,
-                       MorphPanel, pca_samples, plot_sample_grids, principal_directions, project, resize_images, sample_diversity, sample_z,
-                       to_encoder_input, to_unit, train_faces)
+from utils.gan import (MorphPanel, build_point_gan, digit_images, discriminator_loss, face_images, frechet_distance,
+                       gaussian_noise_images, generate, generator_loss, held_out_faces, image_grid, interpolate,
+                       latent_arithmetic, load_or_train_gan, modes_covered, nearest_neighbours, pca_samples,
+                       plot_point_samples, plot_sample_grids, principal_directions, project, resize_images,
+                       ring_of_gaussians, sample_diversity, sample_z, to_encoder_input, to_unit, train_faces,
+                       train_point_gan)
 
 notebook_start = time.perf_counter()
 LATENT = 64
@@ -177,8 +178,8 @@ assert 0.3 < late["real_acc"] < 0.99 and 0.3 < late["fake_acc"] < 0.99, "D neith
 # Give D a learning rate 10 times G's (2e-3) for 20 epochs, twice: once with the original minimax generator
 # loss log(1 - D(G(z))) (`minimax=True`), once with the non-saturating one. D soon rejects every fake in both
 # runs; with the minimax loss G's loss goes to 0 together with its gradient, and G stops learning. (Mode collapse,
-# the other classic failure, needs more: in trials with a wider D and learning rates up to 1e-2 this small
-# generator's samples stayed varied; `sample_diversity` below measures that.)
+# the other classic failure, did not show up in these small face runs, with a wider D and learning rates up to
+# 1e-2; `sample_diversity` below measures that. The next section shows it where it can be counted.)
 
 # %%
 strong_d = dict(epochs=20, size=24, latent_dim=LATENT, g_width=32, d_width=32, sample_z=fixed_z, sample_every=20,
@@ -202,6 +203,37 @@ late_g = {name: float(np.mean(run.history["g_loss"][-50:])) for name, (_, run) i
 print("G loss over the last 50 steps: " + ", ".join(f"{k} {v:.3f}" for k, v in late_g.items()))
 print("sample diversity (mean pairwise pixel distance): " + ", ".join(f"{k} {v:.2f}" for k, v in diversity.items()))
 assert abs(late_g["minimax loss"]) < 0.05 < late_g["non-saturating loss"]
+
+# %% [markdown]
+# ### Mode collapse, where modes can be counted
+#
+# Mode collapse is G putting all its samples on a few of the data's modes: each sample looks real, but the
+# variety is gone. With faces it is hard to count modes, so take the classic toy problem (Metz et al., 2016):
+# 2-D points from 8 Gaussians on a ring. `build_point_gan` trains two small MLPs with the **same**
+# `DCGAN.train_step` and non-saturating loss as above; `modes_covered` counts the modes holding at least 2 %
+# of G's points. First the balanced run (both learning rates 1e-3), then D at 30 times G's learning rate, over
+# three seeds (2,000 steps each, a few seconds a run).
+
+# %%
+point_runs = {"balanced, seed 0": train_point_gan(build_point_gan(d_lr=1e-3, seed=0), 2000, seed=0)}
+point_runs |= {f"D 30x G, seed {s}": train_point_gan(build_point_gan(d_lr=3e-2, seed=s), 2000, seed=s)
+               for s in (0, 1, 2)}
+finals = {name: snaps[max(snaps)] for name, snaps in point_runs.items()}
+plot_point_samples(finals, ring_of_gaussians(2000, seed=9))
+plt.show()
+covered = {name: modes_covered(pts)[0] for name, pts in finals.items()}
+print("modes covered after 2,000 steps: " + ", ".join(f"{k}: {v}" for k, v in covered.items()))
+collapsed = [name for name, k in covered.items() if name.startswith("D 30x") and k <= 3]
+print(f"runs with D 30x faster that collapsed onto 3 modes or fewer: {len(collapsed)} of 3")
+assert covered["balanced, seed 0"] >= 7 and collapsed
+
+# %% [markdown]
+# The balanced run spreads its points over the ring. When D learns much faster, it soon rejects whatever G
+# makes, and G's best answer in each step is to move its samples to wherever D is currently least sure, which
+# is one or two modes at a time: G collapses there, and (with the seed's luck) stays or hops on. Not every
+# seed collapses, which is what makes the failure treacherous. The usual remedies keep D from running away
+# (balanced learning rates, as in the DCGAN paper's 2e-4 for both) or show D several of G's samples at once
+# (minibatch discrimination, unrolled GANs).
 
 # %% [markdown]
 # ## 4. Memorization check
@@ -415,14 +447,16 @@ assert upload_err < 0.25 and morph.names[1] == "astronaut.png"
 # - A DCGAN is two small convolutional networks and two cross-entropy losses; `utils.gan.DCGAN.train_step`
 #   alternates one step of each. The non-saturating generator loss keeps G learning while D wins.
 # - Watch D's accuracy on real and on fake images, not the losses alone: both near 1 means D has won (and mode
-#   collapse is near), both near 1/2 with poor samples means D has stopped teaching.
+#   collapse is near), both near 1/2 with poor samples means D has stopped teaching. On the ring of
+#   Gaussians, where modes can be counted, D at 30 times G's learning rate collapsed G onto a few modes in some
+#   seeds and not in others.
 # - Measured above with the workbook's own parts: the generated faces' encoder-Fréchet distance to held-out
 #   faces is below both baselines (noise and PCA samples), and they are no closer to their nearest training
 #   face than held-out real faces are: with light augmentation, the small generator did not memorize its 70
 #   faces.
 # - The latent space is smooth (interpolations are faces all the way), directions in it carry attributes
 #   (brightness), and a real face (a held-out one, or the astronaut's as the FaceApp's detector finds it) can be
-#   projected into it by optimizing z, which gives FaceApp's morph.
+#   projected into it by optimizing z, which gives FaceApp's morph; so can the face in a photo you upload.
 # - Honest limits: 24 x 24 faces from 70 people are blurry next to CelebA DCGANs; the Fréchet distance on 300
 #   samples in a 32-d space is biased (compare it only between sets of the same size, as here); projection by
 #   optimization finds *a* z, and a real face the generator cannot make is reproduced only approximately.

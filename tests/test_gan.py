@@ -262,3 +262,34 @@ def test_morph_panel_refuses_other_than_two_faces_and_mismatched_directions():
         G.MorphPanel(gan.generator, G.generate(gan.generator, z), z, np.eye(2, LATENT), lambda p: None)
     with pytest.raises(ValueError, match="directions must be"):
         G.MorphPanel(gan.generator, G.generate(gan.generator, z[:2]), z[:2], np.eye(2, LATENT + 1), lambda p: None)
+
+
+# --- mode collapse on a ring of Gaussians -------------------------------------------------------------------
+
+def test_ring_of_gaussians_covers_every_mode_and_a_single_point_covers_one():
+    x = G.ring_of_gaussians(4000, modes=8, seed=0)
+    k, share, counts = G.modes_covered(x)
+    assert x.shape == (4000, 2) and k == 8 and share > 0.99 and counts.sum() == round(share * 4000)
+    k1, share1, _ = G.modes_covered(np.tile([[2.0, 0.0]], (100, 1)))
+    assert k1 == 1 and share1 == 1.0
+    assert G.modes_covered(np.zeros((50, 2)))[:2] == (0, 0.0)  # the centre of the ring is far from every mode
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        G.modes_covered(np.zeros((5, 3)))
+
+
+def test_point_gan_trains_with_the_dcgan_step_and_snapshots_evenly():
+    gan = G.build_point_gan(hidden=8, seed=0)
+    snaps = G.train_point_gan(gan, 12, batch_size=16, snapshots=3, n_samples=50)
+    assert sorted(snaps) == [4, 8, 12] and all(p.shape == (50, 2) and np.isfinite(p).all() for p in snaps.values())
+    again = G.train_point_gan(G.build_point_gan(hidden=8, seed=0), 12, batch_size=16, snapshots=3, n_samples=50)
+    np.testing.assert_allclose(again[12], snaps[12], rtol=1e-5, atol=1e-6)
+
+
+def test_plot_point_samples_titles_each_run_with_its_modes():
+    import matplotlib.pyplot as plt
+
+    fig = G.plot_point_samples({"one mode": np.tile([[2.0, 0.0]], (20, 1))}, G.ring_of_gaussians(400))
+    assert [ax.get_title() for ax in fig.axes] == ["real data\n8 of 8 modes", "one mode\n1 of 8 modes"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at least one"):
+        G.plot_point_samples({}, G.ring_of_gaussians(10))

@@ -635,3 +635,80 @@ class MorphPanel:
             self.use_photo(got[1], got[0])
         except PhotoError as exc:
             self.panel.show_message(str(exc), stale=False)
+
+
+# --- mode collapse, on points: a ring of Gaussians ------------------------------------------------------------
+
+def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02, seed: int = 0) -> np.ndarray:
+    """``n`` points (n, 2) float32 from ``modes`` equal Gaussians (``std``) centred on a circle of ``radius``
+    (the toy data of Metz et al.'s unrolled-GAN paper): a distribution whose modes can be counted."""
+    n, modes = check_positive_int(n, "n"), check_positive_int(modes, "modes")
+    rng = np.random.default_rng([23, seed])
+    angle = 2 * np.pi * rng.integers(0, modes, n) / modes
+    return (np.c_[radius * np.cos(angle), radius * np.sin(angle)] + std * rng.normal(size=(n, 2))).astype(np.float32)
+
+
+def modes_covered(points: Any, modes: int = 8, radius: float = 2.0, std: float = 0.02,
+                  min_share: float = 0.02) -> tuple[int, float, np.ndarray]:
+    """How many of the ring's modes a sample covers: a point belongs to its nearest centre when it lies within
+    ``10 std`` of it; a mode is covered when it holds at least ``min_share`` of the points.
+    Returns (modes covered, share of points near some mode, points per mode (modes,))."""
+    P = as_array(points, "points", ndim=2)
+    if P.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {P.shape}")
+    angle = 2 * np.pi * np.arange(modes) / modes
+    centres = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+    d = np.linalg.norm(P[:, None] - centres[None], axis=2)
+    near = d.min(axis=1) < 10 * std
+    counts = np.bincount(d.argmin(axis=1)[near], minlength=modes)
+    return int((counts >= min_share * len(P)).sum()), float(near.mean()), counts
+
+
+def build_point_gan(latent_dim: int = 2, hidden: int = 128, d_lr: float = 1e-3, g_lr: float = 1e-3,
+                    seed: int = 0) -> Any:
+    """The same ``DCGAN`` training (its ``train_step``, non-saturating loss, Adam beta_1 = 0.5) for 2-D points:
+    G and D are two-hidden-layer ReLU MLPs (z (m, latent_dim) -> (m, 2) and (m, 2) -> logits (m, 1))."""
+    import keras
+
+    def mlp(n_in: int, n_out: int, name: str) -> Any:
+        return keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(hidden, activation="relu"),
+                                 keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(n_out)], name=name)
+
+    keras.utils.set_random_seed(seed)
+    gan = _dcgan_class()(mlp(latent_dim, 2, "point_generator"), mlp(2, 1, "point_discriminator"), latent_dim,
+                         seed=seed)
+    gan.compile(keras.optimizers.Adam(d_lr, beta_1=BETA_1), keras.optimizers.Adam(g_lr, beta_1=BETA_1))
+    return gan
+
+
+def train_point_gan(gan: Any, steps: int, batch_size: int = 256, snapshots: int = 4, n_samples: int = 2000,
+                    seed: int = 0) -> dict[int, np.ndarray]:
+    """Train a ``build_point_gan`` for ``steps`` steps on fresh ``ring_of_gaussians`` batches; returns
+    step -> G's points (n_samples, 2) from one fixed z, at ``snapshots`` evenly spaced steps (the last included)."""
+    steps, snapshots = check_positive_int(steps, "steps"), check_positive_int(snapshots, "snapshots")
+    data = ring_of_gaussians(steps * batch_size, seed=seed)
+    z = sample_z(n_samples, int(gan.latent_dim), seed=seed + 1)
+    marks = set(np.linspace(steps / snapshots, steps, snapshots).round().astype(int))
+    out = {}
+    for s in range(1, steps + 1):
+        gan.train_on_batch(data[(s - 1) * batch_size:s * batch_size])
+        if s in marks:
+            out[s] = np.asarray(gan.generator(z, training=False))
+    return out
+
+
+def plot_point_samples(samples: dict[str, np.ndarray], data: Any, modes: int = 8) -> Any:
+    """One panel per entry of ``samples`` (title -> points (n, 2)) after one of ``data`` (the real points), each
+    titled with ``modes_covered``. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if not samples:
+        raise ValueError("samples must hold at least one run's points")
+    panels = {"real data": np.asarray(data)} | dict(samples)
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels), 2.6), sharex=True, sharey=True)
+    for ax, (title, pts) in zip(np.atleast_1d(axes), panels.items()):
+        k, share, _ = modes_covered(pts, modes)
+        ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.3, color="C0" if title == "real data" else "C1")
+        ax.set(title=f"{title}\n{k} of {modes} modes", xlim=(-2.8, 2.8), ylim=(-2.8, 2.8), xticks=[], yticks=[],
+               aspect="equal")
+    return fig

@@ -146,7 +146,10 @@ def write(root: Path, run: dict) -> Path:
         from bench.face_detector import rows
 
         lines += ["## The FaceApp's face detector beside the LBP cascade", "",
-                  f"`{f['version']}`, trained with {len(f['rounds']) - 1} rounds of hard-negative mining; threshold "
+                  f"`{f['version']}`: "
+                  + (f"the mean logit of {f['info']['members']} detectors trained from seeds "
+                     f"{', '.join(map(str, f['info']['member_seeds']))}, each " if f['info'].get('members') else "")
+                  + f"trained with {len(f['rounds']) - 1} rounds of hard-negative mining; threshold "
                   f"{f['threshold']:.5f}, calibrated for at most {f['info']['target_dev_false_boxes']} false boxes per "
                   f"face-free dev image (it gives {f['info']['dev_false_boxes']:.3f} there, and finds "
                   f"{f['info']['dev_recall']:.0%} of the dev scenes' faces). Every figure below is on evaluation "

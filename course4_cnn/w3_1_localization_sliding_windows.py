@@ -314,8 +314,9 @@ for shape in ((512, 512), (600, 512), (240, 1000)):
 # %% [markdown]
 # ### 3.4 Training, and error analysis of the naive detector
 #
-# `load_face_detector` trains the detector once (a few minutes on a 2-core CPU, with a progress bar) and
-# caches its weights, keyed by `fd.DETECTOR_VERSION`; later runs load them. Round 0 is the **naive
+# `load_face_detector` loads the weights shipped with the workbook for `fd.DETECTOR_VERSION` (where they are
+# missing, say with LFW fetched, it trains the detector once, a few minutes per seed on a 2-core CPU with a
+# progress bar, and caches the weights). Round 0 is the **naive
 # detector**: faces against the lfw non-faces and random windows of the train photos only, the recipe this
 # notebook used before. Course 3's error analysis says: before fixing anything, look at the mistakes on the
 # **dev** set and sort them into buckets. Here are the naive detector's false boxes on the face-free dev
@@ -366,7 +367,7 @@ plt.show()
 # and Dalal-Triggs). Round 1 adds the new kinds of negatives; every round from 1 on runs the detector over
 # the face-free *train* images (turned, inverted and mirrored too), adds every window it fires on to the
 # negatives, and trains on. The false boxes per face-free dev image and the share of dev-scene faces found,
-# round by round, at score 0.5:
+# round by round, at score 0.5 (the detector trained from seed 0):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -377,9 +378,23 @@ for r in det.rounds:
 assert det.rounds[-1]["dev_false_boxes_at_0.5"] < det.rounds[0]["dev_false_boxes_at_0.5"]
 
 # %% [markdown]
+# **Three seeds, averaged.** The same recipe trained from another seed ends with about as few dev false
+# boxes, but its mistakes fall on other textures, and the threshold each run calibrates for itself differs a
+# lot. Faces, on the other hand, all of them find. So the app's detector is an **ensemble** (bagging's idea):
+# three detectors trained alike from the seeds in `fd.ENSEMBLE_SEEDS`, whose logits `fd.combine_detectors`
+# averages. A texture now has to fool all three at once; the price is three passes over each photo.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{len(det.members)} detectors, seeds {det.info['member_seeds']}; each one's own calibrated threshold: "
+      + ", ".join(f"{t:.5f}" for t in det.info["member_thresholds"]))
+assert len(det.members) == len(fd.ENSEMBLE_SEEDS)
+
+# %% [markdown]
 # ### 3.5 The operating point, chosen on the dev set
 #
-# Which score makes a box a face? Not a typed number: `fd.calibrate_threshold` takes the smallest threshold
+# Which score makes a box a face (the ensemble's score: the sigmoid of the mean logit)? Not a typed number:
+# `fd.calibrate_threshold` takes the smallest threshold
 # at which the face-free dev images get at most `fd.TARGET_DEV_FALSE_BOXES` false boxes per image, and the
 # dev scenes (dev faces pasted into dev photos) say what that costs in faces missed.
 
@@ -559,5 +574,7 @@ panel
 #   photo) with one non-max suppression across the levels finds them all.
 # - Error analysis on the dev set sorts the false positives into buckets; the fix for the biggest ones is
 #   more of the right negatives, and above all the detector's own mistakes: hard-negative mining.
+# - One training run's false positives depend on its seed; averaging the logits of three runs (an ensemble)
+#   keeps the faces they all find and drops the textures only one of them was fooled by.
 # - The capstone uses this detector (`utils.face_detector.load_face_detector`, `detect_faces` at the
 #   calibrated threshold) and keeps the cascade (`cascade_faces`) beside it as the reference.

@@ -240,6 +240,13 @@ def test_evaluation_counts_false_boxes_hits_and_ap_of_a_detector():
     res = fd.evaluate_face_detector(nothing, faces=True, n_scenes=2, max_side=96)
     assert res["false_boxes_per_image"] == 0 and res["face_top_hit_rate"] == 0 and res["scene_ap"] == 0
     assert set(res["false_boxes_per_photo"]) == set(fd.BACKGROUNDS["eval"])
+    assert res["face_photo_extra_boxes"] == {name: 0.0 for name in fd.EVAL_FACE_PHOTOS}
+
+    def corner_boxes(img):  # two boxes in the corner, never on the face
+        return np.array([[0, 0, 30, 30], [0, 0, 31, 31]]), np.array([0.9, 0.8])
+
+    res = fd.evaluate_face_detector(corner_boxes, faces=True, n_scenes=0, max_side=96)
+    assert res["face_top_hit_rate"] == 0 and res["face_photo_extra_boxes"] == {n: 2.0 for n in fd.EVAL_FACE_PHOTOS}
 
 
 def test_cascade_detect_has_the_detectors_form_and_finds_the_astronaut():
@@ -275,8 +282,26 @@ def test_the_shipped_weights_fit_the_model_and_are_what_load_face_detector_retur
     x = np.random.default_rng(0).uniform(size=(1, 41, 45, 1)).astype(np.float32)
     out = np.asarray(det.detector(x))
     np.testing.assert_allclose(out[0, 0, 0, 0], np.asarray(det.classifier(x[:, :25, :25]))[0, 0], rtol=1e-4, atol=1e-4)
+    assert len(det.members) == len(fd.ENSEMBLE_SEEDS) == det.info["members"]
+    window = x[:, :25, :25]
+    mean = np.mean([np.asarray(m(window))[0, 0] for m in det.members])
+    np.testing.assert_allclose(np.asarray(det.classifier(window))[0, 0], mean, rtol=1e-5, atol=1e-5)
     loaded = fd.load_face_detector.__wrapped__()
     assert loaded.info.get("shipped") and loaded.threshold == det.threshold
+
+
+def test_combine_detectors_averages_logits_and_a_single_detector_is_itself():
+    from utils.detection import fc_to_conv
+
+    models = [fd.build_face_classifier(width=4) for _ in range(2)]
+    one = fd.DetectorTraining(models[0], fc_to_conv(models[0]), 0.9)
+    assert fd.combine_detectors([one]) is one
+    with pytest.raises(ValueError, match="at least one"):
+        fd.combine_detectors([])
+    both = fd.average_logits(models, (25, 25, 1))
+    x = np.random.default_rng(1).uniform(size=(3, 25, 25, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(both(x)), (np.asarray(models[0](x)) + np.asarray(models[1](x))) / 2,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_shipped_weights_round_trip_and_refuse_another_model(tmp_path):

@@ -362,7 +362,7 @@ def load_models(version: str = MODEL_VERSION, encoder_rounds: int = 8, seed: int
     from utils.face_detector import load_face_detector
     from utils.face_verification import build_encoder
 
-    det = load_face_detector(seed=seed, use_cache=use_cache)
+    det = load_face_detector(use_cache=use_cache)  # the ensemble of ENSEMBLE_SEEDS, whatever the encoder's seed
     key = _encoder_key(encoder_rounds, seed)
     folder = model_dir(version) / key if use_cache else None
     encoder = None

@@ -377,8 +377,9 @@ _ = record("YOLO-style detector: mAP@0.5 on held-out scenes (reference: image-bl
 # ## Before and after filtering (widget)
 #
 # Left: every one of the S · S · B = 32 predicted boxes whose score p_c · c_i passes 0.01, drawn with a
-# line width that grows with the score. Right: after the score threshold and non-max suppression. Raise the
-# IoU threshold towards 1 and duplicates survive NMS; lower the score threshold and false positives appear.
+# line width that grows with the score. Right: after the score threshold and non-max suppression, with the
+# boxes NMS suppressed in thin grey. Raise the IoU threshold towards 1 and duplicates survive NMS; lower the
+# score threshold and false positives appear.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -400,8 +401,12 @@ def draw_filtering(fig, scene=0, score_threshold=0.6, iou_threshold=0.5):
     axes[0].set_title(f"before: {len(scores)} boxes with score > 0.01")
     keep = scores >= score_threshold
     s2, b2, c2 = yolo_non_max_suppression(scores[keep], boxes[keep], classes[keep], 10, iou_threshold)
+    suppressed = np.ones(keep.sum(), bool)
+    suppressed[non_max_suppression(boxes[keep], scores[keep], 10, iou_threshold)] = False  # the indices NMS kept
+    draw_boxes(axes[1], boxes[keep][suppressed], color="grey", linewidth=0.6, pixel_offset=0)
     draw_boxes(axes[1], b2, [f"{CLASS_NAMES[c]} {s:.2f}" for c, s in zip(c2, s2)], pixel_offset=0)
-    axes[1].set_title(f"after score >= {score_threshold:.2f} and NMS: {len(s2)}")
+    axes[1].set_title(f"score >= {score_threshold:.2f}, NMS at IoU {iou_threshold:.2f}:\n"
+                      f"{len(s2)} kept, {int(suppressed.sum())} suppressed (grey)", fontsize=9)
     truth = ", ".join(CLASS_NAMES[c] for c in test.classes[scene])
     return f"ground truth: {truth}; kept: {', '.join(CLASS_NAMES[c] for c in c2) or 'nothing'}"
 

@@ -13,7 +13,8 @@ def run_all() -> dict:
 
     det = fd.load_face_detector(progress=False)
     ours = lambda img: fd.detect_faces(img, det.detector, det.threshold)  # noqa: E731
-    out = {"version": fd.DETECTOR_VERSION, "threshold": det.threshold, "rounds": det.rounds, "info": det.info,
+    out = {"version": fd.DETECTOR_VERSION, "trained_on": "lfw_subset + LFW" if fd.uses_lfw() else "lfw_subset",
+           "threshold": det.threshold, "rounds": det.rounds, "info": det.info,
            "targets": {"false_boxes_per_image": fd.TARGET_EVAL_FALSE_BOXES, "face_top_hit_rate": 0.9,
                        "seconds_512": 1.5}}
     for name, fn in (("cnn", ours), ("cascade", fd.cascade_detect)):

@@ -238,9 +238,9 @@ for name in ("raw pixels", "eigenfaces"):
     assert enc_r["test_auc"] > results[name]["test_auc"] + 0.05, name
     assert enc_r["test_accuracy"] > results[name]["test_accuracy"], name
 from utils.results import record  # extra code: the numbers for the benchmark report (prints nothing)
-_ = record("face verification, held-out people: accuracy (reference: eigenfaces)", 100 * enc_r["test_accuracy"],
-       reference=round(100 * results["eigenfaces"]["test_accuracy"], 1), unit=" %")
-_ = record("face verification, held-out people: AUC (reference: eigenfaces)", enc_r["test_auc"],
+_ = record(f"face verification on {data.data_name}, held-out people: accuracy (reference: eigenfaces)",
+           100 * enc_r["test_accuracy"], reference=round(100 * results["eigenfaces"]["test_accuracy"], 1), unit=" %")
+_ = record(f"face verification on {data.data_name}, held-out people: AUC (reference: eigenfaces)", enc_r["test_auc"],
        reference=round(results["eigenfaces"]["test_auc"], 3))
 print(f"triplet encoder: test AUC {enc_r['test_auc']:.3f} vs raw pixels {results['raw pixels']['test_auc']:.3f} "
       f"and eigenfaces {results['eigenfaces']['test_auc']:.3f}")

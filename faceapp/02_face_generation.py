@@ -36,19 +36,22 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
+from utils.datasets import describe_data
+from utils.device import describe_device
 from utils.exercises import show_solution
 from utils.face_detector import augmented_faces, face_probability, lfw_split
 from utils.face_verification import encode
 from utils.faceapp import find_faces, load_models, load_offline_photo
-from utils.gan import (MorphPanel, build_point_gan, digit_images, discriminator_loss, face_images, frechet_distance,
-                       gaussian_noise_images, generate, generator_loss, held_out_faces, image_grid, interpolate,
-                       latent_arithmetic, load_or_train_gan, modes_covered, nearest_neighbours, pca_samples,
+from utils.gan import (MorphPanel, build_point_gan, digit_images, discriminator_loss, face_data_name, face_images,
+                       frechet_distance, gaussian_noise_images, generate, generator_loss, held_out_faces, image_grid,
+                       interpolate, latent_arithmetic, load_or_train_gan, modes_covered, nearest_neighbours, pca_samples,
                        plot_point_samples, plot_sample_grids, principal_directions, project, resize_images,
                        ring_of_gaussians, sample_diversity, sample_z, to_encoder_input, to_unit, train_faces,
                        train_point_gan)
 
 notebook_start = time.perf_counter()
 LATENT = 64
+print(describe_data("lfw"))
 
 # %% [markdown]
 # ## 1. The two losses
@@ -119,16 +122,24 @@ plt.show()
 # light augmentations (flips, small shifts and rotations, contrast) plus as many blends of two of them
 # (`augmented_faces`), resized to 24 x 24. The 30 dev and eval faces are never trained on: they are the
 # held-out real faces the measurements below compare against. (When `make data` has cached the full LFW, its
-# faces join the training set.)
+# faces join the training set.) The scale is chosen at run time, like the heavy CNN notebooks': on a CPU a
+# small model briefly (150 epochs, 32 filters, batch 64); with a GPU a wider one for longer (600 epochs,
+# 64 filters, the learner's batch of 128).
 
 # %%
+on_gpu = describe_device().has_gpu
+face_epochs, face_width, face_batch = (600, 64, 128) if on_gpu else (150, 32, 64)
+print(f"{'GPU' if on_gpu else 'CPU'}: {face_epochs} epochs, {face_width} filters, batch {face_batch}"
+      + ("" if on_gpu else " (with a GPU: 600 epochs, 64 filters, batch 128)"))
 faces = face_images(24, views=8, seed=0)
 real_train, real_held = train_faces(24), held_out_faces(24)
-print(f"training images {faces.shape}, the train faces {real_train.shape}, held-out faces {real_held.shape}")
-face_gan, face_run = load_or_train_gan("faces", faces, epochs=150, size=24, latent_dim=LATENT, g_width=32,
-                                       d_width=32, sample_z=fixed_z, sample_every=10)
+print(f"training images ({face_data_name()}) {faces.shape}, the train faces {real_train.shape}, "
+      f"held-out faces {real_held.shape}")
+face_gan, face_run = load_or_train_gan("faces", faces, epochs=face_epochs, size=24, latent_dim=LATENT,
+                                       g_width=face_width, d_width=face_width, batch_size=face_batch,
+                                       sample_z=fixed_z, sample_every=10)
 print("loaded from the cache" if face_run.from_cache else f"trained now in {face_run.seconds:.0f} s")
-print(f"(first trained in {face_run.seconds:.0f} s: {len(face_run.history['d_loss'])} steps of 64)")
+print(f"(first trained in {face_run.seconds:.0f} s: {len(face_run.history['d_loss'])} steps of {face_batch})")
 
 # %%
 plot_sample_grids(face_run.samples, (10, 30, 70, 150), "Faces from the same 16 codes z during training")
@@ -278,12 +289,16 @@ for row, (nn, name) in enumerate([(nn_pix, "pixels"), (nn_enc, "encoder")]):
 plt.show()
 
 # %%
-# NBVAL_CHECK_OUTPUT
 ratio_pix = np.median(d_pix_gen) / np.median(d_pix_held)
 ratio_enc = np.median(d_enc_gen) / np.median(d_enc_held)
-print(f"median distance to the nearest training face, generated / held-out real: pixels {ratio_pix:.1f}, "
-      f"encoder {ratio_enc:.1f}")
-assert ratio_pix > 0.8 and ratio_enc > 0.8, "generated faces are not much closer to training faces than new real ones"
+print(f"median distance to the nearest training face, generated / held-out real: pixels {ratio_pix:.2f}, "
+      f"encoder {ratio_enc:.2f}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+no_memorization = ratio_pix > 0.8 and ratio_enc > 0.8  # the ratios' digits vary with the CPU; this claim must not
+print(f"generated faces are about as far from their nearest training face as new real faces are: {no_memorization}")
+assert no_memorization, "generated faces are much closer to training faces than new real ones"
 
 # %% [markdown]
 # ## 5. How face-like? A Fréchet distance from the workbook's encoder
@@ -327,12 +342,13 @@ assert fid["DCGAN"] < fid["Gaussian noise"] and fid["DCGAN"] < fid["PCA samples"
 
 from utils.results import record  # extra code: the numbers for the benchmark report (prints nothing)
 
-_ = record("DCGAN faces: encoder-Fréchet distance to held-out faces (reference: PCA samples)", fid["DCGAN"],
-           reference=round(fid["PCA samples"], 3), higher_is_better=False)
-_ = record("DCGAN faces: encoder-Fréchet distance (reference: Gaussian noise)", fid["DCGAN"],
+trained_on = face_data_name()  # "lfw_subset", or "lfw_subset + LFW" after `make data`: their own rows
+_ = record(f"DCGAN faces ({trained_on}): encoder-Fréchet distance to held-out faces (reference: PCA samples)",
+           fid["DCGAN"], reference=round(fid["PCA samples"], 3), higher_is_better=False)
+_ = record(f"DCGAN faces ({trained_on}): encoder-Fréchet distance (reference: Gaussian noise)", fid["DCGAN"],
            reference=round(fid["Gaussian noise"], 3), higher_is_better=False)
-_ = record("DCGAN faces: nearest-training-face distance, generated / held-out real, encoder (reference: no "
-           "memorization, 1)", ratio_enc, reference=1.0)
+_ = record(f"DCGAN faces ({trained_on}): nearest-training-face distance, generated / held-out real, encoder "
+           "(reference: no memorization, 1)", ratio_enc, reference=1.0)
 
 # %% [markdown]
 # ## 6. The latent space: interpolation and arithmetic

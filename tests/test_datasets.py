@@ -149,8 +149,14 @@ def test_make_data_from_a_mirror_then_the_notebooks_loaders_use_the_real_sets(ca
                                                                             monkeypatch, capsys):
     from utils.face_verification import load_face_identities
 
+    from utils.face_detector import uses_lfw
+    from utils.gan import face_data_name, face_images
+
     assert "not in the cache" in datasets.describe_data("cifar10")
     assert not cifar.load_blitz_data(n_train=20, n_test=10).is_cifar10
+    assert load_face_identities(use_lfw=True).data_name == "offline stand-in"
+    assert face_data_name() == "lfw_subset" and not uses_lfw()
+    n_subset = len(face_images(24, views=1, seed=0))
     monkeypatch.setenv(datasets.MIRROR_ENV, server.url if scheme == "http" else mirror.as_uri())
     assert datasets.main(["fetch"]) == 0
     out, err = capsys.readouterr()
@@ -168,6 +174,11 @@ def test_make_data_from_a_mirror_then_the_notebooks_loaders_use_the_real_sets(ca
     faces = load_face_identities(use_lfw=True, n_views=10, seed=0)  # as course4_cnn/w4_1 calls it
     assert faces.source.startswith("LFW") and set(faces.names) == {"Ada Lovelace", "Alan Turing"}
     assert faces.images.shape[0] == 40  # the two people with at least 20 photos each
+    assert faces.data_name == "LFW"  # the benchmark's rows say which set they are on
+    # the DCGAN (faceapp/02) and the face detector's training add LFW's faces, under their own names and keys
+    assert face_data_name() == "lfw_subset + LFW" and uses_lfw()
+    assert len(face_images(24, views=1, seed=0)) == n_subset + 11  # at most 5 photos of each of the 3 people
+    assert len(face_images(24, views=1, seed=0, use_lfw=False)) == n_subset
     assert datasets.describe_data().count("found in the cache") == 2
     assert not (cache / "lfw_home" / "lfw-funneled.tgz").exists() and not list(cache.rglob("*.part*"))
 

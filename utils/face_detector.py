@@ -985,7 +985,7 @@ SHIPPED_WEIGHTS = Path(__file__).parent / "weights"
 
 
 def _key(rounds: int, seeds: Sequence[int]) -> str:
-    return f"rounds{rounds}-seeds{'-'.join(str(int(x)) for x in seeds)}" + ("-lfw" if _uses_lfw() else "")
+    return f"rounds{rounds}-seeds{'-'.join(str(int(x)) for x in seeds)}" + ("-lfw" if uses_lfw() else "")
 
 
 def shipped_weights_path(version: str = DETECTOR_VERSION, key: str | None = None) -> Path:
@@ -1026,7 +1026,7 @@ def load_shipped_weights(path: str | Path) -> DetectorTraining:
     return _assemble(models[:-1], meta["threshold"], meta["rounds"], models[-1], info)
 
 
-def _uses_lfw() -> bool:
+def uses_lfw() -> bool:
     """Whether training would add LFW's faces (``make data`` fetched LFW, unpacked whole): part of the weights'
     cache key."""
     from utils.datasets import is_present

@@ -582,6 +582,11 @@ class FaceIdentities:
     names: np.ndarray
     source: str
 
+    @property
+    def data_name(self) -> str:
+        """"LFW" or "offline stand-in": the short name results are recorded under (their own rows)."""
+        return "LFW" if self.source.startswith("LFW") else "offline stand-in"
+
 
 def load_lfw_identities(min_faces_per_person: int = 20, download: bool = False, max_per_person: int = 30,
                         resize: float = 0.4) -> FaceIdentities | None:
@@ -602,6 +607,10 @@ def load_lfw_identities(min_faces_per_person: int = 20, download: bool = False, 
             fetch("lfw")
         except (OSError, ValueError) as exc:  # offline or refused: said, then the cache decides
             print(f"LFW was not fetched: {exc}")
+    from utils.datasets import is_present
+
+    if not is_present("lfw"):  # not fetched, or an unpacking that broke off: never read half a set
+        return None
     try:
         bunch = fetch_lfw_people(data_home=str(cache_dir()), min_faces_per_person=min_faces_per_person,
                                  resize=resize, download_if_missing=False)

@@ -83,6 +83,14 @@ def face_images(size: int = 24, views: int = 8, seed: int = 0, strength: float =
     return to_tanh_range(resize_images(faces, size))
 
 
+def face_data_name(use_lfw: bool = True) -> str:
+    """What ``face_images(use_lfw=use_lfw)`` trains on, for the notebook's first output and the benchmark's rows:
+    "lfw_subset + LFW" when ``make data`` has cached the full LFW, "lfw_subset" otherwise."""
+    from utils.face_detector import uses_lfw
+
+    return "lfw_subset + LFW" if use_lfw and uses_lfw() else "lfw_subset"
+
+
 def held_out_faces(size: int = 24) -> np.ndarray:
     """The 30 dev + eval faces of ``lfw_subset`` that training never sees, (30, size, size) in [0, 1]."""
     from utils.face_detector import lfw_split

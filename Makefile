@@ -19,7 +19,7 @@ APP_NOTEBOOKS := faceapp/app.ipynb
 LESSONS   = $(filter-out $(APP_NOTEBOOKS),$(foreach d,$(NOTEBOOK_DIRS),$(wildcard $(d)/*.ipynb)))
 PYTEST_ARGS ?=
 
-.PHONY: setup lab faceapp test test-unit test-notebooks refresh index exercises bench bench-gpu data lock clean
+.PHONY: setup lab faceapp test test-unit test-notebooks refresh index exercises bench bench-browser bench-gpu data lock clean
 
 setup: $(STAMP)
 
@@ -73,6 +73,11 @@ index: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The browser test alone (nothing else sharing the CPU, as in a learner's JupyterLab): its slider-to-figure
+# latencies go to BENCHMARKS.md's widget table. About 20 minutes on 2 cores.
+bench-browser: setup
+	$(BIN)/python -m bench --only browser
 
 # On a machine with an NVIDIA GPU: the heavy notebooks and the conv kernels on it, within 10 minutes; writes the
 # "On a GPU" section of BENCHMARKS.md. Without a GPU it says so and exits 2.

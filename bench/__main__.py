@@ -1,4 +1,7 @@
-"""``python -m bench [--only notebooks|kernels|face] [NOTEBOOK ...]``: measure and write BENCHMARKS.md.
+"""``python -m bench [--only notebooks|kernels|face|browser] [NOTEBOOK ...]``: measure and write BENCHMARKS.md.
+
+``--only browser`` (``make bench-browser``) runs the browser test alone (no other test worker sharing the CPU) and
+rewrites the report with its slider-to-figure latencies, the other sections kept from the last run.
 
 ``python -m bench --gpu`` (``make bench-gpu``): the heavy notebooks and the conv kernels on a GPU, within 10 minutes,
 written to the "On a GPU" section; without a GPU it says so and exits 2 (``bench.gpu``).
@@ -17,7 +20,7 @@ def main() -> int:
 
     silence_tensorflow()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["notebooks", "kernels", "face"], help="run one section only")
+    parser.add_argument("--only", choices=["notebooks", "kernels", "face", "browser"], help="run one section only")
     parser.add_argument("--gpu", action="store_true", help="the GPU run only: heavy notebooks and conv kernels on "
                         "the GPU, written to BENCHMARKS.md's 'On a GPU' section (exit 2 without a GPU)")
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all)")
@@ -51,6 +54,17 @@ def main() -> int:
         run["kernels"] = kernels.run_all()
     if args.only in (None, "face"):
         run["face_detector"] = face_detector.run_all()
+    if args.only == "browser":
+        import subprocess
+        import sys
+
+        # -n 0: no xdist workers, so nothing else competes with the kernel and the browser for the 2 CPUs
+        which = "widgets_render" + (f" and ({' or '.join(Path(n).stem for n in args.notebooks)})"
+                                    if args.notebooks else "")
+        code = subprocess.call([sys.executable, "-m", "pytest", "-n", "0", "-q", "tests/test_browser.py", "-k", which],
+                               cwd=ROOT)
+        if code:
+            print(f"the browser test failed (exit {code}); BENCHMARKS.md shows the latencies it recorded")
     print(f"wrote {report.write(ROOT, run)}")
     return 0
 

@@ -64,12 +64,14 @@ def _latency_summary(samples: list[float]) -> str:
     return f"{1000 * statistics.median(samples):.0f} ms / {1000 * max(samples):.0f} ms" if samples else "n/a"
 
 
-def browser_latencies(root: Path) -> dict[str, list[float]]:
-    """Slider-to-figure latencies the browser test recorded (test-artifacts/widget_latency/*.json)."""
-    out: dict[str, list[float]] = {}
+def browser_measurements(root: Path) -> dict[str, tuple[list[float], int]]:
+    """Per notebook: the browser test's latencies and how many test workers ran at the time (1: it ran alone,
+    as ``make bench-browser`` runs it; 0 when the record predates that field)."""
+    out: dict[str, tuple[list[float], int]] = {}
     for f in sorted((root / "test-artifacts" / "widget_latency").glob("*.json")):
         data = json.loads(f.read_text())
-        out[data["notebook"]] = [s["latency_s"] for s in data["sliders"] if s.get("latency_s") is not None]
+        out[data["notebook"]] = ([s["latency_s"] for s in data["sliders"] if s.get("latency_s") is not None],
+                                 int(data.get("conditions", {}).get("test_workers", 0)))
     return out
 
 
@@ -146,7 +148,7 @@ def write(root: Path, run: dict) -> Path:
         from bench.face_detector import rows
 
         lines += ["## The FaceApp's face detector beside the LBP cascade", "",
-                  f"`{f['version']}`: "
+                  f"`{f['version']}`, trained on {f.get('trained_on', 'lfw_subset')}: "
                   + (f"the mean logit of {f['info']['members']} detectors trained from seeds "
                      f"{', '.join(map(str, f['info']['member_seeds']))}, each " if f['info'].get('members') else "")
                   + f"trained with {len(f['rounds']) - 1} rounds of hard-negative mining; threshold "
@@ -161,17 +163,25 @@ def write(root: Path, run: dict) -> Path:
                   + ", ".join(f"{n} {f['cnn']['false_boxes_per_photo'][n]} / {f['cascade']['false_boxes_per_photo'][n]}"
                               for n in f["cnn"]["false_boxes_per_photo"]) + ".", ""]
     if nbs:
-        browser = browser_latencies(root)
+        browser = browser_measurements(root)
         lines += ["## Widget latency", "",
                   "Slider move to redrawn figure, median / worst. Kernel side: the benchmark moves each panel's first "
                   "control back and forth after running the notebook. Browser: recorded by `tests/test_browser.py` "
-                  "(key press to new image in headless Chromium) when it last ran here. Aim: under 0.5 s.", "",
-                  "| notebook | kernel side | browser |", "| --- | --- | --- |"]
+                  "(key press to new image in headless Chromium, every control of every panel moved once) when it "
+                  "last ran here; `make bench-browser` runs it alone, as a learner's JupyterLab runs, and a figure "
+                  "marked * was measured while other test workers shared the CPU (`make test`). Aim: under 0.5 s.",
+                  "", "| notebook | kernel side | browser |", "| --- | --- | --- |"]
         for r in nbs:
             samples = [x for p in r["widget_latency"] for x in p["latencies"]]
-            if samples or r["notebook"] in browser:
+            seen, workers = browser.get(r["notebook"], ([], 1))
+            if samples or seen:
                 lines.append(f"| {r['notebook']} | {_latency_summary(samples)} | "
-                             f"{_latency_summary(browser.get(r['notebook'], []))} |")
+                             f"{_latency_summary(seen)}{' *' if seen and workers != 1 else ''} |")
+        worst = [max(v) for v, w in browser.values() if v and w == 1]
+        if worst:
+            over = [n for n, (v, w) in browser.items() if v and w == 1 and max(v) > 0.5]
+            lines += ["", f"Measured alone: the worst move of any panel took {1000 * max(worst):.0f} ms; "
+                      + (f"over 0.5 s in {', '.join(over)}." if over else "every panel's worst move is within 0.5 s.")]
         lines.append("")
     rec = run.get("recorded", [])
     if rec:

@@ -1,6 +1,7 @@
 """The benchmark's own machinery (no timing is asserted here: speed is measured by `make bench`)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,20 @@ def test_report_writes_markdown_json_and_figures_with_verdicts(tmp_path):
     saved = json.loads((tmp_path / "bench" / "results" / "results-cpu.json").read_text())
     assert saved["machine"]["cpu"] == "test cpu"
     assert (tmp_path / "bench" / "results" / "notebook_times.png").stat().st_size > 1000
+
+
+def test_report_marks_browser_latencies_measured_beside_other_test_workers(tmp_path):
+    folder = tmp_path / "test-artifacts" / "widget_latency"
+    folder.mkdir(parents=True)
+    for name, workers, latencies in (("course1_nn/w1_a.ipynb", 1, [0.2, 0.45]), ("course4_cnn/w2_b.ipynb", 2, [0.7])):
+        (folder / f"{Path(name).stem}.json").write_text(json.dumps(
+            {"notebook": name, "conditions": {"test_workers": workers},
+             "sliders": [{"latency_s": x} for x in latencies] + [{"latency_s": None}]}))
+    assert report.browser_measurements(tmp_path)["course4_cnn/w2_b.ipynb"] == ([0.7], 2)
+    md = report.write(tmp_path, _fake_run()).read_text()
+    assert "| course1_nn/w1_a.ipynb | 200 ms / 300 ms | 325 ms / 450 ms |" in md  # alone: no mark
+    assert "| course4_cnn/w2_b.ipynb | n/a | 700 ms / 700 ms * |" in md
+    assert "Measured alone: the worst move of any panel took 450 ms; every panel's worst move is within 0.5 s." in md
 
 
 def test_report_compares_gpu_and_cpu_heavy_notebooks(tmp_path):

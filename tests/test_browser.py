@@ -9,6 +9,7 @@ to ``test-artifacts/browser/``. Skipped, with the reason, only where Chromium or
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -115,7 +116,11 @@ def test_widgets_render_and_sliders_redraw_in_the_browser(browser, lab, path):
     problems, records = exercise_notebook(browser, lab, rel, ARTIFACTS / "browser" / f"{path.parent.name}__{path.stem}.png")
     out = ARTIFACTS / "widget_latency" / f"{path.parent.name}__{path.stem}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"notebook": rel, "viewport": VIEWPORT, "sliders": records}, indent=1))
+    # The conditions the latencies were measured in: alone (`make bench-browser`) or beside other test workers
+    conditions = {"test_workers": int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")),
+                  "load_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+    out.write_text(json.dumps({"notebook": rel, "viewport": VIEWPORT, "conditions": conditions, "sliders": records},
+                              indent=1))
     assert problems == [], f"{rel}: " + "; ".join(problems)
 
 

@@ -9,7 +9,7 @@ from utils.gradient_checking import dictionary_to_vector, gradients_to_vector, v
 from utils.regularization import (backward_propagation_with_dropout, backward_propagation_with_regularization,
                                   compute_cost_with_regularization,
                                   diagnose_bias_variance, forward_propagation, forward_propagation_with_dropout,
-                                  model, train_dev_test_split)
+                                  model, model_grid, train_dev_test_split)
 
 
 def _net(rng, dims=(3, 6, 4, 1), m=10):
@@ -151,3 +151,43 @@ def test_model_raises_divergence_error_when_weight_decay_overshoots(rng):
     with pytest.raises(DivergenceError, match="diverged"):
         model(X, Y, [3, 6, 4, 1], learning_rate=1.0, lambd=4000.0, num_iterations=400, record_every=1,
               initialization="he")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_model_grid_gives_what_model_gives_setting_by_setting(rng, workers):
+    _, X, Y = _net(rng, m=30)
+    settings = [(0.0, 1.0), (0.7, 1.0), (0.0, 0.6), (0.7, 0.6), (3.0, 0.8)]
+    grid = model_grid(X, Y, [3, 6, 4, 1], settings, learning_rate=0.3, num_iterations=300, record_every=50,
+                      workers=workers)
+    assert list(grid) == settings
+    for lambd, keep_prob in settings:
+        params, costs = model(X, Y, [3, 6, 4, 1], learning_rate=0.3, num_iterations=300, lambd=lambd,
+                              keep_prob=keep_prob, record_every=50)
+        grid_params, grid_costs = grid[(lambd, keep_prob)]
+        assert set(grid_params) == set(params)
+        for k in params:
+            np.testing.assert_allclose(grid_params[k], params[k], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(grid_costs, costs, rtol=1e-10)
+
+
+def test_model_grid_reports_the_setting_that_diverged_and_trains_the_others(rng):
+    from utils.validation import DivergenceError
+
+    _, X, Y = _net(rng, m=40)
+    grid = model_grid(X, Y, [3, 6, 4, 1], [(0.0, 1.0), (4000.0, 1.0)], learning_rate=1.0, num_iterations=400,
+                      record_every=1, initialization="he", workers=1)
+    assert isinstance(grid[(4000.0, 1.0)], DivergenceError) and "lambd = 4000.0" in str(grid[(4000.0, 1.0)])
+    params, costs = grid[(0.0, 1.0)]
+    assert np.all(np.isfinite(costs)) and np.isfinite(params["W1"]).all()
+
+
+def test_model_grid_refuses_bad_settings(rng):
+    _, X, Y = _net(rng)
+    with pytest.raises(ValueError, match="keep_prob"):
+        model_grid(X, Y, [3, 6, 4, 1], [(0.0, 1.5)])
+    with pytest.raises(ValueError, match="settings"):
+        model_grid(X, Y, [3, 6, 4, 1], [])
+    with pytest.raises(ValueError, match="layers_dims"):
+        model_grid(X, Y, [2, 6, 1], [(0.0, 1.0)])
+    with pytest.raises(ValueError, match="workers"):
+        model_grid(X, Y, [3, 6, 4, 1], [(0.0, 1.0)], workers=0)

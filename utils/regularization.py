@@ -17,16 +17,18 @@ would draw the same masks at every iteration): pass a ``rng`` to make the masks 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
-from utils.deep_nn import compute_cost, cost_from_logits, num_layers
+from utils.deep_nn import _cross_entropy_from_logits, compute_cost, cost_from_logits, num_layers
 from utils.initialization import initialize
-from utils.validation import (as_array, check_binary_labels, check_finite, check_positive_int, check_range,
-                              check_probabilities, check_same_columns)
+from utils.validation import (DivergenceError, as_array, check_binary_labels, check_finite, check_positive_int,
+                              check_probabilities, check_range, check_same_columns)
 
 Parameters = dict[str, np.ndarray]
 Cache = tuple[np.ndarray, list, list, float]
@@ -276,3 +278,93 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
                 grads = backward_propagation_with_dropout(X, Y, cache, keep_prob)
             parameters = {k: w - lr * grads["d" + k] for k, w in parameters.items()}
     return parameters, costs
+
+
+GridResult = tuple[Parameters, list[float]] | DivergenceError
+
+
+def model_grid(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int],
+               settings: Sequence[tuple[float, float]], learning_rate: float = 0.3, num_iterations: int = 30000,
+               initialization: str = "sqrt", seed: int = 1, record_every: int = 1000,
+               workers: int | None = None) -> dict[tuple[float, float], GridResult]:
+    """``model`` for many (lambd, keep_prob) settings at once: one stacked network per setting, trained together.
+
+    Every setting starts from the same initialization and draws its dropout masks from the same ``seed``, as
+    ``model`` does run by run, so each result is ``model(X, Y, layers_dims, learning_rate, num_iterations,
+    lambd=lambd, keep_prob=keep_prob, ...)`` up to rounding; a widget's grid trains in the time of a few runs.
+    Weights are stacked to (S, n_l, n_{l-1}) for S settings; ``workers`` threads (default: one per CPU core)
+    each train a share of the settings (numpy releases the GIL in the stacked products).
+    Returns: {(lambd, keep_prob): (parameters, costs)}, or the ``DivergenceError`` of a setting whose cost
+    became NaN or infinite (the others go on).
+    """
+    settings = [(check_lambd(lam), check_keep_prob(kp)) for lam, kp in settings]
+    if not settings:
+        raise ValueError("settings must hold at least one (lambd, keep_prob) pair, got none")
+    X = as_array(X, "X", ndim=2)
+    Y = check_binary_labels(Y)
+    check_same_columns(X, Y)
+    dims = list(layers_dims)
+    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != 1:
+        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
+    num_iterations = check_positive_int(num_iterations, "num_iterations")
+    record_every = check_positive_int(record_every, "record_every")
+    lr = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    workers = check_positive_int((os.cpu_count() or 1) if workers is None else workers, "workers")
+    init = initialize(dims, initialization)
+    chunks = [settings[i::workers] for i in range(min(workers, len(settings)))]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        parts = list(pool.map(lambda chunk: _train_stack(X, Y, init, chunk, lr, num_iterations, seed, record_every),
+                              chunks))
+    return {setting: part[setting] for setting in settings for part in parts if setting in part}
+
+
+def _train_stack(X: np.ndarray, Y: np.ndarray, init: Parameters, settings: list[tuple[float, float]], lr: float,
+                 num_iterations: int, seed: int, record_every: int) -> dict[tuple[float, float], GridResult]:
+    """``model_grid``'s loop for one share of the settings (checked inputs), weights stacked on axis 0."""
+    S, L, m = len(settings), num_layers(init), X.shape[1]
+    Ws = [np.repeat(init[f"W{l}"][None], S, axis=0) for l in range(1, L + 1)]
+    bs = [np.repeat(init[f"b{l}"][None], S, axis=0) for l in range(1, L + 1)]
+    lambd = np.array([s[0] for s in settings])[:, None, None]
+    keep = np.array([s[1] for s in settings])[:, None, None]
+    dropout = bool(np.any(keep < 1))
+    rng = np.random.RandomState(seed)
+    costs: list[list[float]] = [[] for _ in settings]
+    failed: dict[int, DivergenceError] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(num_iterations):
+            A, inputs, masks = X, [], []
+            for l in range(L):
+                inputs.append(A)
+                Z = Ws[l] @ A + bs[l]
+                if l < L - 1:
+                    A = np.maximum(Z, 0.0)
+                    if dropout:  # the same draws as model's rng.rand(n, m); keep_prob = 1 keeps every unit
+                        D = rng.rand(A.shape[1], A.shape[2])[None] < keep
+                        A = A * D / keep
+                        masks.append(D)
+            if i % record_every == 0 or i == num_iterations - 1:
+                penalty = lambd[:, 0, 0] / (2 * m) * sum(np.sum(W ** 2, axis=(1, 2)) for W in Ws)
+                for s in range(S):
+                    cost = _cross_entropy_from_logits(Z[s], Y) + penalty[s]
+                    costs[s].append(float(cost))
+                    if s not in failed and not np.isfinite(cost):
+                        failed[s] = DivergenceError(f"training diverged at iteration {i} (cost = {cost}) with "
+                                                    f"lambd = {settings[s][0]}, keep_prob = {settings[s][1]}: "
+                                                    f"try a smaller learning rate")
+            dZ = expit(Z) - Y
+            for l in range(L - 1, -1, -1):
+                A_prev = inputs[l]
+                dW = dZ @ np.swapaxes(A_prev, -1, -2) / m + lambd / m * Ws[l]
+                db = np.sum(dZ, axis=2, keepdims=True) / m
+                if l > 0:
+                    dA = np.swapaxes(Ws[l], 1, 2) @ dZ
+                    if dropout:
+                        dA = dA * masks[l - 1] / keep
+                    dZ = np.where(A_prev > 0, dA, 0.0)
+                Ws[l] = Ws[l] - lr * dW
+                bs[l] = bs[l] - lr * db
+    results: dict[tuple[float, float], GridResult] = {}
+    for s, setting in enumerate(settings):
+        params = {k: v for l in range(L) for k, v in ((f"W{l + 1}", Ws[l][s]), (f"b{l + 1}", bs[l][s]))}
+        results[setting] = failed.get(s) or (params, costs[s])
+    return results

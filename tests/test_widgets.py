@@ -96,3 +96,52 @@ def test_panel_rejects_unknown_controls_and_empty_panels():
 
 def test_divergence_error_is_a_floating_point_error():
     assert issubclass(DivergenceError, FloatingPointError)
+
+
+def _curve(fig, run, panels, label, top):
+    axes = np.atleast_1d(fig.subplots(1, panels))
+    for ax in axes:
+        ax.plot(np.linspace(0, top, 10))
+        ax.set(title=f"run {run}", xlabel="step", ylabel=label)
+    return None
+
+
+def _fresh_png(panel):
+    """The same figure laid out by tight_layout from scratch (the panel's cache emptied)."""
+    layouts, panel._layouts = panel._layouts, {}
+    try:
+        panel.redraw()
+        return panel.image.value
+    finally:
+        panel._layouts = layouts
+
+
+def test_panel_reuses_the_tight_layout_of_a_figure_with_the_same_axes_and_labels():
+    import matplotlib as mpl
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    with mpl.rc_context({"figure.autolayout": True}):  # the workbook style's tight layout
+        panel = SliderPanel(_curve, {"run": (1, 9, 1, 1), "panels": (1, 2, 1, 1), "label": ["cost", "cost\n(log)"],
+                                     "top": [8, 800]})
+    assert isinstance(panel._engine, TightLayoutEngine) and len(panel._layouts) == 1
+    panel.set(run=2)  # a new title, the same axes, labels and tick labels: the layout of the first draw
+    assert len(panel._layouts) == 1
+    assert panel.image.value == _fresh_png(panel)
+    panel.set(top=800)  # y tick labels up to 800: a wider margin, so a new layout
+    panel.set(panels=2)
+    panel.set(label="cost\n(log)")
+    assert len(panel._layouts) == 4
+    assert panel.image.value == _fresh_png(panel)
+
+
+def test_panel_leaves_a_figure_that_chose_its_own_layout_alone():
+    def by_hand(fig, x):
+        fig.set_layout_engine("none")
+        fig.add_axes((0.1, 0.1, 0.8 * x, 0.8)).plot([1, 2])
+
+    import matplotlib as mpl
+
+    with mpl.rc_context({"figure.autolayout": True}):
+        panel = SliderPanel(by_hand, {"x": (0.5, 1.0, 0.1, 0.5)})
+    panel.set(x=0.7)
+    assert panel._layouts == {} and panel.message.value == ""

@@ -251,3 +251,16 @@ def test_the_app_notebook_is_short_paired_and_builds_only_the_page():
     assert nb.metadata["kernelspec"]["name"] == "diy-faceapp"
     assert len(code) == 1 and code[0].strip().endswith("FaceAppPage()") and len(code[0].splitlines()) <= 6
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # Voilà runs it afresh
+
+
+def test_prefetch_analyses_every_shipped_photo_so_choosing_one_only_redraws(ui, monkeypatch):
+    assert ui.prefetch() >= 0
+    assert all(f"photo:{p}" in ui.app._cache for p in ui.panel.controls["photo"].options)
+
+    def no_detector(*args, **kwargs):
+        raise AssertionError("the detector ran again on a prefetched photo")
+
+    monkeypatch.setattr(fa, "find_faces", no_detector)
+    for photo in ui.panel.controls["photo"].options:
+        ui.panel.set(photo=photo)
+        assert ui.panel.message.value == "", ui.panel.message.value

@@ -248,15 +248,8 @@ def model(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int], learning_rat
     iterations. Raises ``DivergenceError`` when the cost becomes NaN or infinite.
     """
     lambd, keep_prob = check_lambd(lambd), check_keep_prob(keep_prob)
-    X = as_array(X, "X", ndim=2)
-    Y = check_binary_labels(Y)
-    check_same_columns(X, Y)
-    dims = list(layers_dims)
-    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != 1:
-        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
-    num_iterations = check_positive_int(num_iterations, "num_iterations")
-    record_every = check_positive_int(record_every, "record_every")
-    lr = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    X, Y, dims, num_iterations, record_every, lr = _check_trainer_inputs(X, Y, layers_dims, num_iterations,
+                                                                         record_every, learning_rate)
     if isinstance(initialization, dict):
         parameters = {k: np.array(v, dtype=np.float64) for k, v in initialization.items()}
     else:
@@ -300,15 +293,8 @@ def model_grid(X: np.ndarray, Y: np.ndarray, layers_dims: Sequence[int],
     settings = [(check_lambd(lam), check_keep_prob(kp)) for lam, kp in settings]
     if not settings:
         raise ValueError("settings must hold at least one (lambd, keep_prob) pair, got none")
-    X = as_array(X, "X", ndim=2)
-    Y = check_binary_labels(Y)
-    check_same_columns(X, Y)
-    dims = list(layers_dims)
-    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != 1:
-        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
-    num_iterations = check_positive_int(num_iterations, "num_iterations")
-    record_every = check_positive_int(record_every, "record_every")
-    lr = check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False)
+    X, Y, dims, num_iterations, record_every, lr = _check_trainer_inputs(X, Y, layers_dims, num_iterations,
+                                                                         record_every, learning_rate)
     workers = check_positive_int((os.cpu_count() or 1) if workers is None else workers, "workers")
     init = initialize(dims, initialization)
     chunks = [settings[i::workers] for i in range(min(workers, len(settings)))]
@@ -368,3 +354,17 @@ def _train_stack(X: np.ndarray, Y: np.ndarray, init: Parameters, settings: list[
         params = {k: v for l in range(L) for k, v in ((f"W{l + 1}", Ws[l][s]), (f"b{l + 1}", bs[l][s]))}
         results[setting] = failed.get(s) or (params, costs[s])
     return results
+
+
+def _check_trainer_inputs(X: Any, Y: Any, layers_dims: Sequence[int], num_iterations: int, record_every: int,
+                          learning_rate: float) -> tuple[np.ndarray, np.ndarray, list[int], int, int, float]:
+    """The trainers' shared checks: X (n_x, m), Y (1, m) of 0/1, layers_dims [n_x, ..., 1], positive counts and rate."""
+    X = as_array(X, "X", ndim=2)
+    Y = check_binary_labels(Y)
+    check_same_columns(X, Y)
+    dims = list(layers_dims)
+    if len(dims) < 2 or dims[0] != X.shape[0] or dims[-1] != 1:
+        raise ValueError(f"layers_dims must start with n_x = {X.shape[0]} (rows of X) and end with 1, got {dims}")
+    return (X, Y, dims, check_positive_int(num_iterations, "num_iterations"),
+            check_positive_int(record_every, "record_every"),
+            check_range(learning_rate, "learning_rate", 0, None, low_inclusive=False))

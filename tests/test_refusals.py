@@ -272,6 +272,9 @@ CASES = [
     (regularization.l2_penalty, lambda: regularization.l2_penalty(REG, 0.1, 0), "m"),
     (regularization.model, lambda: regularization.model(X, Y, [2, 3, 2, 1], initialization="xavier"),
      "initialization"),
+    (regularization.model_grid, lambda: regularization.model_grid(X, Y, [2, 3, 2, 1], [(0.1, 1.5)]), "keep_prob"),
+    (regularization.model_grid, lambda: regularization.model_grid(X, Y, [2, 3, 2, 1], [(0.1, 1.0)], workers=0),
+     "workers"),
     (regularization.train_dev_test_split,
      lambda: regularization.train_dev_test_split(X, Y, fractions=(0.5, 0.2, 0.2)), "fractions"),
     # shallow_nn

@@ -145,3 +145,20 @@ def test_panel_leaves_a_figure_that_chose_its_own_layout_alone():
         panel = SliderPanel(by_hand, {"x": (0.5, 1.0, 0.1, 0.5)})
     panel.set(x=0.7)
     assert panel._layouts == {} and panel.message.value == ""
+
+
+def test_layout_key_names_the_arrangement_and_refuses_hand_placed_axes():
+    import matplotlib.pyplot as plt
+
+    from utils.widgets import layout_key
+
+    fig = plt.figure()
+    fig.subplots(1, 2)[0].set(ylabel="cost", title="a")
+    key = layout_key(fig)
+    fig.axes[0].set_title("another title, as short")
+    assert layout_key(fig) == key
+    fig.axes[0].set_ylabel("cost\n(log)")
+    assert layout_key(fig) != key
+    fig.add_axes((0.1, 0.1, 0.2, 0.2))
+    assert layout_key(fig) is None
+    plt.close(fig)

@@ -27,7 +27,6 @@ from utils.notebook import setup
 setup(seed=1)
 
 import time
-from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -167,7 +166,6 @@ print("dW1 of backward_propagation_with_dropout matches the numerical gradient (
 # and dropout with `keep_prob = 0.6`.
 
 # %%
-@lru_cache(maxsize=None)
 def train(lambd: float = 0.0, keep_prob: float = 1.0, num_iterations: int = 10000):
     params, costs = model(train_X, train_Y, layers_dims, learning_rate=0.3, num_iterations=num_iterations,
                           lambd=lambd, keep_prob=keep_prob, initialization="sqrt", record_every=500)

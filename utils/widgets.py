@@ -198,7 +198,8 @@ SUBPLOT_PARAMS = ("left", "right", "bottom", "top", "wspace", "hspace")
 def layout_key(fig: plt.Figure) -> tuple | None:
     """What tight_layout's margins depend on, for a figure about to be drawn: the grid of each axes, which of its
     labels, titles and tick labels are there (lines, and the widest y tick label), and whether a title, label or
-    legend may stick out of it. Two figures with the same key get the same layout. None: axes placed by hand."""
+    legend may stick out of it. Two figures with the same key get the same layout. None: axes placed by hand, or tick
+    labels unknown before a draw (the figure is then laid out afresh)."""
     width_px = fig.get_figwidth() * fig.dpi
     parts: list[Any] = [fig.get_suptitle().count("\n") if fig.get_suptitle() else -1]
     for ax in fig.axes:
@@ -212,8 +213,11 @@ def layout_key(fig: plt.Figure) -> tuple | None:
         legend = ax.get_legend()
         legend_shape = None if legend is None else (len(legend.texts), legend._bbox_to_anchor is not None,
                                                       max((len(t.get_text()) for t in legend.texts), default=0) // 4)
+        ticks = _tick_width(ax.yaxis) if ax.axison else 0
+        if ticks is None:
+            return None
         parts.append((top.get_gridspec().get_geometry(), top.get_geometry(), spec.get_geometry(), ax.axison,
-                      shape, legend_shape, _tick_width(ax.yaxis) if ax.axison else 0,
+                      shape, legend_shape, ticks,
                       ax.xaxis.get_ticks_position(), ax.yaxis.get_ticks_position(),
                       ax.xaxis.get_label_position(), ax.yaxis.get_label_position()))
     return tuple(parts)
@@ -224,12 +228,13 @@ def _wider_than(text: str, width_px: float, char_px: float = 6.5) -> bool:
     return any(len(line) * char_px > 0.9 * width_px for line in text.split("\n"))
 
 
-def _tick_width(axis: Any) -> int:
-    """The length of the longest major tick label the axis will draw (what sets a y axis' margin)."""
+def _tick_width(axis: Any) -> int | None:
+    """The length of the longest major tick label the axis will draw (what sets a y axis' margin); None when the
+    formatter cannot say before a draw."""
     try:
         lo, hi = sorted(axis.get_view_interval())
         locs = [v for v in axis.get_majorticklocs() if lo - 1e-9 * abs(hi - lo) <= v <= hi + 1e-9 * abs(hi - lo)]
         labels = axis.major.formatter.format_ticks(locs)
     except Exception:  # noqa: BLE001 - a formatter that cannot run before a draw: no reuse for this figure
-        return -1
+        return None
     return max((len(label) for label in labels), default=0)
